@@ -1,7 +1,3 @@
-// Package rollback decides when a deployment must be rolled back. A Policy
-// watches only what a real deployment controller could see at an evaluation
-// instant: the metric datapoints published so far (period end plus ingestion
-// delay) and the results of traffic hooks.
 package rollback
 
 import (
