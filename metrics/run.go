@@ -3,7 +3,11 @@
 // rollback policies watch. It knows nothing of the simulator.
 package metrics
 
-import "time"
+import (
+	"fmt"
+	"math"
+	"time"
+)
 
 // Never marks an instant that did not happen in a run (no fault onset, no
 // detection, no rollback).
@@ -25,11 +29,13 @@ const (
 	HookAborted
 	// Unfinished: the horizon came before the deployment completed or rolled back.
 	Unfinished
+	// NumOutcomes is the number of outcomes (not an outcome).
 	NumOutcomes
 )
 
 var outcomeNames = [...]string{"completed", "rolled-back", "false-rollback", "missed", "hook-aborted", "unfinished"}
 
+// String is the outcome's name as tables and JSON print it.
 func (o Outcome) String() string {
 	if int(o) < len(outcomeNames) {
 		return outcomeNames[o]
@@ -83,8 +89,87 @@ type Run struct {
 	CandidateLatency Sketch
 	BaselineLatency  Sketch
 
+	// Event models (issue 4). All zero for synchronous invocation.
+	LostEvents      int64 // async events dropped after their retries or maximum age, with no destination
+	FailedAttempts  int64 // async attempts that failed and were retried (each counts in Invocations and Errors)
+	DelayedMessages int64 // queue messages delivered later than their first receive because of failed batches
+	DeadLettered    int64 // events or messages sent to a failure destination or dead-letter queue
+
 	// Series is the per-period metric stream (nil unless the scenario asks to keep it).
 	Series *Series
+}
+
+// Throttles is the number of invocations throttled on either version: the
+// concurrency limit is the function's, so the candidate's traffic can
+// throttle the baseline's.
+func (r *Run) Throttles() int64 { return r.Candidate.Throttles + r.Baseline.Throttles }
+
+// ColdStarts is the number of invocations that paid an init on either version.
+func (r *Run) ColdStarts() int64 { return r.Candidate.ColdStarts + r.Baseline.ColdStarts }
+
+// DeployDuration is the time the weight took to reach its final value, and
+// false if it never did (rolled back, aborted, or unfinished).
+func (r *Run) DeployDuration() (time.Duration, bool) {
+	if r.Promoted == Never {
+		return 0, false
+	}
+	return r.Promoted, true
+}
+
+// Stopped reports whether the deployment was stopped before completing: rolled
+// back (rightly or not) or aborted by a hook.
+func (r *Run) Stopped() bool {
+	return r.Outcome == RolledBack || r.Outcome == FalseRollback || r.Outcome == HookAborted
+}
+
+// Validate checks that the counts are non-negative and that each instant is
+// Never or a time since the start; it names the first field that breaks a rule.
+func (r *Run) Validate() error {
+	if r.Outcome >= NumOutcomes {
+		return fmt.Errorf("metrics: Run.Outcome = %d: must be below %d", r.Outcome, NumOutcomes)
+	}
+	for _, c := range []struct {
+		name string
+		v    int64
+	}{
+		{"Candidate.Requests", r.Candidate.Requests}, {"Candidate.Successes", r.Candidate.Successes},
+		{"Candidate.Errors", r.Candidate.Errors}, {"Candidate.Timeouts", r.Candidate.Timeouts},
+		{"Candidate.Throttles", r.Candidate.Throttles}, {"Candidate.InFlight", r.Candidate.InFlight},
+		{"Candidate.ColdStarts", r.Candidate.ColdStarts},
+		{"Baseline.Requests", r.Baseline.Requests}, {"Baseline.Successes", r.Baseline.Successes},
+		{"Baseline.Errors", r.Baseline.Errors}, {"Baseline.Timeouts", r.Baseline.Timeouts},
+		{"Baseline.Throttles", r.Baseline.Throttles}, {"Baseline.InFlight", r.Baseline.InFlight},
+		{"Baseline.ColdStarts", r.Baseline.ColdStarts},
+		{"LostEvents", r.LostEvents}, {"FailedAttempts", r.FailedAttempts},
+		{"DelayedMessages", r.DelayedMessages}, {"DeadLettered", r.DeadLettered},
+	} {
+		if c.v < 0 {
+			return fmt.Errorf("metrics: Run.%s = %d: must be >= 0", c.name, c.v)
+		}
+	}
+	for _, f := range []struct {
+		name string
+		v    float64
+	}{{"UsersHit", r.UsersHit}, {"ExposureSeconds", r.ExposureSeconds}} {
+		if !(f.v >= 0) || math.IsInf(f.v, 1) {
+			return fmt.Errorf("metrics: Run.%s = %g: must be finite and >= 0", f.name, f.v)
+		}
+	}
+	if math.IsNaN(r.ExcessFailures) || math.IsInf(r.ExcessFailures, 0) {
+		return fmt.Errorf("metrics: Run.ExcessFailures = %g: must be finite", r.ExcessFailures)
+	}
+	for _, t := range []struct {
+		name string
+		v    time.Duration
+	}{
+		{"FaultOnset", r.FaultOnset}, {"FirstFailure", r.FirstFailure}, {"Detected", r.Detected},
+		{"WeightZero", r.WeightZero}, {"Drained", r.Drained}, {"Promoted", r.Promoted}, {"End", r.End},
+	} {
+		if t.v < 0 && t.v != Never {
+			return fmt.Errorf("metrics: Run.%s = %v: must be Never or >= 0", t.name, t.v)
+		}
+	}
+	return nil
 }
 
 // CandidateFailures is the number of failed requests the candidate served.

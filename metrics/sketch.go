@@ -3,7 +3,8 @@ package metrics
 import "math"
 
 // SketchAccuracy is the relative accuracy of Sketch quantiles: a quantile
-// estimate q̂ of a true sample quantile q > 0 satisfies |q̂-q| <= SketchAccuracy·q.
+// estimate q̂ of a true sample quantile q satisfies |q̂-q| <= SketchAccuracy·|q|
+// (for |q| above the zero threshold of 1e-9, below which values count as 0).
 // It is the DDSketch guarantee (Masson, Rim, Lee, VLDB 2019) for log-spaced
 // buckets with ratio gamma = (1+a)/(1-a).
 const SketchAccuracy = 0.01
@@ -13,65 +14,126 @@ var (
 	sketchLogGamma = math.Log(sketchGamma)
 )
 
-// Sketch is a mergeable quantile sketch of non-negative values (latencies in
-// seconds, concurrency). Buckets are log-spaced with a fixed global indexing,
-// so merging two sketches adds bucket counts and is exact: the merge of the
-// sketches of two samples is the sketch of their union. Count, Sum, Min and
-// Max are exact. The zero value is an empty sketch ready to use.
+// Sketch is a mergeable quantile sketch (latencies in milliseconds,
+// concurrency). Buckets are log-spaced with a fixed global indexing, so
+// merging two sketches adds bucket counts and is exact: the merge of the
+// sketches of two samples is the sketch of their union (counts are float64,
+// exact for whole counts below 2^53). Count, Min and Max are exact; Sum is
+// the float64 sum, so it depends on the order of the additions in its last
+// bits. Negative values are kept in a mirrored set of buckets with the same
+// guarantee; values with |v| <= 1e-9 count as 0. The zero value is an empty
+// sketch ready to use. A Sketch holds a slice: copy one with CopyFrom, not
+// with assignment.
 type Sketch struct {
 	count    float64
 	sum      float64
 	min, max float64
-	zeros    float64   // values <= minIndexable
-	offset   int       // bucket index of counts[0]
-	counts   []float64 // counts[i] holds values in (gamma^(offset+i-1), gamma^(offset+i)]
+	zeros    float64        // values with |v| <= minIndexable
+	pos      store[float64] // v > minIndexable, by BucketIndex(v)
+	neg      store[float64] // v < -minIndexable, by BucketIndex(-v)
 }
 
-// minIndexable: values at or below it (1 ns when values are seconds) land in the zero bucket.
+// minIndexable: values at or below it in magnitude land in the zero bucket.
 const minIndexable = 1e-9
 
-// BucketIndex returns the index of the bucket that holds v (> minIndexable).
+// BucketIndex returns the index of the bucket that holds v (> 1e-9).
 func BucketIndex(v float64) int { return int(math.Ceil(math.Log(v) / sketchLogGamma)) }
 
 // BucketUpper returns the upper bound gamma^i of bucket i; bucket i holds
 // values in (BucketUpper(i-1), BucketUpper(i)].
 func BucketUpper(i int) float64 { return math.Exp(float64(i) * sketchLogGamma) }
 
-// bucketValue is the value reported for bucket i: the point that keeps the
-// relative error within SketchAccuracy for every value in the bucket.
+// bucketValue is the value reported for bucket i: the point 2·gamma^i/(1+gamma),
+// whose relative distance to both ends of the bucket is (gamma-1)/(gamma+1) =
+// SketchAccuracy, so every value in the bucket is within the guarantee.
 func bucketValue(i int) float64 { return 2 * BucketUpper(i) / (1 + sketchGamma) }
+
+// store is a dense run of bucket counts starting at bucket index offset.
+// It is shared by Sketch (float counts) and the Summary's exact integer
+// sketch.
+type store[C int64 | float64] struct {
+	offset int
+	counts []C
+}
+
+func (st *store[C]) add(i int, n C) {
+	if len(st.counts) == 0 {
+		if cap(st.counts) == 0 {
+			st.counts = make([]C, 1, 64)
+		} else {
+			st.counts = st.counts[:1]
+			st.counts[0] = 0
+		}
+		st.offset = i
+	}
+	if i < st.offset {
+		grow := st.offset - i
+		old := len(st.counts)
+		for k := 0; k < grow; k++ {
+			st.counts = append(st.counts, 0)
+		}
+		copy(st.counts[grow:], st.counts[:old])
+		clear(st.counts[:grow])
+		st.offset = i
+	}
+	for i-st.offset >= len(st.counts) {
+		st.counts = append(st.counts, 0)
+	}
+	st.counts[i-st.offset] += n
+}
+
+func (st *store[C]) reset() { st.counts = st.counts[:0]; st.offset = 0 }
+
+func (st *store[C]) merge(o *store[C]) {
+	for j, c := range o.counts {
+		if c != 0 {
+			st.add(o.offset+j, c)
+		}
+	}
+}
+
+// trimmed returns the counts without leading and trailing zero buckets and
+// the index of the first one, so two stores that hold the same counts have
+// the same trimmed form whatever their history.
+func (st *store[C]) trimmed() (offset int, counts []C) {
+	lo, hi := 0, len(st.counts)
+	for lo < hi && st.counts[lo] == 0 {
+		lo++
+	}
+	for hi > lo && st.counts[hi-1] == 0 {
+		hi--
+	}
+	if lo == hi {
+		return 0, nil
+	}
+	return st.offset + lo, st.counts[lo:hi]
+}
+
+func (st *store[C]) copyFrom(o *store[C]) {
+	st.counts = append(st.counts[:0], o.counts...)
+	st.offset = o.offset
+}
 
 // Add records one value.
 func (s *Sketch) Add(v float64) { s.AddN(v, 1) }
 
-// AddN records n copies of value v.
+// AddN records n copies of value v. NaN values and n <= 0 are ignored.
 func (s *Sketch) AddN(v float64, n float64) {
-	if n <= 0 || math.IsNaN(v) {
+	if n <= 0 || math.IsNaN(v) || math.IsNaN(n) {
 		return
 	}
-	if s.count == 0 || v < s.min {
-		s.min = v
-	}
-	if s.count == 0 || v > s.max {
-		s.max = v
-	}
-	s.count += n
-	s.sum += v * n
-	if v <= minIndexable {
+	s.note(v, n)
+	switch {
+	case v > minIndexable:
+		s.pos.add(BucketIndex(v), n)
+	case v < -minIndexable:
+		s.neg.add(BucketIndex(-v), n)
+	default:
 		s.zeros += n
-		return
 	}
-	s.addBucket(BucketIndex(v), n)
 }
 
-// AddBucket records n values known only to lie in bucket i (used by the bucketed
-// engine, which draws bucket counts directly). It updates Count, and Sum, Min
-// and Max from the bucket's representative value.
-func (s *Sketch) AddBucket(i int, n float64) {
-	if n <= 0 {
-		return
-	}
-	v := bucketValue(i)
+func (s *Sketch) note(v, n float64) {
 	if s.count == 0 || v < s.min {
 		s.min = v
 	}
@@ -80,38 +142,31 @@ func (s *Sketch) AddBucket(i int, n float64) {
 	}
 	s.count += n
 	s.sum += v * n
-	s.addBucket(i, n)
 }
 
-func (s *Sketch) addBucket(i int, n float64) {
-	if len(s.counts) == 0 {
-		if cap(s.counts) == 0 {
-			s.counts = make([]float64, 1, 64)
-		} else {
-			s.counts = s.counts[:1]
-			s.counts[0] = 0
-		}
-		s.offset = i
+// AddBucket records n positive values known only to lie in bucket i (used by
+// the bucketed engine, which draws bucket counts directly). It updates Count,
+// and Sum, Min and Max from the bucket's representative value.
+func (s *Sketch) AddBucket(i int, n float64) {
+	if n <= 0 || math.IsNaN(n) {
+		return
 	}
-	if i < s.offset {
-		grow := s.offset - i
-		s.counts = append(s.counts, make([]float64, grow)...)
-		copy(s.counts[grow:], s.counts[:len(s.counts)-grow])
-		for j := 0; j < grow; j++ {
-			s.counts[j] = 0
-		}
-		s.offset = i
-	}
-	for i-s.offset >= len(s.counts) {
-		s.counts = append(s.counts, 0)
-	}
-	s.counts[i-s.offset] += n
+	s.note(bucketValue(i), n)
+	s.pos.add(i, n)
 }
 
 // Reset empties the sketch, keeping its memory for reuse.
 func (s *Sketch) Reset() {
-	c := s.counts[:0]
-	*s = Sketch{counts: c}
+	s.count, s.sum, s.min, s.max, s.zeros = 0, 0, 0, 0, 0
+	s.pos.reset()
+	s.neg.reset()
+}
+
+// CopyFrom makes s a copy of o that shares no memory with it.
+func (s *Sketch) CopyFrom(o *Sketch) {
+	s.count, s.sum, s.min, s.max, s.zeros = o.count, o.sum, o.min, o.max, o.zeros
+	s.pos.copyFrom(&o.pos)
+	s.neg.copyFrom(&o.neg)
 }
 
 // Merge adds every value recorded in o to s.
@@ -128,11 +183,8 @@ func (s *Sketch) Merge(o *Sketch) {
 	s.count += o.count
 	s.sum += o.sum
 	s.zeros += o.zeros
-	for j, c := range o.counts {
-		if c != 0 {
-			s.addBucket(o.offset+j, c)
-		}
-	}
+	s.pos.merge(&o.pos)
+	s.neg.merge(&o.neg)
 }
 
 // Count is the number of values recorded.
@@ -156,8 +208,10 @@ func (s *Sketch) Mean() float64 {
 }
 
 // Quantile returns the q-quantile (q in [0, 1]) of the recorded values: the
-// value of rank ceil(q·Count) (nearest rank), within SketchAccuracy relative
-// error, clamped to [Min, Max]. It returns NaN for an empty sketch.
+// value of rank ceil(q·Count) (nearest rank, the definition CloudWatch's
+// percentiles follow), within SketchAccuracy relative error, clamped to
+// [Min, Max]. q <= 0 gives Min and q >= 1 gives Max exactly. It returns NaN
+// for an empty sketch or a NaN q.
 func (s *Sketch) Quantile(q float64) float64 {
 	if s.count == 0 || math.IsNaN(q) {
 		return math.NaN()
@@ -172,16 +226,32 @@ func (s *Sketch) Quantile(q float64) float64 {
 	if rank < 1 {
 		rank = 1
 	}
-	seen := s.zeros
-	if seen >= rank {
-		return s.min
+	v, ok := walk(&s.neg, s.zeros, &s.pos, rank)
+	if !ok {
+		return s.max
 	}
-	for j, c := range s.counts {
-		seen += c
+	return math.Max(s.min, math.Min(s.max, v))
+}
+
+// walk finds the bucket that holds the value of the given rank (1-based),
+// from the most negative bucket up, and returns its representative value.
+func walk[C int64 | float64](neg *store[C], zeros C, pos *store[C], rank C) (float64, bool) {
+	var seen C
+	for j := len(neg.counts) - 1; j >= 0; j-- {
+		seen += neg.counts[j]
 		if seen >= rank {
-			v := bucketValue(s.offset + j)
-			return math.Max(s.min, math.Min(s.max, v))
+			return -bucketValue(neg.offset + j), true
 		}
 	}
-	return s.max
+	seen += zeros
+	if seen >= rank {
+		return 0, true
+	}
+	for j, c := range pos.counts {
+		seen += c
+		if seen >= rank {
+			return bucketValue(pos.offset + j), true
+		}
+	}
+	return 0, false
 }

@@ -1,0 +1,427 @@
+package metrics
+
+import (
+	"math"
+	"math/big"
+	"math/bits"
+
+	"gonum.org/v1/gonum/stat/distuv"
+)
+
+// DefaultConfidence is the level of the confidence intervals a Summary
+// reports unless asked for another.
+const DefaultConfidence = 0.95
+
+// Summary is what many runs of one scenario add up to. It keeps, for every
+// per-run Figure, the number of runs that had it, exact integer sums of the
+// values and of their squares (counts as whole numbers, times in nanoseconds,
+// the float figures in millionths), the exact minimum and maximum, and an
+// integer-count quantile sketch with the buckets of Sketch; plus outcome
+// counts and the counts behind the detection and false-rollback rates.
+//
+// Because every part of that state is an integer that adds exactly, adding
+// runs in any order, or merging the summaries of any split of the runs,
+// gives the same state bit for bit, and so the same means, deviations,
+// quantiles and intervals, which are derived only when read. That is what
+// lets a sweep be sharded across processes and combined (see Merge).
+//
+// Quantiles are nearest-rank over runs, within SketchAccuracy relative error
+// of the stored value (the float figures are first rounded to a millionth).
+// Sums stay exact while |value| < 2^53 units (values beyond are clamped) and
+// the sum of squares fits 127 bits: at least 2^20 runs of the largest value,
+// far more for realistic ones.
+//
+// The zero value is an empty Summary ready to use. A Summary holds slices:
+// copy it with Clone.
+type Summary struct {
+	runs           int64
+	bad            int64 // runs with a bad candidate
+	badStopped     int64 // bad runs rolled back or aborted
+	healthyStopped int64 // healthy runs rolled back or aborted
+	outcomes       [NumOutcomes]int64
+	figs           [numRunFigures]accumulator
+}
+
+// Add counts one run.
+func (s *Summary) Add(r *Run) {
+	s.runs++
+	if int(r.Outcome) < len(s.outcomes) {
+		s.outcomes[r.Outcome]++
+	}
+	stopped := r.Stopped()
+	if r.Bad {
+		s.bad++
+		if stopped {
+			s.badStopped++
+		}
+	} else if stopped {
+		s.healthyStopped++
+	}
+	for f := Figure(0); f < numRunFigures; f++ {
+		if u, ok := f.units(r); ok {
+			s.figs[f].add(u)
+		}
+	}
+}
+
+// Merge adds every run counted in o to s. Merging the summaries of the parts
+// of a set of runs gives the summary of the whole, exactly.
+func (s *Summary) Merge(o *Summary) {
+	s.runs += o.runs
+	s.bad += o.bad
+	s.badStopped += o.badStopped
+	s.healthyStopped += o.healthyStopped
+	for i := range s.outcomes {
+		s.outcomes[i] += o.outcomes[i]
+	}
+	for i := range s.figs {
+		s.figs[i].merge(&o.figs[i])
+	}
+}
+
+// Reset empties s, keeping its memory.
+func (s *Summary) Reset() {
+	s.runs, s.bad, s.badStopped, s.healthyStopped = 0, 0, 0, 0
+	s.outcomes = [NumOutcomes]int64{}
+	for i := range s.figs {
+		s.figs[i].reset()
+	}
+}
+
+// Clone returns a copy of s that shares no memory with it.
+func (s *Summary) Clone() *Summary {
+	c := &Summary{runs: s.runs, bad: s.bad, badStopped: s.badStopped, healthyStopped: s.healthyStopped, outcomes: s.outcomes}
+	for i := range s.figs {
+		c.figs[i] = s.figs[i]
+		c.figs[i].pos = store[int64]{}
+		c.figs[i].neg = store[int64]{}
+		c.figs[i].pos.copyFrom(&s.figs[i].pos)
+		c.figs[i].neg.copyFrom(&s.figs[i].neg)
+	}
+	return c
+}
+
+// Equal reports whether s and o hold the same state (the same runs, up to
+// order), bit for bit.
+func (s *Summary) Equal(o *Summary) bool {
+	if s.runs != o.runs || s.bad != o.bad || s.badStopped != o.badStopped ||
+		s.healthyStopped != o.healthyStopped || s.outcomes != o.outcomes {
+		return false
+	}
+	for i := range s.figs {
+		if !s.figs[i].equal(&o.figs[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// Runs is the number of runs counted.
+func (s *Summary) Runs() int64 { return s.runs }
+
+// BadRuns is the number of runs whose candidate had a fault.
+func (s *Summary) BadRuns() int64 { return s.bad }
+
+// Outcomes is the number of runs that ended with outcome o.
+func (s *Summary) Outcomes(o Outcome) int64 {
+	if int(o) < len(s.outcomes) {
+		return s.outcomes[o]
+	}
+	return 0
+}
+
+// Stats describes a per-run figure over the runs that had it. Every field
+// is NaN when N is 0; StdDev and the interval are NaN when N is 1.
+type Stats struct {
+	N      int64   // runs that had the figure (e.g. only detected bad runs have a TimeToDetect)
+	Mean   float64 // exact mean of the stored values, correctly rounded
+	StdDev float64 // sample standard deviation (n-1 denominator)
+	Min    float64 // exact
+	Max    float64 // exact
+	P50    float64 // nearest-rank quantiles within SketchAccuracy
+	P95    float64
+	P99    float64
+	CILow  float64 // Student-t confidence interval for the mean
+	CIHigh float64
+	Level  float64 // the interval's confidence level
+}
+
+// Stats describes figure f with a DefaultConfidence interval for its mean.
+// f must be a per-run figure (not a rate); for a rate every field is NaN.
+func (s *Summary) Stats(f Figure) Stats { return s.StatsAt(f, DefaultConfidence) }
+
+// StatsAt is Stats with a confidence interval at level (in (0, 1)).
+//
+// The interval is mean ± t(1-(1-level)/2, n-1)·sd/√n: Student's t, exact for
+// normal figures and asymptotically right for any figure with a finite
+// variance by the central limit theorem. Heavy-tailed or very skewed figures
+// (time to detect at low traffic) need more runs for the nominal coverage.
+func (s *Summary) StatsAt(f Figure, level float64) Stats {
+	nan := math.NaN()
+	st := Stats{Mean: nan, StdDev: nan, Min: nan, Max: nan, P50: nan, P95: nan, P99: nan, CILow: nan, CIHigh: nan, Level: level}
+	if f >= numRunFigures {
+		return st
+	}
+	a := &s.figs[f]
+	st.N = a.n
+	if a.n == 0 {
+		return st
+	}
+	sc := f.scale()
+	st.Mean = a.mean() * sc
+	st.Min = float64(a.min) * sc
+	st.Max = float64(a.max) * sc
+	st.P50 = a.quantile(0.50) * sc
+	st.P95 = a.quantile(0.95) * sc
+	st.P99 = a.quantile(0.99) * sc
+	if a.n < 2 {
+		return st
+	}
+	st.StdDev = math.Sqrt(a.variance()) * sc
+	if level > 0 && level < 1 {
+		t := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(a.n - 1)}.Quantile(1 - (1-level)/2)
+		half := t * st.StdDev / math.Sqrt(float64(a.n))
+		st.CILow, st.CIHigh = st.Mean-half, st.Mean+half
+	}
+	return st
+}
+
+// Quantile returns the nearest-rank q-quantile of figure f over the runs
+// that had it (NaN if none, or f is a rate), within SketchAccuracy.
+// Plotting it over q in (0, 1) draws the figure's distribution function.
+func (s *Summary) Quantile(f Figure, q float64) float64 {
+	if f >= numRunFigures || s.figs[f].n == 0 || math.IsNaN(q) {
+		return math.NaN()
+	}
+	return s.figs[f].quantile(q) * f.scale()
+}
+
+// Proportion is a rate over runs with its confidence interval.
+type Proportion struct {
+	Successes int64   // runs counted in the numerator
+	Trials    int64   // runs in the denominator
+	Value     float64 // Successes/Trials (NaN when Trials is 0)
+	CILow     float64 // Wilson score interval
+	CIHigh    float64
+	Level     float64
+}
+
+// Rate returns rate f (DetectionRate, FalseRollbackRate or MissRate) with a
+// DefaultConfidence Wilson interval. For a per-run figure every number is NaN.
+func (s *Summary) Rate(f Figure) Proportion { return s.RateAt(f, DefaultConfidence) }
+
+// RateAt is Rate with an interval at level (in (0, 1)).
+func (s *Summary) RateAt(f Figure, level float64) Proportion {
+	switch f {
+	case DetectionRate:
+		return Wilson(s.badStopped, s.bad, level)
+	case MissRate:
+		return Wilson(s.bad-s.badStopped, s.bad, level)
+	case FalseRollbackRate:
+		return Wilson(s.healthyStopped, s.runs-s.bad, level)
+	}
+	nan := math.NaN()
+	return Proportion{Value: nan, CILow: nan, CIHigh: nan, Level: level}
+}
+
+// Wilson returns k/n with its Wilson score interval at level: the set of p
+// for which |k/n - p| <= z·sqrt(p(1-p)/n), z the standard normal
+// 1-(1-level)/2 quantile (Wilson 1927). Unlike the Wald interval it stays in
+// [0, 1] and keeps near-nominal coverage at 0 or n successes, which is where
+// detection and false-rollback rates live.
+func Wilson(k, n int64, level float64) Proportion {
+	p := Proportion{Successes: k, Trials: n, Level: level}
+	nan := math.NaN()
+	if n <= 0 || k < 0 || k > n {
+		p.Value, p.CILow, p.CIHigh = nan, nan, nan
+		return p
+	}
+	nf := float64(n)
+	ph := float64(k) / nf
+	p.Value = ph
+	if !(level > 0 && level < 1) {
+		p.CILow, p.CIHigh = nan, nan
+		return p
+	}
+	z := distuv.UnitNormal.Quantile(1 - (1-level)/2)
+	z2 := z * z
+	den := 1 + z2/nf
+	centre := (ph + z2/(2*nf)) / den
+	half := z / den * math.Sqrt(ph*(1-ph)/nf+z2/(4*nf*nf))
+	p.CILow = math.Max(0, centre-half)
+	p.CIHigh = math.Min(1, centre+half)
+	if k == 0 {
+		p.CILow = 0
+	}
+	if k == n {
+		p.CIHigh = 1
+	}
+	return p
+}
+
+// Value is the number Pareto and Recommend compare: the mean of a per-run
+// figure, or the value of a rate. NaN when no run had it.
+func (s *Summary) Value(f Figure) float64 {
+	if f.IsRate() {
+		return s.Rate(f).Value
+	}
+	if f >= numRunFigures || s.figs[f].n == 0 {
+		return math.NaN()
+	}
+	return s.figs[f].mean() * f.scale()
+}
+
+// accumulator is the exact, mergeable state of one figure, in integer units.
+type accumulator struct {
+	n        int64
+	sum      int128
+	sumSq    int128
+	min, max int64
+	zeros    int64
+	pos, neg store[int64]
+}
+
+func (a *accumulator) add(u int64) {
+	if a.n == 0 || u < a.min {
+		a.min = u
+	}
+	if a.n == 0 || u > a.max {
+		a.max = u
+	}
+	a.n++
+	a.sum = a.sum.add(int128From(u))
+	a.sumSq = a.sumSq.add(square(u))
+	switch {
+	case u > 0:
+		a.pos.add(BucketIndex(float64(u)), 1)
+	case u < 0:
+		a.neg.add(BucketIndex(float64(-u)), 1)
+	default:
+		a.zeros++
+	}
+}
+
+func (a *accumulator) merge(o *accumulator) {
+	if o.n == 0 {
+		return
+	}
+	if a.n == 0 || o.min < a.min {
+		a.min = o.min
+	}
+	if a.n == 0 || o.max > a.max {
+		a.max = o.max
+	}
+	a.n += o.n
+	a.sum = a.sum.add(o.sum)
+	a.sumSq = a.sumSq.add(o.sumSq)
+	a.zeros += o.zeros
+	a.pos.merge(&o.pos)
+	a.neg.merge(&o.neg)
+}
+
+func (a *accumulator) reset() {
+	a.n, a.sum, a.sumSq, a.min, a.max, a.zeros = 0, int128{}, int128{}, 0, 0, 0
+	a.pos.reset()
+	a.neg.reset()
+}
+
+func (a *accumulator) equal(o *accumulator) bool {
+	if a.n != o.n || a.sum != o.sum || a.sumSq != o.sumSq || a.min != o.min || a.max != o.max || a.zeros != o.zeros {
+		return false
+	}
+	return storesEqual(&a.pos, &o.pos) && storesEqual(&a.neg, &o.neg)
+}
+
+func storesEqual(a, b *store[int64]) bool {
+	ao, ac := a.trimmed()
+	bo, bc := b.trimmed()
+	if ao != bo || len(ac) != len(bc) {
+		return false
+	}
+	for i := range ac {
+		if ac[i] != bc[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// mean is sum/n correctly rounded, in units.
+func (a *accumulator) mean() float64 {
+	m, _ := new(big.Rat).SetFrac(a.sum.big(), big.NewInt(a.n)).Float64()
+	return m
+}
+
+// variance is (n·Σx² - (Σx)²) / (n(n-1)) computed exactly, then rounded
+// once: no cancellation, whatever the size of the mean.
+func (a *accumulator) variance() float64 {
+	n := big.NewInt(a.n)
+	num := new(big.Int).Mul(n, a.sumSq.big())
+	s := a.sum.big()
+	num.Sub(num, s.Mul(s, s))
+	den := new(big.Int).Mul(n, big.NewInt(a.n-1))
+	v, _ := new(big.Rat).SetFrac(num, den).Float64()
+	return v
+}
+
+// quantile is the representative value, in units, of the bucket holding the
+// nearest-rank q-quantile, clamped to the exact [min, max].
+func (a *accumulator) quantile(q float64) float64 {
+	if q <= 0 {
+		return float64(a.min)
+	}
+	if q >= 1 {
+		return float64(a.max)
+	}
+	rank := int64(math.Ceil(q * float64(a.n)))
+	rank = max(1, min(a.n, rank))
+	v, ok := walk(&a.neg, a.zeros, &a.pos, rank)
+	if !ok {
+		return float64(a.max)
+	}
+	return math.Max(float64(a.min), math.Min(float64(a.max), v))
+}
+
+// int128 is a two's-complement 128-bit integer: the exact sums.
+type int128 struct {
+	hi int64
+	lo uint64
+}
+
+func int128From(v int64) int128 { return int128{hi: v >> 63, lo: uint64(v)} }
+
+func square(v int64) int128 {
+	u := uint64(v)
+	if v < 0 {
+		u = uint64(-v)
+	}
+	hi, lo := bits.Mul64(u, u)
+	return int128{hi: int64(hi), lo: lo}
+}
+
+func (a int128) add(b int128) int128 {
+	lo, carry := bits.Add64(a.lo, b.lo, 0)
+	return int128{hi: a.hi + b.hi + int64(carry), lo: lo}
+}
+
+func (a int128) big() *big.Int {
+	z := new(big.Int).SetInt64(a.hi)
+	z.Lsh(z, 64)
+	return z.Add(z, new(big.Int).SetUint64(a.lo))
+}
+
+var (
+	two127    = new(big.Int).Lsh(big.NewInt(1), 127)
+	minInt128 = new(big.Int).Neg(two127)
+	mask64    = new(big.Int).SetUint64(math.MaxUint64)
+)
+
+// int128FromBig converts z, and false if it does not fit in 128 bits.
+func int128FromBig(z *big.Int) (int128, bool) {
+	if z.Cmp(minInt128) < 0 || z.Cmp(two127) >= 0 {
+		return int128{}, false
+	}
+	lo := new(big.Int).And(z, mask64).Uint64() // And of a negative z works on its two's complement
+	hi := new(big.Int).Rsh(z, 64)              // arithmetic shift: floor division
+	return int128{hi: hi.Int64(), lo: lo}, true
+}
