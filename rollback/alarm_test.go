@@ -186,7 +186,7 @@ func TestEvaluateExhaustive(t *testing.T) {
 func TestEvaluateUserGuideTables(t *testing.T) {
 	const keep = "Retain current state"
 	type row struct {
-		pattern                                 string
+		pattern                                  string
 		missing, ignore, breaching, notBreaching string
 	}
 	tables := []struct {
