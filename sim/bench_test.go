@@ -1,0 +1,103 @@
+package sim
+
+import (
+	"container/heap"
+	"math"
+	"math/rand/v2"
+	"testing"
+	"time"
+)
+
+// benchScenario is the per-request engine's steady state: Poisson arrivals
+// at 1,000 req/s through a 10% canary (so routing draws happen), lognormal
+// latency (median 100 ms, p99 500 ms), a 1% error rate on both versions, the
+// default 60 s series, and a horizon far enough that the run never ends.
+func benchScenario() Scenario {
+	s := DefaultScenario()
+	s.Workload = Poisson{Rate: 1000}
+	s.Baseline.ErrorProb = 0.01
+	s.Candidate.ErrorProb = 0.01
+	s.Strategy = steps{{At: 0, Weight: 0.1}, {At: 1000 * time.Hour, Weight: 1}}
+	s.Horizon = 10000 * time.Hour
+	return s
+}
+
+// BenchmarkEventLoop measures the per-request engine: one b.N step is one
+// event (an arrival or a completion, with the occasional control event).
+func BenchmarkEventLoop(b *testing.B) {
+	s := benchScenario()
+	if err := s.Validate(); err != nil {
+		b.Fatal(err)
+	}
+	var e engine
+	e.setup(&s)
+	for i := 0; i < 100000; i++ { // warm up: fill the queue and the sketches
+		e.step()
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if e.step() {
+			b.Fatal("run ended")
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
+
+// bareEvent and bareHeap are the baseline: the same arrivals and completions
+// on container/heap, with no routing, errors or metrics.
+type bareEvent struct {
+	at      time.Duration
+	seq     uint64
+	arrival bool
+}
+
+type bareHeap []bareEvent
+
+func (h bareHeap) Len() int { return len(h) }
+func (h bareHeap) Less(i, j int) bool {
+	return h[i].at < h[j].at || (h[i].at == h[j].at && h[i].seq < h[j].seq)
+}
+func (h bareHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *bareHeap) Push(x any)   { *h = append(*h, x.(bareEvent)) }
+func (h *bareHeap) Pop() any {
+	old := *h
+	e := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return e
+}
+
+// BenchmarkEventLoopBaseline is a bare container/heap loop doing the same
+// arrivals (Poisson, 1,000 req/s) and completions (lognormal durations, median
+// 100 ms, p99 500 ms): the floor the engine is compared with.
+func BenchmarkEventLoopBaseline(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 2))
+	mu, sigma := math.Log(100.0), (math.Log(500)-math.Log(100))/z99
+	h := &bareHeap{}
+	var seq uint64
+	push := func(e bareEvent) {
+		seq++
+		e.seq = seq
+		heap.Push(h, e)
+	}
+	t := 0.0
+	push(bareEvent{at: 0, arrival: true})
+	step := func() {
+		e := heap.Pop(h).(bareEvent)
+		if e.arrival {
+			t += r.ExpFloat64() * 1e6 // 1,000/s: mean gap 1 ms in ns
+			push(bareEvent{at: time.Duration(t), arrival: true})
+			d := time.Duration(math.Exp(mu+sigma*r.NormFloat64()) * 1e6)
+			push(bareEvent{at: e.at + d})
+		}
+	}
+	for i := 0; i < 100000; i++ {
+		step()
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		step()
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}

@@ -1,0 +1,259 @@
+package sim
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/deploysim/deploysim/internal/eventq"
+	"github.com/deploysim/deploysim/metrics"
+	"github.com/deploysim/deploysim/rollback"
+	"github.com/deploysim/deploysim/strategy"
+)
+
+// Event kinds. The numeric order is the order of events at the same instant
+// (eventq breaks ties by kind, then by scheduling order); the gaps leave room
+// for kinds other engines add. At one instant t:
+//
+//  1. completions: requests ending at t are counted before anything else
+//     happens at t (a policy at t sees them; a drain ends at t);
+//  2. fault onset: the fault affects requests arriving at t;
+//  3. publication: a datapoint due at t is visible to an evaluation at t;
+//  4. evaluation: the controller checks the policy before it shifts traffic,
+//     as CodeDeploy checks alarms before each step, so a rollback decided at
+//     the instant of a step cancels that step;
+//  5. weight change: the schedule's step at t (right-continuous: arrivals
+//     at t see the new weight);
+//  6. rollback action: the weight goes to 0 (after any step at t);
+//  7. horizon: the run ends; arrivals at the horizon are not admitted;
+//  8. arrival: a new request sees every change made at its instant.
+const (
+	evCompletion uint8 = 10
+	evFaultOnset uint8 = 20
+	evPublish    uint8 = 30
+	evEvaluate   uint8 = 40
+	evWeight     uint8 = 50
+	evRollback   uint8 = 60
+	evHorizon    uint8 = 70
+	evArrival    uint8 = 80
+)
+
+// control is the deployment controller, shared by the engines: it applies the
+// schedule, publishes datapoints, consults the policy, performs the rollback
+// and decides when the run stops. It owns the run's counts and instants
+// (in run), which the engine updates as requests come and go.
+type control struct {
+	q     *eventq.Queue
+	rec   *recorder
+	sched strategy.Schedule
+	mon   rollback.Monitor
+	pol   rollback.Policy
+
+	horizon       time.Duration
+	actionLatency time.Duration
+	fault         Fault
+	bad           bool
+
+	weight    float64
+	deploying bool // the schedule is running: steps apply and the policy is consulted
+	stopped   bool // no arrival is admitted any more
+	drain     bool // the run ends when the last request in flight ends
+	faultTime bool // the fault's OnsetAt has passed
+	faultOn   bool // the fault shows
+
+	inflight [metrics.NumDimensions]int64
+	expo     float64 // ∫ weight dt up to expoT, in seconds
+	expoT    time.Duration
+	err      error
+
+	run metrics.Run
+}
+
+// start initialises the controller for a validated scenario and schedules its
+// first events.
+func (c *control) start(s *Scenario, q *eventq.Queue, rec *recorder) {
+	*c = control{
+		q:             q,
+		rec:           rec,
+		sched:         s.Strategy.Schedule(),
+		pol:           s.Policy,
+		horizon:       s.Horizon,
+		actionLatency: s.ActionLatency,
+		fault:         s.Fault,
+		bad:           s.Fault.Bad(),
+		deploying:     true,
+	}
+	c.run = metrics.Run{
+		Seed:         s.Seed,
+		Bad:          c.bad,
+		FaultOnset:   metrics.Never,
+		FirstFailure: metrics.Never,
+		Detected:     metrics.Never,
+		WeightZero:   metrics.Never,
+		Drained:      metrics.Never,
+		Promoted:     metrics.Never,
+		End:          metrics.Never,
+	}
+	q.Push(eventq.Event{At: c.sched[0].At, Kind: evWeight, Idx: 0})
+	if s.Horizon > 0 {
+		q.Push(eventq.Event{At: s.Horizon, Kind: evHorizon})
+	}
+	if c.bad {
+		q.Push(eventq.Event{At: s.Fault.OnsetAt, Kind: evFaultOnset})
+	}
+	if s.Policy != nil {
+		c.mon = s.Policy.Start()
+		q.Push(eventq.Event{At: rec.publishAt(0), Kind: evPublish, Idx: 0})
+		c.nextEvaluation(-1)
+	}
+}
+
+func (c *control) nextEvaluation(after time.Duration) {
+	next := c.mon.Next(after)
+	if next <= after {
+		c.err = fmt.Errorf("sim: Policy %q: Monitor.Next(%v) = %v: must be after %v", c.pol.Name(), after, next, after)
+		return
+	}
+	c.q.Push(eventq.Event{At: next, Kind: evEvaluate})
+}
+
+// handle performs a control event. It returns true when the run must end now.
+func (c *control) handle(e eventq.Event) (end bool) {
+	now := e.At
+	switch e.Kind {
+	case evFaultOnset:
+		if c.stopped {
+			return false
+		}
+		c.faultTime = true
+		if c.run.Candidate.Requests >= c.fault.OnsetAfter {
+			c.faultOn = true
+			c.run.FaultOnset = now
+		}
+	case evPublish:
+		if !c.deploying {
+			return false // nobody is watching any more
+		}
+		c.rec.publish(int(e.Idx))
+		c.q.Push(eventq.Event{At: c.rec.publishAt(int(e.Idx) + 1), Kind: evPublish, Idx: e.Idx + 1})
+	case evEvaluate:
+		if !c.deploying {
+			return false
+		}
+		d := c.mon.Evaluate(rollback.Observation{Now: now, Series: c.rec.observe(), Weight: c.weight})
+		if d.Rollback {
+			c.deploying = false
+			c.run.Detected = now
+			c.run.Reason, c.run.Alarm = d.Reason, d.Alarm
+			c.q.Push(eventq.Event{At: now + c.actionLatency, Kind: evRollback})
+			return false
+		}
+		c.nextEvaluation(now)
+		return c.err != nil
+	case evWeight:
+		if !c.deploying {
+			return false // stopped by a rollback decision
+		}
+		c.setWeight(now, c.sched[e.Idx].Weight)
+		if int(e.Idx) == len(c.sched)-1 {
+			c.deploying = false
+			c.run.Promoted = now
+			if c.horizon == 0 {
+				return c.stop(now, true)
+			}
+			return false
+		}
+		c.q.Push(eventq.Event{At: c.sched[e.Idx+1].At, Kind: evWeight, Idx: e.Idx + 1})
+	case evRollback:
+		c.setWeight(now, 0)
+		c.run.WeightZero = now
+		if c.inflight[metrics.Candidate] == 0 {
+			c.run.Drained = now
+		}
+		return c.stop(now, true)
+	case evHorizon:
+		c.stop(now, false)
+		return true
+	}
+	return false
+}
+
+// setWeight changes the weight at now, accumulating the exposure.
+func (c *control) setWeight(now time.Duration, w float64) {
+	if !c.stopped {
+		c.expo += c.weight * (now - c.expoT).Seconds()
+		c.expoT = now
+	}
+	c.weight = w
+}
+
+// stop stops admitting arrivals at now. With drain, the run ends when the
+// requests in flight have ended (true if none is).
+func (c *control) stop(now time.Duration, drain bool) bool {
+	if c.stopped {
+		return !drain || c.inflightTotal() == 0
+	}
+	c.setWeight(now, c.weight)
+	c.stopped, c.drain = true, drain
+	return !drain || c.inflightTotal() == 0
+}
+
+func (c *control) inflightTotal() int64 {
+	return c.inflight[metrics.Candidate] + c.inflight[metrics.Baseline]
+}
+
+// candidateArrival is called for each request routed to the candidate,
+// before it is counted; it says whether the fault (if any) shows for it,
+// ignoring request kinds.
+func (c *control) candidateArrival(now time.Duration) bool {
+	if !c.faultTime {
+		return false
+	}
+	if !c.faultOn {
+		if c.run.Candidate.Requests < c.fault.OnsetAfter {
+			return false
+		}
+		c.faultOn = true
+		c.run.FaultOnset = now
+	}
+	return true
+}
+
+// candidateFailure is called for each candidate request that fails, at the
+// instant the caller sees the failure.
+func (c *control) candidateFailure(now time.Duration) {
+	if c.run.FirstFailure == metrics.Never && c.faultOn && now >= c.run.FaultOnset {
+		c.run.FirstFailure = now
+	}
+}
+
+// finish completes the run record at end: in-flight counts, exposure,
+// outcome, latency sketches and series.
+func (c *control) finish(end time.Duration, resolution Resolution, keepSeries bool) metrics.Run {
+	if !c.stopped {
+		c.stop(end, false)
+	}
+	r := c.run
+	r.End = end
+	r.Resolution = resolution.String()
+	r.Candidate.InFlight = c.inflight[metrics.Candidate]
+	r.Baseline.InFlight = c.inflight[metrics.Baseline]
+	r.ExposureSeconds = c.expo
+	switch {
+	case r.Detected != metrics.Never && c.bad:
+		r.Outcome = metrics.RolledBack
+	case r.Detected != metrics.Never:
+		r.Outcome = metrics.FalseRollback
+	case r.Promoted != metrics.Never && c.bad:
+		r.Outcome = metrics.Missed
+	case r.Promoted != metrics.Never:
+		r.Outcome = metrics.Completed
+	default:
+		r.Outcome = metrics.Unfinished
+	}
+	c.rec.latency(metrics.Candidate, &r.CandidateLatency)
+	c.rec.latency(metrics.Baseline, &r.BaselineLatency)
+	if keepSeries {
+		r.Series = c.rec.series()
+	}
+	return r
+}

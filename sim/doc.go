@@ -1,0 +1,55 @@
+// Package sim simulates a progressive deployment request by request and
+// measures what it did: how many requests and users a bad candidate hurt,
+// when the fault was detected and the traffic moved back, and, for a healthy
+// candidate, whether the rollout rolled it back anyway.
+//
+// # The model
+//
+// A Scenario describes one deployment. Its Workload produces request
+// arrivals (constant-rate Poisson, a daily cycle, Markov-modulated bursts, or
+// a replayed per-second trace). Each arrival goes through a weighted alias,
+// as AWS Lambda routes an invocation: to the candidate version with
+// probability equal to the strategy's weight at the arrival instant, else to
+// the baseline, independently per request (reference: "Versions, aliases,
+// routing"). The chosen version decides the request's duration (lognormal
+// from a p50 and a p99 by default), whether it fails (an error probability)
+// and whether it runs past its timeout. The candidate can carry a Fault:
+// extra errors and/or a latency regression, from an onset instant or after a
+// number of requests, for all request kinds or only some.
+//
+// Completed invocations are counted per metric period and dimension (alias,
+// candidate, baseline), as Lambda publishes Invocations, Errors and Duration
+// to CloudWatch. A datapoint becomes visible to the rollback policy only when
+// its period has ended and the ingestion delay has passed. The policy is
+// evaluated at the instants its monitor asks for while the deployment runs;
+// when it decides to roll back, the weight goes to 0 after the action latency
+// and the requests already running on the candidate finish (drain).
+//
+// # The engine
+//
+// Simulated time is a time.Duration since the deployment started; nothing
+// reads the clock. The engine keeps one event queue ordered by (instant,
+// kind, scheduling order): arrivals (only the next one is queued at a time),
+// completions, weight steps, datapoint publications, policy evaluations,
+// fault onset, the rollback action and the horizon. Events at the same
+// instant are handled in a fixed order: completions, fault onset,
+// publications, evaluations, weight steps, rollback action, horizon,
+// arrivals (see the event kinds in control.go for why). Events are small
+// values, so the steady state allocates nothing per event.
+//
+// All randomness of a run comes from one PCG generator seeded from
+// Scenario.Seed: the same scenario gives the same metrics.Run, bit for bit,
+// on any platform and whatever else runs concurrently.
+//
+// # When a run ends
+//
+// With Horizon 0, the run follows the deployment: it stops admitting
+// requests when the schedule's last step is reached (the weight is final) or
+// when a rollback has brought the weight to 0, and ends when the requests in
+// flight have finished. With Horizon > 0, requests keep arriving after the
+// deployment completes until the horizon, so that a missed fault keeps
+// failing requests; the policy is no longer consulted then, as CodeDeploy
+// watches alarms only while a deployment runs. A rollback ends the run once
+// drained in both cases, and the horizon always ends it, leaving requests
+// in flight.
+package sim

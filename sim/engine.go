@@ -1,0 +1,261 @@
+package sim
+
+import (
+	"math"
+	"math/rand/v2"
+	"time"
+
+	"github.com/deploysim/deploysim/internal/eventq"
+	"github.com/deploysim/deploysim/internal/seed"
+	"github.com/deploysim/deploysim/metrics"
+)
+
+// Outcomes of an invocation, carried by its completion event.
+const (
+	outSuccess uint8 = iota
+	outError
+	outTimeout
+)
+
+// maxLatencyMs caps a latency draw (about 11.6 days), so that a heavy-tailed
+// or faulty sampler cannot overflow simulated time; NaN draws are capped too.
+const maxLatencyMs = 1e9
+
+// version is the per-run state of one version's behaviour.
+type version struct {
+	lat     Sampler
+	p       float64       // error probability
+	timeout time.Duration // 0: none
+}
+
+// engine is the per-request discrete-event engine: every arrival and every
+// completion is an event on one queue, with the controller's events.
+type engine struct {
+	q   eventq.Queue
+	rec recorder
+	c   control
+	pcg *rand.PCG
+	r   *rand.Rand
+	arr Arrivals
+	now time.Duration
+
+	ver [metrics.NumDimensions]version // indexed by metrics.Candidate / metrics.Baseline
+
+	// Request kinds: cumulative weights (normalised), and the fault's mask.
+	kindCum  []float64
+	kindMask uint64
+
+	// The fault's effect on an affected candidate request.
+	faultP      float64
+	faultFactor float64
+	hasFault    bool
+
+	// Candidate requests by whether the fault affected them, for ExcessFailures.
+	nHealthy, nFaulty int64
+
+	users    bool
+	zipf     zipf
+	usersHit userSet
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// setup prepares the engine for a validated scenario, reusing its memory.
+func (e *engine) setup(s *Scenario) {
+	if e.pcg == nil {
+		e.pcg = seed.PCG(s.Seed)
+		e.r = rand.New(e.pcg)
+	} else {
+		*e.pcg = *seed.PCG(s.Seed)
+	}
+	e.q.Reset()
+	e.now = 0
+	period := s.Period
+	if s.Policy != nil {
+		period, _ = seriesPeriod(s.Period, s.Policy.Resolution())
+	}
+	e.rec.reset(period, s.IngestionDelay)
+	e.arr = s.Workload.Arrivals(e.r)
+	for _, d := range []metrics.Dimension{metrics.Baseline, metrics.Candidate} {
+		v := s.Baseline
+		if d == metrics.Candidate {
+			v = s.Candidate
+		}
+		e.ver[d] = version{lat: v.sampler(e.r), p: v.ErrorProb, timeout: v.Timeout}
+	}
+	e.kindCum = e.kindCum[:0]
+	if len(s.Kinds) > 1 {
+		total := 0.0
+		for _, k := range s.Kinds {
+			total += k.Weight
+		}
+		acc := 0.0
+		for _, k := range s.Kinds {
+			acc += k.Weight
+			e.kindCum = append(e.kindCum, acc/total)
+		}
+	}
+	e.kindMask = ^uint64(0)
+	if len(s.Fault.Kinds) > 0 {
+		e.kindMask = 0
+		for _, name := range s.Fault.Kinds {
+			e.kindMask |= 1 << kindIndex(s.Kinds, name)
+		}
+	}
+	e.hasFault = s.Fault.Bad()
+	e.faultP = 1 - (1-s.Candidate.ErrorProb)*(1-s.Fault.ErrorProb)
+	e.faultFactor = s.Fault.LatencyFactor
+	if e.faultFactor == 0 {
+		e.faultFactor = 1
+	}
+	e.nHealthy, e.nFaulty = 0, 0
+	e.users = s.Users.N > 0
+	if e.users {
+		e.zipf = newZipf(s.Users.N, s.Users.Exponent)
+		e.usersHit.reset(s.Users.N)
+	}
+	e.c.start(s, &e.q, &e.rec)
+	if t := e.arr.Next(); t != NoArrival {
+		e.q.Push(eventq.Event{At: t, Kind: evArrival})
+	}
+}
+
+// loop runs events until the run ends and returns the end instant.
+func (e *engine) loop() time.Duration {
+	for !e.step() {
+	}
+	return e.now
+}
+
+// step handles the next event and reports whether the run has ended.
+func (e *engine) step() (end bool) {
+	ev, ok := e.q.Pop()
+	if !ok {
+		return true // nothing left to happen
+	}
+	e.now = ev.At
+	switch ev.Kind {
+	case evArrival:
+		if !e.c.stopped {
+			e.arrive(ev.At)
+		}
+	case evCompletion:
+		e.complete(&ev)
+		return e.c.stopped && e.c.drain && e.c.inflightTotal() == 0
+	default:
+		return e.c.handle(ev)
+	}
+	return false
+}
+
+// arrive admits one request at now: it schedules the next arrival, routes
+// the request, decides its fate and schedules its completion.
+func (e *engine) arrive(now time.Duration) {
+	if t := e.arr.Next(); t != NoArrival {
+		e.q.Push(eventq.Event{At: t, Kind: evArrival})
+	}
+	c := &e.c
+	d := metrics.Baseline
+	if w := c.weight; w > 0 && (w >= 1 || e.r.Float64() < w) {
+		d = metrics.Candidate
+	}
+	kind := 0
+	if len(e.kindCum) > 1 {
+		u := e.r.Float64()
+		for kind < len(e.kindCum)-1 && u >= e.kindCum[kind] {
+			kind++
+		}
+	}
+	v := &e.ver[d]
+	lat := v.lat.Rand()
+	p := v.p
+	counts := &c.run.Baseline
+	if d == metrics.Candidate {
+		counts = &c.run.Candidate
+		if e.hasFault && c.candidateArrival(now) && e.kindMask>>kind&1 != 0 {
+			lat *= e.faultFactor
+			p = e.faultP
+			e.nFaulty++
+		} else {
+			e.nHealthy++
+		}
+	}
+	counts.Requests++
+	if !(lat < maxLatencyMs) {
+		lat = maxLatencyMs
+	} else if lat < 0 {
+		lat = 0
+	}
+	dur := time.Duration(lat * float64(time.Millisecond))
+	out := outSuccess
+	if v.timeout > 0 && dur > v.timeout {
+		out, dur = outTimeout, v.timeout
+	} else if p > 0 && e.r.Float64() < p {
+		out = outError
+	}
+	c.inflight[d]++
+	e.q.Push(eventq.Event{At: now + dur, Kind: evCompletion, A: uint8(d), B: out, Aux: int64(now)})
+}
+
+// complete ends one request.
+func (e *engine) complete(ev *eventq.Event) {
+	c := &e.c
+	d := metrics.Dimension(ev.A)
+	c.inflight[d]--
+	counts := &c.run.Baseline
+	if d == metrics.Candidate {
+		counts = &c.run.Candidate
+	}
+	failed := true
+	switch ev.B {
+	case outSuccess:
+		counts.Successes++
+		failed = false
+	case outError:
+		counts.Errors++
+	case outTimeout:
+		counts.Timeouts++
+	}
+	start := time.Duration(ev.Aux)
+	e.rec.invocation(d, start, ms(ev.At-start), failed)
+	if d != metrics.Candidate {
+		return
+	}
+	if failed {
+		c.candidateFailure(ev.At)
+		if e.users {
+			e.usersHit.add(e.zipf.sample(e.r))
+		}
+	}
+	if c.inflight[metrics.Candidate] == 0 && c.run.WeightZero != metrics.Never && c.run.Drained == metrics.Never {
+		c.run.Drained = ev.At
+	}
+}
+
+// failProb is the probability that a request to a version with error
+// probability p, latency sampler lat (scaled by factor) and timeout fails:
+// P(timeout) + P(no timeout)·p. P(timeout) is known only when the sampler
+// has a CDF; otherwise it is taken as 0.
+func failProb(lat Sampler, factor float64, timeout time.Duration, p float64) float64 {
+	pt := 0.0
+	if c, ok := lat.(cdfer); ok && timeout > 0 {
+		pt = 1 - c.CDF(ms(timeout)/factor)
+		pt = math.Min(1, math.Max(0, pt))
+	}
+	return pt + (1-pt)*p
+}
+
+// result finishes the run.
+func (e *engine) result(s *Scenario, end time.Duration) metrics.Run {
+	r := e.c.finish(end, PerRequest, s.KeepSeries)
+	base := &e.ver[metrics.Baseline]
+	cand := &e.ver[metrics.Candidate]
+	qb := failProb(base.lat, 1, base.timeout, base.p)
+	q0 := failProb(cand.lat, 1, cand.timeout, cand.p)
+	q1 := failProb(cand.lat, e.faultFactor, cand.timeout, e.faultP)
+	r.ExcessFailures = float64(e.nHealthy)*(q0-qb) + float64(e.nFaulty)*(q1-qb)
+	if e.users {
+		r.UsersHit = float64(e.usersHit.n)
+	}
+	return r
+}

@@ -1,0 +1,139 @@
+package sim
+
+import (
+	"time"
+
+	"github.com/deploysim/deploysim/metrics"
+)
+
+// recorder builds the per-period metric series of a run and decides what a
+// policy can see. It is shared by the engines: the per-request engine records
+// one invocation at a time, a bucketed engine adds counts and sketches.
+//
+// CloudWatch stamps a Lambda datapoint with the invocation's start time but
+// receives it after the invocation ends (reference: "Lambda's built-in
+// metrics"), so an invocation counts in the period it started in, and is
+// recorded when it completes. A period becomes visible at its end plus the
+// ingestion delay; an invocation still running then (a long one started near
+// the period's end) is added to the visible period when it completes, as
+// late data is in CloudWatch.
+//
+// Only the version dimensions are written per invocation; the alias
+// dimension is their merge (sketch merges are exact), rebuilt lazily for the
+// periods written since the last look, which keeps one sketch insertion per
+// invocation.
+type recorder struct {
+	period  time.Duration
+	delay   time.Duration
+	periods []metrics.Period
+	visible int // periods [0, visible) are visible to the policy
+	stale   int // alias dimensions of periods >= stale may be out of date
+	view    metrics.Series
+}
+
+func (r *recorder) reset(period, delay time.Duration) {
+	for i := range r.periods {
+		p := &r.periods[i]
+		for d := range p.Dims {
+			p.Dims[d].Reset()
+		}
+	}
+	r.periods = r.periods[:0]
+	r.period, r.delay = period, delay
+	r.visible, r.stale = 0, 0
+	r.view = metrics.Series{Resolution: period}
+}
+
+// index is the period that instant t falls in.
+func (r *recorder) index(t time.Duration) int { return int(t / r.period) }
+
+// publishAt is when period i becomes visible.
+func (r *recorder) publishAt(i int) time.Duration {
+	return time.Duration(i+1)*r.period + r.delay
+}
+
+// at returns period i, creating the periods up to it (periods with no
+// invocations stay empty: their datapoints are missing, not zero).
+func (r *recorder) at(i int) *metrics.Period {
+	for i >= len(r.periods) {
+		if len(r.periods) < cap(r.periods) {
+			// Reuse the sketches' memory from an earlier run.
+			r.periods = r.periods[:len(r.periods)+1]
+		} else {
+			r.periods = append(r.periods, metrics.Period{})
+		}
+	}
+	if i < r.stale {
+		r.stale = i
+	}
+	return &r.periods[i]
+}
+
+// invocation records one invocation of version v (metrics.Candidate or
+// metrics.Baseline) that started at start, ran durMs milliseconds and failed
+// or not.
+func (r *recorder) invocation(v metrics.Dimension, start time.Duration, durMs float64, failed bool) {
+	s := &r.at(r.index(start)).Dims[v]
+	s.Invocations++
+	if failed {
+		s.Errors++
+	}
+	s.Duration.Add(durMs)
+}
+
+// throttle records a throttled invocation of v at t.
+func (r *recorder) throttle(v metrics.Dimension, t time.Duration) {
+	r.at(r.index(t)).Dims[v].Throttles++
+}
+
+// publish makes period i visible.
+func (r *recorder) publish(i int) {
+	r.at(i)
+	if i+1 > r.visible {
+		r.visible = i + 1
+	}
+}
+
+// refresh rebuilds the alias dimension of the periods in [r.stale, upto).
+func (r *recorder) refresh(upto int) {
+	if upto > len(r.periods) {
+		upto = len(r.periods)
+	}
+	for i := r.stale; i < upto; i++ {
+		p := &r.periods[i]
+		a := &p.Dims[metrics.Alias]
+		a.Reset()
+		a.Merge(&p.Dims[metrics.Candidate])
+		a.Merge(&p.Dims[metrics.Baseline])
+	}
+	if upto > r.stale {
+		r.stale = upto
+	}
+}
+
+// observe returns the visible prefix of the series. The result aliases the
+// recorder's memory and is valid until the next call.
+func (r *recorder) observe() *metrics.Series {
+	r.refresh(r.visible)
+	r.view.Periods = r.periods[:r.visible]
+	return &r.view
+}
+
+// series returns a copy of the whole series (every period created so far).
+func (r *recorder) series() *metrics.Series {
+	r.refresh(len(r.periods))
+	s := &metrics.Series{Resolution: r.period, Periods: make([]metrics.Period, len(r.periods))}
+	for i := range r.periods {
+		for d := range r.periods[i].Dims {
+			s.Periods[i].Dims[d].Merge(&r.periods[i].Dims[d])
+		}
+	}
+	return s
+}
+
+// latency merges every period's durations of version v into into.
+func (r *recorder) latency(v metrics.Dimension, into *metrics.Sketch) {
+	for i := range r.periods {
+		into.Merge(&r.periods[i].Dims[v].Duration)
+	}
+}

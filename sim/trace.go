@@ -1,0 +1,206 @@
+package sim
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Trace replays a recorded per-second request count: second i of the run
+// has Counts[i] expected arrivals, Poisson-distributed within that second
+// (a non-homogeneous Poisson process with a piecewise-constant rate). The
+// replay keeps the trace's shape and volume while drawing fresh arrivals
+// per seed, which is what a Monte Carlo over seeds needs. After the last
+// second the rate is 0, or the trace starts over when Loop is set.
+type Trace struct {
+	Counts []float64 // expected arrivals in each second, >= 0
+	Loop   bool      // replay from the start after the last second
+}
+
+// ParseTrace reads a per-second count trace in CSV. Each non-blank line is
+// either a count ("12") or a "second,count" pair ("37,12"); a line starting
+// with '#' is a comment, and a first line "second,count" (any case) is a
+// header. With pairs, seconds are integers that must increase; seconds
+// skipped have count 0. Counts are non-negative numbers (fractions allowed:
+// a trace can be a rate profile). name labels errors, which give the line
+// number: "sim: trace.csv:7: count = "x": must be a number >= 0".
+func ParseTrace(r io.Reader, name string) (Trace, error) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 4096), 1<<20)
+	var tr Trace
+	line := 0
+	mode := 0 // 0 unknown, 1 counts only, 2 pairs
+	for sc.Scan() {
+		line++
+		text := strings.TrimSpace(sc.Text())
+		if text == "" || text[0] == '#' {
+			continue
+		}
+		fields := strings.Split(text, ",")
+		if line == 1 || (len(tr.Counts) == 0 && mode == 0) {
+			if len(fields) == 2 && strings.EqualFold(strings.TrimSpace(fields[0]), "second") &&
+				strings.EqualFold(strings.TrimSpace(fields[1]), "count") {
+				mode = 2
+				continue
+			}
+		}
+		m := len(fields)
+		if m > 2 {
+			return Trace{}, fmt.Errorf("sim: %s:%d: %q: want \"count\" or \"second,count\", got %d fields", name, line, text, m)
+		}
+		if mode == 0 {
+			mode = m
+		} else if m != mode {
+			return Trace{}, fmt.Errorf("sim: %s:%d: %q: has %d fields where earlier lines have %d", name, line, text, m, mode)
+		}
+		cs := strings.TrimSpace(fields[m-1])
+		c, err := strconv.ParseFloat(cs, 64)
+		if err != nil || !(c >= 0) || math.IsInf(c, 1) {
+			return Trace{}, fmt.Errorf("sim: %s:%d: count = %q: must be a finite number >= 0", name, line, cs)
+		}
+		if m == 1 {
+			tr.Counts = append(tr.Counts, c)
+			continue
+		}
+		ss := strings.TrimSpace(fields[0])
+		sec, err := strconv.ParseInt(ss, 10, 64)
+		if err != nil || sec < 0 {
+			return Trace{}, fmt.Errorf("sim: %s:%d: second = %q: must be an integer >= 0", name, line, ss)
+		}
+		if sec < int64(len(tr.Counts)) {
+			return Trace{}, fmt.Errorf("sim: %s:%d: second = %d: must be greater than the previous second %d", name, line, sec, len(tr.Counts)-1)
+		}
+		if sec > maxTraceSeconds {
+			return Trace{}, fmt.Errorf("sim: %s:%d: second = %d: must be at most %d (50 days)", name, line, sec, maxTraceSeconds)
+		}
+		for int64(len(tr.Counts)) < sec {
+			tr.Counts = append(tr.Counts, 0)
+		}
+		tr.Counts = append(tr.Counts, c)
+	}
+	if err := sc.Err(); err != nil {
+		if errors.Is(err, bufio.ErrTooLong) {
+			return Trace{}, fmt.Errorf("sim: %s:%d: line too long: %w", name, line+1, err)
+		}
+		return Trace{}, fmt.Errorf("sim: %s: %w", name, err)
+	}
+	if len(tr.Counts) == 0 {
+		return Trace{}, fmt.Errorf("sim: %s: no counts: want at least one line", name)
+	}
+	return tr, nil
+}
+
+// maxTraceSeconds bounds the seconds of a "second,count" trace, so a typo
+// cannot make a trace of billions of zero seconds.
+const maxTraceSeconds = 50 * 24 * 3600
+
+// LoadTrace reads the trace file at path (see ParseTrace).
+func LoadTrace(path string) (Trace, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Trace{}, fmt.Errorf("sim: %w", err)
+	}
+	defer f.Close()
+	return ParseTrace(f, path)
+}
+
+// Validate checks that there is at least one count and every count is
+// finite and non-negative.
+func (t Trace) Validate() error {
+	if len(t.Counts) == 0 {
+		return errors.New("sim: Trace.Counts is empty: must have at least one second")
+	}
+	for i, c := range t.Counts {
+		if err := rate(fmt.Sprintf("Trace.Counts[%d]", i), c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// countAt is the rate in second i (0 past the end unless Loop).
+func (t Trace) countAt(i int64) float64 {
+	n := int64(len(t.Counts))
+	if i < 0 {
+		return 0
+	}
+	if i >= n {
+		if !t.Loop || n == 0 {
+			return 0
+		}
+		i %= n
+	}
+	return t.Counts[i]
+}
+
+// Integral sums the counts over [a, b), prorating partial seconds.
+func (t Trace) Integral(a, b time.Duration) float64 {
+	if b <= a {
+		return 0
+	}
+	sum := 0.0
+	for s := a; s < b; {
+		i := int64(s / time.Second)
+		end := time.Duration(i+1) * time.Second
+		if end > b {
+			end = b
+		}
+		if !t.Loop && i >= int64(len(t.Counts)) {
+			break
+		}
+		sum += t.countAt(i) * (end - s).Seconds()
+		s = end
+	}
+	return sum
+}
+
+// Poisson is true.
+func (Trace) Poisson() bool { return true }
+
+// Arrivals starts the replay at second 0.
+func (t Trace) Arrivals(r *rand.Rand) Arrivals {
+	total := 0.0
+	for _, c := range t.Counts {
+		total += c
+	}
+	return &traceArrivals{tr: t, r: r, empty: total == 0 || len(t.Counts) == 0}
+}
+
+// traceArrivals draws the piecewise-constant-rate Poisson process by
+// inversion: an Exp(1) amount of "rate mass" is spent second by second.
+type traceArrivals struct {
+	tr    Trace
+	r     *rand.Rand
+	sec   int64   // current second
+	frac  float64 // position within it, in [0, 1)
+	empty bool
+}
+
+func (p *traceArrivals) Next() time.Duration {
+	if p.empty {
+		return NoArrival
+	}
+	e := p.r.ExpFloat64()
+	n := int64(len(p.tr.Counts))
+	for {
+		if !p.tr.Loop && p.sec >= n {
+			return NoArrival
+		}
+		c := p.tr.countAt(p.sec)
+		left := (1 - p.frac) * c
+		if e < left {
+			p.frac += e / c
+			return toDuration((float64(p.sec) + p.frac) * secNs)
+		}
+		e -= left
+		p.sec++
+		p.frac = 0
+	}
+}
