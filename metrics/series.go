@@ -3,6 +3,7 @@ package metrics
 import (
 	"fmt"
 	"math"
+	"strconv"
 	"time"
 )
 
@@ -23,6 +24,7 @@ const (
 
 var metricNames = [...]string{"Invocations", "Errors", "Throttles", "Duration", "ConcurrentExecutions", "ErrorRate"}
 
+// String is the metric's name as CloudWatch spells it.
 func (m Metric) String() string {
 	if int(m) < len(metricNames) {
 		return metricNames[m]
@@ -47,11 +49,13 @@ const (
 	Alias     Dimension = iota // every invocation through the alias (Resource=function:alias)
 	Candidate                  // ExecutedVersion = the candidate
 	Baseline                   // ExecutedVersion = the baseline
+	// NumDimensions is the number of dimensions (not a dimension).
 	NumDimensions
 )
 
 var dimensionNames = [...]string{"alias", "candidate", "baseline"}
 
+// String is the dimension's name as ParseDimension reads it.
 func (d Dimension) String() string {
 	if int(d) < len(dimensionNames) {
 		return dimensionNames[d]
@@ -72,13 +76,14 @@ func ParseDimension(s string) (Dimension, error) {
 // Stat is one of CloudWatch's statistics.
 type Stat uint8
 
+// CloudWatch's statistics over the samples of a period.
 const (
-	Sum Stat = iota
-	SampleCount
-	Average
-	Minimum
-	Maximum
-	Percentile // ExtendedStatistic pNN; the percentile is in Statistic.P
+	Sum         Stat = iota // sum of the samples
+	SampleCount             // number of samples
+	Average                 // Sum / SampleCount
+	Minimum                 // smallest sample
+	Maximum                 // largest sample
+	Percentile              // ExtendedStatistic pNN; the percentile is in Statistic.P
 )
 
 // Statistic is a statistic with its percentile when Kind is Percentile.
@@ -87,6 +92,7 @@ type Statistic struct {
 	P    float64 // percentile in [0, 100] when Kind == Percentile
 }
 
+// String is the statistic as CloudWatch and ParseStatistic spell it ("Sum", "p99.9").
 func (s Statistic) String() string {
 	switch s.Kind {
 	case Sum:
@@ -105,9 +111,14 @@ func (s Statistic) String() string {
 	return fmt.Sprintf("Stat(%d)", s.Kind)
 }
 
-func trimFloat(f float64) string { return fmt.Sprintf("%g", f) }
+// trimFloat writes p in plain decimal (no exponent), so String and
+// ParseStatistic round-trip.
+func trimFloat(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 
-// ParseStatistic reads Sum, SampleCount, Average, Minimum, Maximum or pNN (p99, p99.9, p0.0 … p100).
+// ParseStatistic reads Sum, SampleCount, Average, Minimum, Maximum or a
+// CloudWatch extended statistic pNN: "p" (or "P") then a plain decimal
+// number in [0, 100] (p99, p99.9, p0.0, p100). Exponents, signs, hex, NaN,
+// Inf and a bare "p" are refused.
 func ParseStatistic(s string) (Statistic, error) {
 	switch s {
 	case "Sum":
@@ -121,30 +132,31 @@ func ParseStatistic(s string) (Statistic, error) {
 	case "Maximum":
 		return Statistic{Kind: Maximum}, nil
 	}
-	if len(s) > 1 && (s[0] == 'p' || s[0] == 'P') {
-		var p float64
-		if _, err := fmt.Sscanf(s[1:], "%g", &p); err == nil && fmt.Sprintf("%g", p) != "" && p >= 0 && p <= 100 && !math.IsNaN(p) && isNumber(s[1:]) {
+	if len(s) > 1 && (s[0] == 'p' || s[0] == 'P') && isDecimal(s[1:]) {
+		p, err := strconv.ParseFloat(s[1:], 64)
+		if err == nil && p >= 0 && p <= 100 {
 			return Statistic{Kind: Percentile, P: p}, nil
 		}
 	}
 	return Statistic{}, fmt.Errorf("metrics: Statistic = %q: must be Sum, SampleCount, Average, Minimum, Maximum or a percentile p0..p100", s)
 }
 
-func isNumber(s string) bool {
-	dot := false
-	if s == "" {
-		return false
-	}
-	for _, c := range s {
-		switch {
+// isDecimal reports whether s is digits with at most one inner dot ("99",
+// "99.9"), the only spelling CloudWatch uses; strconv.ParseFloat alone would
+// also take "1e2", "0x1p6", "+5", "Inf" and "NaN".
+func isDecimal(s string) bool {
+	digits, dot := 0, -1
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
 		case c >= '0' && c <= '9':
-		case c == '.' && !dot:
-			dot = true
+			digits++
+		case c == '.' && dot < 0 && i > 0 && i < len(s)-1:
+			dot = i
 		default:
 			return false
 		}
 	}
-	return true
+	return digits > 0
 }
 
 // VersionStats is what one period recorded for one dimension.
@@ -203,8 +215,9 @@ func countStat(n, ones float64, st Statistic) (float64, bool) {
 		}
 		return 0, true
 	case Percentile:
-		// nearest rank over n samples sorted with the zeros first.
-		rank := math.Ceil(st.P / 100 * n)
+		// nearest rank over n samples sorted with the zeros first; p0 is
+		// the smallest sample (rank 1), not rank 0.
+		rank := math.Max(1, math.Ceil(st.P/100*n))
 		if rank <= n-ones {
 			return 0, true
 		}
