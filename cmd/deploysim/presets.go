@@ -1,0 +1,48 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"text/tabwriter"
+
+	"github.com/deploysim/deploysim/strategy"
+)
+
+// runPresets prints every predefined CodeDeploy configuration (Lambda, then
+// ECS) with its duration and full schedule, one per line in aligned columns.
+func runPresets(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("presets", flag.ContinueOnError)
+	fs.SetOutput(stdout)
+	fs.Usage = func() {
+		fmt.Fprintln(stdout, "usage: deploysim presets\n\nPrints every CodeDeploy predefined configuration's traffic schedule.")
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	return presetsTable(stdout, strategy.Presets())
+}
+
+// presetsTable writes one line per preset: its CodeDeploy name, the SAM
+// DeploymentPreference.Type that selects it (Lambda only; "-" for ECS, which
+// SAM does not deploy this way), the time to 100 % and the full schedule.
+func presetsTable(w io.Writer, presets []strategy.Strategy) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "CODEDEPLOY CONFIG\tSAM TYPE\tTO 100%\tSCHEDULE (candidate weight from each instant)")
+	for _, s := range presets {
+		sch := s.Schedule()
+		cd, ok := strategy.CodeDeployName(s)
+		if !ok {
+			cd = "-"
+		}
+		sam := s.Name()
+		if sam == cd {
+			sam = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%v\t%v\n", cd, sam, sch.Duration(), sch)
+	}
+	return tw.Flush()
+}
