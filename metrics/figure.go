@@ -67,6 +67,34 @@ var figureNames = [...]string{
 	MissRate:          "miss_rate",
 }
 
+var figureLabels = [...]string{
+	CandidateFailures: "failures",
+	ExcessFailures:    "excess failures",
+	UsersHit:          "users hit",
+	CandidateRequests: "cand. requests",
+	Exposure:          "exposure s",
+	TimeToDetect:      "detect s",
+	TimeToRollback:    "rollback s",
+	DeployDuration:    "duration s",
+	ThrottledRequests: "throttles",
+	ColdStarts:        "cold starts",
+	LostEvents:        "lost events",
+	FailedAttempts:    "failed attempts",
+	DelayedMessages:   "delayed msgs",
+	DeadLettered:      "dead-lettered",
+	DetectionRate:     "detected",
+	FalseRollbackRate: "false rollbacks",
+	MissRate:          "missed",
+}
+
+// Label is the figure's short column heading in text and Markdown tables.
+func (f Figure) Label() string {
+	if int(f) < len(figureLabels) && figureLabels[f] != "" {
+		return figureLabels[f]
+	}
+	return f.String()
+}
+
 // String is the figure's key in JSON and on the command line ("duration_s").
 func (f Figure) String() string {
 	if int(f) < len(figureNames) && figureNames[f] != "" {
@@ -100,23 +128,18 @@ func (f Figure) HigherIsBetter() bool { return f == DetectionRate }
 
 func (f Figure) valid() bool { return f < numRunFigures || f.IsRate() }
 
-// Units of the exact accumulation, per figure: counts are whole numbers,
-// instants are nanoseconds, the float figures are kept in millionths.
-const (
-	unitCount = 1.0
-	unitNanos = 1e-9
-	unitMicro = 1e-6
-)
-
-// scale is the size of one stored unit of f, in the figure's display unit.
-func (f Figure) scale() float64 {
+// perUnit is the number of stored units in one display unit of f: counts
+// are stored as whole numbers, times in nanoseconds (displayed in seconds),
+// the float figures in millionths. Dividing by it (rather than multiplying
+// by its inverse, which is not a float64) rounds once: 60e9 ns is 60 s exactly.
+func (f Figure) perUnit() int64 {
 	switch f {
 	case TimeToDetect, TimeToRollback, DeployDuration:
-		return unitNanos
+		return 1e9
 	case ExcessFailures, UsersHit, Exposure:
-		return unitMicro
+		return 1e6
 	}
-	return unitCount
+	return 1
 }
 
 // maxUnits bounds a stored value so that sums of squares of up to 2^20 runs
@@ -176,7 +199,7 @@ func (f Figure) Of(r *Run) (float64, bool) {
 	if !ok {
 		return 0, false
 	}
-	return float64(u) * f.scale(), true
+	return float64(u) / float64(f.perUnit()), true
 }
 
 func clampUnits(v int64) int64 { return max(-maxUnits, min(maxUnits, v)) }
@@ -185,6 +208,6 @@ func microUnits(v float64) int64 {
 	if math.IsNaN(v) {
 		return 0
 	}
-	u := math.Round(v * 1e6) // one unit is unitMicro
+	u := math.Round(v * 1e6) // millionths: perUnit of the float figures
 	return int64(max(-maxUnits, min(maxUnits, u)))
 }

@@ -167,17 +167,18 @@ func (s *Summary) StatsAt(f Figure, level float64) Stats {
 	if a.n == 0 {
 		return st
 	}
-	sc := f.scale()
-	st.Mean = a.mean() * sc
-	st.Min = float64(a.min) * sc
-	st.Max = float64(a.max) * sc
-	st.P50 = a.quantile(0.50) * sc
-	st.P95 = a.quantile(0.95) * sc
-	st.P99 = a.quantile(0.99) * sc
+	per := f.perUnit()
+	sc := float64(per)
+	st.Mean = a.mean(per)
+	st.Min = float64(a.min) / sc
+	st.Max = float64(a.max) / sc
+	st.P50 = a.quantile(0.50) / sc
+	st.P95 = a.quantile(0.95) / sc
+	st.P99 = a.quantile(0.99) / sc
 	if a.n < 2 {
 		return st
 	}
-	st.StdDev = math.Sqrt(a.variance()) * sc
+	st.StdDev = math.Sqrt(a.variance(per))
 	if level > 0 && level < 1 {
 		t := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(a.n - 1)}.Quantile(1 - (1-level)/2)
 		half := t * st.StdDev / math.Sqrt(float64(a.n))
@@ -193,7 +194,7 @@ func (s *Summary) Quantile(f Figure, q float64) float64 {
 	if f >= numRunFigures || s.figs[f].n == 0 || math.IsNaN(q) {
 		return math.NaN()
 	}
-	return s.figs[f].quantile(q) * f.scale()
+	return s.figs[f].quantile(q) / float64(f.perUnit())
 }
 
 // Proportion is a rate over runs with its confidence interval.
@@ -268,7 +269,7 @@ func (s *Summary) Value(f Figure) float64 {
 	if f >= numRunFigures || s.figs[f].n == 0 {
 		return math.NaN()
 	}
-	return s.figs[f].mean() * f.scale()
+	return s.figs[f].mean(f.perUnit())
 }
 
 // accumulator is the exact, mergeable state of one figure, in integer units.
@@ -346,20 +347,23 @@ func storesEqual(a, b *store[int64]) bool {
 	return true
 }
 
-// mean is sum/n correctly rounded, in units.
-func (a *accumulator) mean() float64 {
-	m, _ := new(big.Rat).SetFrac(a.sum.big(), big.NewInt(a.n)).Float64()
+// mean is sum/(n·per) correctly rounded: the mean in display units.
+func (a *accumulator) mean(per int64) float64 {
+	den := new(big.Int).Mul(big.NewInt(a.n), big.NewInt(per))
+	m, _ := new(big.Rat).SetFrac(a.sum.big(), den).Float64()
 	return m
 }
 
-// variance is (n·Σx² - (Σx)²) / (n(n-1)) computed exactly, then rounded
-// once: no cancellation, whatever the size of the mean.
-func (a *accumulator) variance() float64 {
+// variance is (n·Σx² - (Σx)²) / (n(n-1)·per²) computed exactly, then
+// rounded once: no cancellation, whatever the size of the mean.
+func (a *accumulator) variance(per int64) float64 {
 	n := big.NewInt(a.n)
 	num := new(big.Int).Mul(n, a.sumSq.big())
 	s := a.sum.big()
 	num.Sub(num, s.Mul(s, s))
+	p := big.NewInt(per)
 	den := new(big.Int).Mul(n, big.NewInt(a.n-1))
+	den.Mul(den, p).Mul(den, p)
 	v, _ := new(big.Rat).SetFrac(num, den).Float64()
 	return v
 }

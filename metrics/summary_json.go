@@ -22,7 +22,7 @@ type summaryJSON struct {
 }
 
 type accJSON struct {
-	Unit  float64    `json:"unit"` // size of one stored unit in the figure's display unit
+	Per   int64      `json:"per"` // stored units per display unit (1e9: nanoseconds per second)
 	N     int64      `json:"n"`
 	Sum   string     `json:"sum"`    // exact, decimal, in units
 	SumSq string     `json:"sum_sq"` // exact, decimal, in units squared
@@ -57,7 +57,7 @@ func (s *Summary) MarshalJSON() ([]byte, error) {
 		if a.n == 0 {
 			continue
 		}
-		aj := &accJSON{Unit: f.scale(), N: a.n, Sum: a.sum.big().String(), SumSq: a.sumSq.big().String(), Min: a.min, Max: a.max, Zeros: a.zeros}
+		aj := &accJSON{Per: f.perUnit(), N: a.n, Sum: a.sum.big().String(), SumSq: a.sumSq.big().String(), Min: a.min, Max: a.max, Zeros: a.zeros}
 		if off, c := a.pos.trimmed(); len(c) > 0 {
 			aj.Pos = &storeJSON{Offset: off, Counts: c}
 		}
@@ -134,8 +134,8 @@ func (s *Summary) fromJSON(j *summaryJSON) error {
 
 func (a *accumulator) fromJSON(j *accJSON, f Figure, runs int64) error {
 	field := "metrics: Summary.figures." + f.String()
-	if j.Unit != f.scale() {
-		return fmt.Errorf("%s.unit = %g: must be %g", field, j.Unit, f.scale())
+	if j.Per != f.perUnit() {
+		return fmt.Errorf("%s.per = %d: must be %d", field, j.Per, f.perUnit())
 	}
 	if j.N < 0 || j.N > runs {
 		return fmt.Errorf("%s.n = %d: must be in [0, runs = %d]", field, j.N, runs)

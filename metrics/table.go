@@ -210,11 +210,11 @@ func (t *Table) cells() (header []string, numeric []bool, lines [][]string) {
 		header = append(header, n)
 		numeric = append(numeric, false)
 	}
-	header = append(header, "runs", "detected ["+pct+" CI]", "false rollbacks ["+pct+" CI]")
+	header = append(header, "runs", DetectionRate.Label()+" ["+pct+" CI]", FalseRollbackRate.Label()+" ["+pct+" CI]")
 	numeric = append(numeric, true, true, true)
 	figs := t.shown(false)
 	for _, f := range figs {
-		header = append(header, f.String()+" mean ±CI", f.String()+" p95")
+		header = append(header, f.Label(), "p95")
 		numeric = append(numeric, true, true)
 	}
 	for _, r := range t.Rows {
@@ -265,9 +265,10 @@ func fmtRate(p Proportion) string {
 	return fmt.Sprintf("%.1f%% [%.1f, %.1f]", 100*p.Value, 100*p.CILow, 100*p.CIHigh)
 }
 
-// WriteText renders t as aligned columns: labels left, numbers right; means
-// with the half-width of their confidence interval, rates in percent with
-// their Wilson interval; "-" where no run had the figure.
+// WriteText renders t as aligned columns: labels left, numbers right. Each
+// figure (Figure.Label) has two columns: its mean ± the half-width of the
+// mean's confidence interval, and its p95. Rates are in percent with their
+// Wilson interval; "-" marks a figure no run had. Times are in seconds.
 func (t *Table) WriteText(w io.Writer) error {
 	header, numeric, lines := t.cells()
 	width := make([]int, len(header))
