@@ -121,7 +121,8 @@ func parseAWS(s string, p Platform, codeDeploy bool) (Strategy, error) {
 		if err := minutesUnit(rest, "BlueGreen.Validation"); err != nil {
 			return nil, err
 		}
-		return BlueGreen{Validation: time.Duration(m) * time.Minute}, nil
+		v, err := minutes(m, "BlueGreen.Validation")
+		return BlueGreen{Validation: v}, err
 	}
 	return nil, fmt.Errorf("%w: %s", ErrUnknownName, families)
 }
@@ -143,12 +144,22 @@ func percentMinutes(s, family, sep string) (float64, time.Duration, error) {
 	if err := minutesUnit(rest, family+".Interval"); err != nil {
 		return 0, 0, err
 	}
-	return float64(p), time.Duration(m) * time.Minute, nil
+	iv, err := minutes(m, family+".Interval")
+	return float64(p), iv, err
+}
+
+// minutes converts a whole number of minutes, refusing what time.Duration
+// cannot hold (about 153 million minutes) rather than wrapping around.
+func minutes(m int64, field string) (time.Duration, error) {
+	if m > int64(maxDuration/time.Minute) {
+		return 0, fieldErr(field, fmt.Sprintf("%d minutes", m), "overflows time.Duration (about 292 years)")
+	}
+	return time.Duration(m) * time.Minute, nil
 }
 
 // wholeNumber reads the leading decimal digits of s. Nine digits at most: a
-// billion minutes is already 1,900 years, and the bound keeps the product
-// with time.Minute far from overflow.
+// billion minutes is already 1,900 years, and the bound keeps int64 parsing
+// trivially safe (minutes checks the conversion to a duration).
 func wholeNumber(s, field string) (int64, string, error) {
 	i := 0
 	for i < len(s) && s[i] >= '0' && s[i] <= '9' {

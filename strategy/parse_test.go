@@ -36,6 +36,7 @@ func TestParse(t *testing.T) {
 		{"BlueGreen10Minutes", BlueGreen{Validation: 10 * m}},
 		{"BlueGreen1Minute", BlueGreen{Validation: m}},
 		{"BlueGreen0Minutes", BlueGreen{}},
+		{"BlueGreen153722867Minutes", BlueGreen{Validation: 153722867 * m}},
 		{"BlueGreen:90s", BlueGreen{Validation: 90 * time.Second}},
 		{"Canary:2.5%,90s", Canary{Percent: 2.5, Interval: 90 * time.Second}},
 		{"Canary:100%,1h", Canary{Percent: 100, Interval: time.Hour}},
@@ -85,6 +86,10 @@ func TestParseErrors(t *testing.T) {
 		{"Canary-10Percent5Minutes", "Canary.Percent: want a whole number", false},
 		{"Canary1234567890Percent5Minutes", "Canary.Percent = 1234567890: must have at most 9 digits", false},
 		{"Linear10Percent1Minute", `want "PercentEvery"`, false},
+		// 999,999,999 minutes do not fit in a time.Duration (max about 153.7 million minutes).
+		{"BlueGreen999999999Minutes", "BlueGreen.Validation = 999999999 minutes: overflows time.Duration", false},
+		{"Canary10Percent999999999Minutes", "Canary.Interval = 999999999 minutes: overflows time.Duration", false},
+		{"BlueGreen153722868Minutes", "BlueGreen.Validation = 153722868 minutes: overflows", false},
 		{"Canary:120%,5m", "Canary.Percent = 120: must be in (0, 100]", false},
 		{"Canary:10,5m", "Canary.Percent: want a percent such as 10%", false},
 		{"Canary:1e1%,5m", `Canary.Percent: want a decimal number such as 2.5, got "1e1"`, false},

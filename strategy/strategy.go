@@ -48,16 +48,24 @@ type Step struct {
 // the next step (right-continuous, piecewise constant).
 type Schedule []Step
 
-// WeightAt returns the candidate's share of traffic at instant t.
+// WeightAt returns the candidate's share of traffic at instant t: the weight
+// of the last step at or before t, 0 before the first. It binary-searches, so
+// a 10,000-step schedule costs 14 comparisons; the schedule must be sorted
+// (Validate).
 func (s Schedule) WeightAt(t time.Duration) float64 {
-	w := 0.0
-	for _, st := range s {
-		if st.At > t {
-			break
+	lo, hi := 0, len(s) // invariant: s[:lo] are at or before t, s[hi:] after
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if s[m].At > t {
+			hi = m
+		} else {
+			lo = m + 1
 		}
-		w = st.Weight
 	}
-	return w
+	if lo == 0 {
+		return 0
+	}
+	return s[lo-1].Weight
 }
 
 // Duration returns the instant of the last step (0 for an empty schedule).
