@@ -22,6 +22,7 @@ type ParseError struct {
 	Err   error
 }
 
+// Error reads "strategy: parse \"<input>\": <cause>", the input cut at 80 bytes.
 func (e *ParseError) Error() string {
 	in := e.Input
 	if len(in) > 80 {

@@ -12,7 +12,8 @@
 // simulator (package sim) follows the schedule until a policy says otherwise.
 //
 // The strategies are the shapes AWS CodeDeploy runs for Lambda and ECS
-// (AllAtOnce, Canary, Linear, see /work/shared/reference/aws.md), the serverless
+// (AllAtOnce, Canary, Linear; "reference aws.md" in these comments is the
+// project's digest of the AWS documentation), the serverless
 // blue/green deployment (BlueGreen), Argo Rollouts' list of setWeight and pause
 // steps (Steps), and a doubling-style schedule no AWS preset offers
 // (Exponential). Every CodeDeploy predefined configuration is an exported value
@@ -133,6 +134,7 @@ type FieldError struct {
 	Rule  string // what the value must satisfy, and why if not obvious
 }
 
+// Error reads "strategy: <Field> = <Value>: <Rule>".
 func (e *FieldError) Error() string {
 	return "strategy: " + e.Field + " = " + e.Value + ": " + e.Rule
 }
