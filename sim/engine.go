@@ -129,31 +129,36 @@ func (e *engine) loop() time.Duration {
 
 // step handles the next event and reports whether the run has ended.
 func (e *engine) step() (end bool) {
-	ev, ok := e.q.Pop()
+	ev, ok := e.q.Peek()
 	if !ok {
 		return true // nothing left to happen
 	}
 	e.now = ev.At
-	switch ev.Kind {
-	case evArrival:
+	if ev.Kind == evArrival {
+		// The next arrival replaces this one at the top of the heap: one
+		// sift instead of a pop and a push, and only one arrival is ever
+		// queued.
+		if t := e.arr.Next(); t != NoArrival && !e.c.stopped {
+			e.q.ReplaceTop(eventq.Event{At: t, Kind: evArrival})
+		} else {
+			e.q.Pop()
+		}
 		if !e.c.stopped {
 			e.arrive(ev.At)
 		}
-	case evCompletion:
+		return false
+	}
+	e.q.Pop()
+	if ev.Kind == evCompletion {
 		e.complete(&ev)
 		return e.c.stopped && e.c.drain && e.c.inflightTotal() == 0
-	default:
-		return e.c.handle(ev)
 	}
-	return false
+	return e.c.handle(ev)
 }
 
-// arrive admits one request at now: it schedules the next arrival, routes
-// the request, decides its fate and schedules its completion.
+// arrive admits one request at now: it routes the request, decides its
+// fate and schedules its completion.
 func (e *engine) arrive(now time.Duration) {
-	if t := e.arr.Next(); t != NoArrival {
-		e.q.Push(eventq.Event{At: t, Kind: evArrival})
-	}
 	c := &e.c
 	d := metrics.Baseline
 	if w := c.weight; w > 0 && (w >= 1 || e.r.Float64() < w) {

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"reflect"
+	"strings"
 	"time"
 
 	"github.com/deploysim/deploysim/rollback"
@@ -190,7 +192,32 @@ func DefaultScenario() Scenario {
 var ErrInvalid = errors.New("invalid scenario")
 
 func invalid(format string, args ...any) error {
-	return fmt.Errorf("sim: "+format+" (%w)", append(args, ErrInvalid)...)
+	return fieldError{msg: fmt.Sprintf(format, args...)}
+}
+
+// fieldError is a broken rule of a Scenario field, possibly caused by an
+// error of a component (workload, strategy, policy) that it wraps.
+type fieldError struct {
+	msg string // "Scenario.Field = value: rule", or "Scenario.Field" with err
+	err error
+}
+
+func (e fieldError) Error() string {
+	if e.err == nil {
+		return "sim: " + e.msg
+	}
+	return "sim: " + e.msg + ": " + strings.TrimPrefix(e.err.Error(), "sim: ")
+}
+
+func (e fieldError) Unwrap() []error {
+	if e.err == nil {
+		return []error{ErrInvalid}
+	}
+	return []error{e.err, ErrInvalid}
+}
+
+func wrapInvalid(err error, format string, args ...any) error {
+	return fieldError{msg: fmt.Sprintf(format, args...), err: err}
 }
 
 func prob(name string, p float64) error {
@@ -258,11 +285,11 @@ func gcd(a, b time.Duration) time.Duration {
 // Validate reports the first setting that breaks a rule, naming the field,
 // its value and the rule. Every error wraps ErrInvalid.
 func (s Scenario) Validate() error {
-	if s.Workload == nil {
+	if isNil(s.Workload) {
 		return invalid("Scenario.Workload = nil: must be set")
 	}
 	if err := s.Workload.Validate(); err != nil {
-		return fmt.Errorf("sim: Scenario.Workload: %w", err)
+		return wrapInvalid(err, "Scenario.Workload")
 	}
 	if err := s.Baseline.validate("Baseline"); err != nil {
 		return err
@@ -292,18 +319,18 @@ func (s Scenario) Validate() error {
 	if !(s.Users.Exponent >= 0) || math.IsInf(s.Users.Exponent, 1) {
 		return invalid("Scenario.Users.Exponent = %v: must be finite and >= 0", s.Users.Exponent)
 	}
-	if s.Strategy == nil {
+	if isNil(s.Strategy) {
 		return invalid("Scenario.Strategy = nil: must be set")
 	}
 	if err := s.Strategy.Validate(); err != nil {
-		return fmt.Errorf("sim: Scenario.Strategy: %w", err)
+		return wrapInvalid(err, "Scenario.Strategy")
 	}
 	sched := s.Strategy.Schedule()
 	if len(sched) == 0 {
 		return invalid("Scenario.Strategy %q: schedule has no step", s.Strategy.Name())
 	}
 	if err := sched.Validate(); err != nil {
-		return fmt.Errorf("sim: Scenario.Strategy %q: %w", s.Strategy.Name(), err)
+		return wrapInvalid(err, "Scenario.Strategy %q", s.Strategy.Name())
 	}
 	if s.Horizon < 0 {
 		return invalid("Scenario.Horizon = %v: must be >= 0 (0: until the deployment ends)", s.Horizon)
@@ -317,9 +344,12 @@ func (s Scenario) Validate() error {
 	if s.ActionLatency < 0 {
 		return invalid("Scenario.ActionLatency = %v: must be >= 0", s.ActionLatency)
 	}
+	if s.Policy != nil && isNil(s.Policy) {
+		return invalid("Scenario.Policy = (%T)(nil): must be nil or a usable policy", s.Policy)
+	}
 	if s.Policy != nil {
 		if err := s.Policy.Validate(); err != nil {
-			return fmt.Errorf("sim: Scenario.Policy %q: %w", s.Policy.Name(), err)
+			return wrapInvalid(err, "Scenario.Policy %q", s.Policy.Name())
 		}
 		r := s.Policy.Resolution()
 		if r < 0 {
@@ -340,6 +370,19 @@ func (s Scenario) Validate() error {
 }
 
 const maxKinds = 64
+
+// isNil reports whether x is nil or an interface holding a nil pointer, map,
+// slice or func, whose methods would panic.
+func isNil(x any) bool {
+	if x == nil {
+		return true
+	}
+	switch v := reflect.ValueOf(x); v.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Func, reflect.Interface, reflect.Chan:
+		return v.IsNil()
+	}
+	return false
+}
 
 func (s Scenario) validateFault() error {
 	f := s.Fault
