@@ -1,0 +1,463 @@
+package rollback
+
+import (
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/deploysim/deploysim/metrics"
+)
+
+// Verdict is the outcome of one check over one interval of data.
+type Verdict uint8
+
+const (
+	Pass   Verdict = iota // the data satisfy the check
+	Fail                  // the data break it
+	NoData                // too few samples to judge
+)
+
+var verdictNames = [...]string{"pass", "fail", "no-data"}
+
+// String returns "pass", "fail" or "no-data".
+func (v Verdict) String() string {
+	if int(v) < len(verdictNames) {
+		return verdictNames[v]
+	}
+	return fmt.Sprintf("Verdict(%d)", v)
+}
+
+// NoDataAction says what a check with no data counts as. Users of Argo
+// Rollouts and Flagger keep hitting both failure modes (reference/peers.md):
+// a low-traffic canary rolled back for lack of data, or passed because
+// missing data read as 0. The zero value is Flagger's behaviour.
+type NoDataAction uint8
+
+const (
+	// NoDataFail counts a check with no data as failed (Flagger: "a query
+	// that returns no data counts as a failed check").
+	NoDataFail NoDataAction = iota
+	// NoDataPass counts it as passed (providers that return 0 or NaN).
+	NoDataPass
+	// NoDataHold counts it as neither; a policy that judges windows of
+	// fresh data keeps growing the window until it has enough.
+	NoDataHold
+	numNoData
+)
+
+var noDataNames = [...]string{"fail", "pass", "hold"}
+
+// String returns "fail", "pass" or "hold".
+func (a NoDataAction) String() string {
+	if a < numNoData {
+		return noDataNames[a]
+	}
+	return fmt.Sprintf("NoDataAction(%d)", a)
+}
+
+// ParseNoDataAction reads "fail", "pass" or "hold".
+func ParseNoDataAction(s string) (NoDataAction, error) {
+	for i, n := range noDataNames {
+		if n == s {
+			return NoDataAction(i), nil
+		}
+	}
+	return 0, fmt.Errorf("rollback: NoData = %q: must be fail, pass or hold", s)
+}
+
+// Check is one analysis measurement judged over a window of base periods, as
+// Flagger's and Argo's metric checks are. Like a Policy it is an immutable
+// value; NewJudge makes the per-run buffers.
+type Check interface {
+	Name() string
+	Validate() error
+	// Resolution is the finest metric period the check reads (0: any).
+	Resolution() time.Duration
+	NewJudge() Judge
+}
+
+// Judge is the per-run state of a Check.
+type Judge interface {
+	// Judge judges the base periods [from, to) of s.
+	Judge(s *metrics.Series, from, to int) Verdict
+	// Explain describes the last judgement (called when it matters; it may allocate).
+	Explain() string
+}
+
+// MetricCheck is a fixed-threshold check on one version, like Flagger's
+// built-in request-success-rate and request-duration checks: the statistic
+// of the metric over the whole window fails the check when it breaches the
+// threshold. Flagger's "request-success-rate >= 99 %" is
+// MetricCheck{Metric: ErrorRate, Comparison: GreaterThanThreshold, Threshold: 0.01}.
+type MetricCheck struct {
+	ID         string
+	Metric     metrics.Metric
+	Dimension  metrics.Dimension
+	Statistic  metrics.Statistic // ignored for ErrorRate
+	Comparison Comparison        // the window fails when value Comparison Threshold
+	Threshold  float64
+	// MinInvocations: a window with fewer invocations on the dimension has
+	// no data (0: no data only when the metric has no sample at all).
+	MinInvocations float64
+}
+
+// Name returns ID.
+func (c MetricCheck) Name() string { return c.ID }
+
+// Validate reports a bad setting.
+func (c MetricCheck) Validate() error {
+	owner := fmt.Sprintf("MetricCheck %q", c.ID)
+	if c.ID == "" {
+		return &ConfigError{Owner: "MetricCheck", Field: "ID", Value: `""`, Rule: "must not be empty"}
+	}
+	if _, err := metrics.ParseMetric(c.Metric.String()); err != nil {
+		return &ConfigError{Owner: owner, Field: "Metric", Value: c.Metric.String(), Rule: "must be one of Invocations, Errors, Throttles, Duration, ConcurrentExecutions, ErrorRate"}
+	}
+	if c.Dimension >= metrics.NumDimensions {
+		return &ConfigError{Owner: owner, Field: "Dimension", Value: c.Dimension.String(), Rule: "must be alias, candidate or baseline"}
+	}
+	if c.Statistic.Kind > metrics.Percentile || (c.Statistic.Kind == metrics.Percentile && !(c.Statistic.P >= 0 && c.Statistic.P <= 100)) {
+		return &ConfigError{Owner: owner, Field: "Statistic", Value: c.Statistic.String(), Rule: "must be Sum, SampleCount, Average, Minimum, Maximum or a percentile p0..p100"}
+	}
+	if c.Comparison >= numComparisons {
+		return &ConfigError{Owner: owner, Field: "Comparison", Value: c.Comparison.String(), Rule: "must be one of the four CloudWatch operators"}
+	}
+	if math.IsNaN(c.Threshold) || math.IsInf(c.Threshold, 0) || c.Threshold < 0 {
+		return &ConfigError{Owner: owner, Field: "Threshold", Value: fmt.Sprint(c.Threshold), Rule: "must be a finite number >= 0"}
+	}
+	if c.Metric == metrics.ErrorRate && c.Threshold > 1 {
+		return &ConfigError{Owner: owner, Field: "Threshold", Value: fmt.Sprint(c.Threshold), Rule: "must be <= 1: ErrorRate is a fraction"}
+	}
+	if !(c.MinInvocations >= 0) || math.IsInf(c.MinInvocations, 0) {
+		return &ConfigError{Owner: owner, Field: "MinInvocations", Value: fmt.Sprint(c.MinInvocations), Rule: "must be a finite number >= 0"}
+	}
+	return nil
+}
+
+// Resolution is 0: the check reads whole windows at any resolution.
+func (c MetricCheck) Resolution() time.Duration { return 0 }
+
+// NewJudge returns the per-run state.
+func (c MetricCheck) NewJudge() Judge { return &metricJudge{c: c} }
+
+type metricJudge struct {
+	c       MetricCheck
+	agg     metrics.VersionStats
+	value   float64
+	verdict Verdict
+}
+
+func (j *metricJudge) Judge(s *metrics.Series, from, to int) Verdict {
+	s.Aggregate(j.c.Dimension, from, to, &j.agg)
+	v, ok := j.agg.Value(j.c.Metric, j.c.Statistic)
+	j.value = v
+	switch {
+	case !ok || math.IsNaN(v) || j.agg.Invocations < j.c.MinInvocations:
+		j.verdict = NoData
+	case j.c.Comparison.Breaches(v, j.c.Threshold):
+		j.verdict = Fail
+	default:
+		j.verdict = Pass
+	}
+	return j.verdict
+}
+
+func (j *metricJudge) Explain() string {
+	if j.verdict == NoData {
+		return fmt.Sprintf("%s: no data (%g invocations)", j.c.ID, j.agg.Invocations)
+	}
+	return fmt.Sprintf("%s: %s %s of %s = %.4g %s %g", j.c.ID, j.c.Statistic, j.c.Metric, j.c.Dimension, j.value, j.c.Comparison.Symbol(), j.c.Threshold)
+}
+
+// FailedChecks is Flagger's analysis (reference/peers.md): every Interval
+// each check judges the data that became visible during the interval; if any
+// check fails the failed-check counter goes up by one, and no passing check
+// resets it; the counter reaching Threshold rolls back. With every check
+// failing from the start, rollback comes at Interval × Threshold, Flagger's
+// documented closed form. A check with no data counts per NoData (Flagger:
+// failed). Holding the weight on a failed check is the strategy's business.
+type FailedChecks struct {
+	Threshold int           // failed checks before rollback (analysis.threshold)
+	Interval  time.Duration // time between checks (analysis.interval)
+	NoData    NoDataAction
+	Checks    []Check
+}
+
+// Name is "failedChecks(a,b)".
+func (p FailedChecks) Name() string { return "failedChecks(" + checkNames(p.Checks) + ")" }
+
+func checkNames(cs []Check) string {
+	s := ""
+	for i, c := range cs {
+		if i > 0 {
+			s += ","
+		}
+		s += c.Name()
+	}
+	return s
+}
+
+// Validate reports a bad setting.
+func (p FailedChecks) Validate() error {
+	if p.Threshold < 1 {
+		return &ConfigError{Owner: "FailedChecks", Field: "Threshold", Value: fmt.Sprint(p.Threshold), Rule: "must be >= 1"}
+	}
+	return validateChecks("FailedChecks", p.Interval, p.NoData, p.Checks)
+}
+
+func validateChecks(owner string, interval time.Duration, nd NoDataAction, cs []Check) error {
+	if interval <= 0 {
+		return &ConfigError{Owner: owner, Field: "Interval", Value: interval.String(), Rule: "must be > 0"}
+	}
+	if nd >= numNoData {
+		return &ConfigError{Owner: owner, Field: "NoData", Value: nd.String(), Rule: "must be fail, pass or hold"}
+	}
+	if len(cs) == 0 {
+		return &ConfigError{Owner: owner, Field: "Checks", Value: "[]", Rule: "must list at least one check"}
+	}
+	for i, c := range cs {
+		if c == nil {
+			return &ConfigError{Owner: owner, Field: fmt.Sprintf("Checks[%d]", i), Value: "nil", Rule: "must be a check"}
+		}
+		if err := c.Validate(); err != nil {
+			return err
+		}
+		if r := c.Resolution(); r > 0 && interval%r != 0 {
+			return &ConfigError{Owner: owner, Field: "Interval", Value: interval.String(), Rule: fmt.Sprintf("must be a multiple of check %s's resolution (%v)", c.Name(), r)}
+		}
+	}
+	return nil
+}
+
+// Resolution is the gcd of the interval and the checks' resolutions.
+func (p FailedChecks) Resolution() time.Duration { return checksResolution(p.Interval, p.Checks) }
+
+func checksResolution(interval time.Duration, cs []Check) time.Duration {
+	g := interval
+	for _, c := range cs {
+		g = gcd(g, c.Resolution())
+	}
+	return g
+}
+
+// Start returns the per-run state.
+func (p FailedChecks) Start() Monitor {
+	m := &failedChecksMonitor{p: p, judges: make([]Judge, len(p.Checks))}
+	for i, c := range p.Checks {
+		m.judges[i] = c.NewJudge()
+	}
+	return m
+}
+
+type failedChecksMonitor struct {
+	p        FailedChecks
+	judges   []Judge
+	from     int // first base period not yet judged
+	failures int
+}
+
+func (m *failedChecksMonitor) Next(t time.Duration) time.Duration {
+	return nextTick(t, m.p.Interval, 0)
+}
+
+func (m *failedChecksMonitor) Evaluate(obs Observation) Decision {
+	if obs.Series == nil {
+		return Decision{}
+	}
+	to := len(obs.Series.Periods)
+	failed := -1
+	for i, j := range m.judges {
+		v := j.Judge(obs.Series, m.from, to)
+		if v == NoData {
+			switch m.p.NoData {
+			case NoDataFail:
+				v = Fail
+			case NoDataPass:
+				v = Pass
+			}
+		}
+		if v == Fail && failed < 0 {
+			failed = i
+		}
+	}
+	m.from = to
+	if failed < 0 {
+		return Decision{}
+	}
+	m.failures++
+	if m.failures < m.p.Threshold {
+		return Decision{}
+	}
+	return Decision{Rollback: true, Alarm: m.p.Checks[failed].Name(),
+		Reason: fmt.Sprintf("%d failed checks (threshold %d); last: %s", m.failures, m.p.Threshold, m.judges[failed].Explain())}
+}
+
+// Analysis is an Argo Rollouts background AnalysisRun (reference/peers.md):
+// every Interval after InitialDelay each metric (Check) is measured on the
+// data that became visible since its last measurement. A metric fails when
+// its failed measurements exceed FailureLimit (strictly greater; a negative
+// limit disables failing), and errors when its consecutive measurements with
+// no data exceed ConsecutiveErrorLimit (a query that returns nothing is an
+// error in Argo, not a failed value); either aborts the rollout.
+// Inconclusive measurements, which pause a rollout for a human, are not
+// modelled. ArgoAnalysis sets Argo's defaults.
+type Analysis struct {
+	Interval              time.Duration
+	InitialDelay          time.Duration
+	FailureLimit          int // Argo's default 0
+	ConsecutiveErrorLimit int // Argo's default 4
+	Checks                []Check
+}
+
+// ArgoAnalysis returns an Analysis with Argo Rollouts' defaults:
+// failureLimit 0, consecutiveErrorLimit 4, no initial delay.
+func ArgoAnalysis(interval time.Duration, checks ...Check) Analysis {
+	return Analysis{Interval: interval, FailureLimit: 0, ConsecutiveErrorLimit: 4, Checks: checks}
+}
+
+// Name is "analysis(a,b)".
+func (p Analysis) Name() string { return "analysis(" + checkNames(p.Checks) + ")" }
+
+// Validate reports a bad setting.
+func (p Analysis) Validate() error {
+	if p.InitialDelay < 0 {
+		return &ConfigError{Owner: "Analysis", Field: "InitialDelay", Value: p.InitialDelay.String(), Rule: "must be >= 0"}
+	}
+	if p.ConsecutiveErrorLimit < 0 {
+		return &ConfigError{Owner: "Analysis", Field: "ConsecutiveErrorLimit", Value: fmt.Sprint(p.ConsecutiveErrorLimit), Rule: "must be >= 0"}
+	}
+	return validateChecks("Analysis", p.Interval, NoDataFail, p.Checks)
+}
+
+// Resolution is the gcd of the interval and the checks' resolutions.
+func (p Analysis) Resolution() time.Duration { return checksResolution(p.Interval, p.Checks) }
+
+// Start returns the per-run state.
+func (p Analysis) Start() Monitor {
+	m := &analysisMonitor{p: p, judges: make([]Judge, len(p.Checks)), failed: make([]int, len(p.Checks)), errs: make([]int, len(p.Checks))}
+	for i, c := range p.Checks {
+		m.judges[i] = c.NewJudge()
+	}
+	return m
+}
+
+type analysisMonitor struct {
+	p      Analysis
+	judges []Judge
+	from   int
+	failed []int // failed measurements per metric
+	errs   []int // consecutive no-data measurements per metric
+}
+
+func (m *analysisMonitor) Next(t time.Duration) time.Duration {
+	return nextTick(t, m.p.Interval, m.p.InitialDelay)
+}
+
+func (m *analysisMonitor) Evaluate(obs Observation) Decision {
+	if obs.Series == nil || obs.Now < m.p.InitialDelay {
+		return Decision{}
+	}
+	to := len(obs.Series.Periods)
+	for i, j := range m.judges {
+		switch j.Judge(obs.Series, m.from, to) {
+		case NoData:
+			m.errs[i]++
+			if m.errs[i] > m.p.ConsecutiveErrorLimit {
+				m.from = to
+				return Decision{Rollback: true, Alarm: m.p.Checks[i].Name(),
+					Reason: fmt.Sprintf("metric %s errored: %d consecutive measurements without data (limit %d)", m.p.Checks[i].Name(), m.errs[i], m.p.ConsecutiveErrorLimit)}
+			}
+		case Fail:
+			m.errs[i] = 0
+			m.failed[i]++
+			if m.p.FailureLimit >= 0 && m.failed[i] > m.p.FailureLimit {
+				m.from = to
+				return Decision{Rollback: true, Alarm: m.p.Checks[i].Name(),
+					Reason: fmt.Sprintf("metric %s failed %d times (failureLimit %d); last: %s", m.p.Checks[i].Name(), m.failed[i], m.p.FailureLimit, j.Explain())}
+			}
+		default:
+			m.errs[i] = 0
+		}
+	}
+	m.from = to
+	return Decision{}
+}
+
+// AnyOf returns a policy that rolls back as soon as any of ps does; each
+// keeps its own cadence. Its decision is the first one's, in ps order when
+// several fire at the same instant.
+func AnyOf(ps ...Policy) Policy { return anyOf(ps) }
+
+type anyOf []Policy
+
+func (p anyOf) Name() string {
+	s := "anyOf("
+	for i, q := range p {
+		if i > 0 {
+			s += ","
+		}
+		s += q.Name()
+	}
+	return s + ")"
+}
+
+func (p anyOf) Validate() error {
+	if len(p) == 0 {
+		return &ConfigError{Owner: "AnyOf", Field: "policies", Value: "[]", Rule: "must list at least one policy"}
+	}
+	for i, q := range p {
+		if q == nil {
+			return &ConfigError{Owner: "AnyOf", Field: fmt.Sprintf("policies[%d]", i), Value: "nil", Rule: "must be a policy"}
+		}
+		if err := q.Validate(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Resolution is the gcd of the policies' non-zero resolutions.
+func (p anyOf) Resolution() time.Duration {
+	var g time.Duration
+	for _, q := range p {
+		g = gcd(g, q.Resolution())
+	}
+	return g
+}
+
+func (p anyOf) Start() Monitor {
+	m := &anyOfMonitor{ms: make([]Monitor, len(p)), due: make([]time.Duration, len(p))}
+	for i, q := range p {
+		m.ms[i] = q.Start()
+		m.due[i] = -1
+	}
+	return m
+}
+
+type anyOfMonitor struct {
+	ms  []Monitor
+	due []time.Duration // each monitor's next instant, as of the last Next
+}
+
+func (m *anyOfMonitor) Next(t time.Duration) time.Duration {
+	next := time.Duration(-1)
+	for i, c := range m.ms {
+		m.due[i] = c.Next(t)
+		if next < 0 || m.due[i] < next {
+			next = m.due[i]
+		}
+	}
+	return next
+}
+
+func (m *anyOfMonitor) Evaluate(obs Observation) Decision {
+	for i, c := range m.ms {
+		if m.due[i] >= 0 && m.due[i] > obs.Now {
+			continue
+		}
+		if d := c.Evaluate(obs); d.Rollback {
+			return d
+		}
+	}
+	return Decision{}
+}
