@@ -1,6 +1,3 @@
-// Package metrics holds what a simulated deployment measured (Run), what many
-// runs add up to (Summary), and the per-period metric stream (Series) that
-// rollback policies watch. It knows nothing of the simulator.
 package metrics
 
 import (
