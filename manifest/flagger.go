@@ -1,0 +1,335 @@
+package manifest
+
+import (
+	"math"
+	"regexp"
+	"time"
+
+	"github.com/deploysim/deploysim/metrics"
+	"github.com/deploysim/deploysim/rollback"
+	"github.com/deploysim/deploysim/strategy"
+)
+
+// Flagger's defaults when the analysis leaves a field out.
+const (
+	flaggerDefaultInterval  = time.Minute // "schedule interval (default 60s)"
+	flaggerDefaultThreshold = 1
+	flaggerDefaultMaxWeight = 100
+)
+
+// flaggerCanary reads a Flagger Canary's analysis (spec.analysis, or
+// spec.canaryAnalysis in v1alpha3).
+//
+// Progression, as Flagger's scheduler runs it and its documentation states
+// the closed forms: at the first tick (t0) the canary gets stepWeight; at
+// every later tick, interval apart, the checks run on the last metric
+// interval of data, and if they pass the weight grows by stepWeight (capped
+// at 100) until it reaches maxWeight; the tick after that promotes (100 %).
+// Promotion therefore comes at interval × ceil(maxWeight / stepWeight),
+// Flagger's "interval * (maxWeight / stepWeight)". Each tick whose checks fail
+// adds one to a failed-checks counter that no passing tick resets, and the
+// counter reaching threshold rolls back: interval × threshold after the first
+// failing tick's predecessor when every check fails, Flagger's
+// "interval * threshold". A failing tick also holds the weight for an
+// interval; the simulated schedule does not (it is fixed in advance), so on
+// a candidate that fails some checks without reaching threshold the simulated
+// exposure is an upper bound and the promotion time a lower bound.
+func (k *kube) flaggerCanary(o *kobj) (*Deployable, error) {
+	spec, ok := o.root.get("spec")
+	if !ok || !spec.isMap() {
+		return nil, k.errf(o.root, "Canary %s has no spec", o.name)
+	}
+	d := &Deployable{Name: o.name}
+	an, ok := spec.get("analysis")
+	if !ok {
+		if an, ok = spec.get("canaryAnalysis"); !ok {
+			return nil, k.errf(spec, "Canary %s has no spec.analysis", o.name)
+		}
+	}
+	if !an.isMap() {
+		return nil, k.errf(an, "got %s: analysis must be a mapping", kindName(an.n))
+	}
+	if sk, ok := spec.get("skipAnalysis"); ok {
+		if b, err := k.boolField(sk); err != nil {
+			return nil, err
+		} else if b {
+			k.warnf(sk, "skipAnalysis: true promotes the canary without analysis")
+			d.Strategy = strategy.AllAtOnce{}
+			return d, nil
+		}
+	}
+	interval := flaggerDefaultInterval
+	if iv, ok := an.get("interval"); ok {
+		var err error
+		if interval, err = k.duration(iv); err != nil {
+			return nil, err
+		}
+		if interval <= 0 {
+			return nil, k.errf(iv, "interval must be > 0")
+		}
+	}
+	threshold := flaggerDefaultThreshold
+	if th, ok := an.get("threshold"); ok {
+		var err error
+		if threshold, err = k.intField(th, 1, 1<<20); err != nil {
+			return nil, err
+		}
+	} else {
+		k.warnf(an, "no threshold: Flagger rolls back after %d failed check", flaggerDefaultThreshold)
+	}
+	var weights []float64
+	sw, hasSW := an.get("stepWeight")
+	sws, hasSWs := an.get("stepWeights")
+	it, hasIt := an.get("iterations")
+	switch {
+	case hasSWs:
+		prev := 0.0
+		for _, w := range sws.items() {
+			v, err := k.intField(w, 1, 100)
+			if err != nil {
+				return nil, err
+			}
+			if float64(v) <= prev {
+				return nil, k.errf(w, "%d: stepWeights must increase", v)
+			}
+			prev = float64(v)
+			weights = append(weights, float64(v))
+		}
+		if len(weights) == 0 {
+			return nil, k.errf(sws, "stepWeights is empty")
+		}
+		if hasSW {
+			k.warnf(sw, "stepWeight is ignored when stepWeights is given")
+		}
+	case hasSW:
+		step, err := k.intField(sw, 1, 100)
+		if err != nil {
+			return nil, err
+		}
+		max := flaggerDefaultMaxWeight
+		if mw, ok := an.get("maxWeight"); ok {
+			if max, err = k.intField(mw, 1, 100); err != nil {
+				return nil, err
+			}
+		}
+		for w := step; ; w += step {
+			weights = append(weights, math.Min(float64(w), 100))
+			if w >= max {
+				break
+			}
+		}
+	case hasIt:
+		n, err := k.intField(it, 1, 1<<20)
+		if err != nil {
+			return nil, err
+		}
+		mode := "blue/green"
+		if _, ok := an.get("match"); ok {
+			mode = "A/B testing"
+			k.warnf(an, "A/B testing routes only the requests that match to the canary; their share is unknown, so it is modelled as blue/green (no customer traffic until promotion)")
+		}
+		if m, ok := an.get("mirror"); ok {
+			if b, _ := k.boolField(m); b {
+				k.warnf(m, "mirror: the canary sees copies of live requests whose responses are discarded, so customers see no canary failures until promotion")
+			}
+		}
+		k.warnf(an, "%s: the checks during the %d iterations read load-test or matched traffic that the simulator does not generate; not modelled (the %v of validation is)", mode, n, time.Duration(n)*interval)
+		d.Strategy = strategy.BlueGreen{Validation: time.Duration(n) * interval}
+		k.flaggerWebhooks(d, an)
+		return d, nil
+	default:
+		return nil, k.errf(an, "analysis needs stepWeight, stepWeights or iterations")
+	}
+	if _, ok := an.get("match"); ok {
+		k.warnf(an, "match: with stepWeight the match rules are ignored by Flagger's canary progression")
+	}
+	var steps strategy.Steps
+	for _, w := range weights {
+		steps = append(steps, strategy.CanaryStep{SetWeight: w}, strategy.CanaryStep{Pause: interval})
+	}
+	if err := steps.Validate(); err != nil {
+		return nil, k.wrap(an, err)
+	}
+	d.Strategy = steps
+	ticks := len(weights) // checks at interval, 2·interval, …, ticks·interval (the promotion tick)
+
+	if ms, ok := an.get("metrics"); ok {
+		for _, m := range ms.items() {
+			cs, err := k.flaggerMetric(m, interval, ticks)
+			if err != nil {
+				return nil, err
+			}
+			d.Checks = append(d.Checks, cs...)
+		}
+	}
+	if len(d.Checks) == 0 {
+		k.warnf(an, "no metric check is modelled: the canary is promoted unless a hook fails")
+	}
+	k.flaggerWebhooks(d, an)
+	d.Policy = checksPolicy(d.Name, d.Checks, threshold)
+	return d, nil
+}
+
+var flaggerTargetRe = regexp.MustCompile(`\{\{\s*target\s*\}\}`)
+
+// flaggerMetric reads one metric of a Flagger analysis into checks (one per
+// bound of thresholdRange).
+func (k *kube) flaggerMetric(m at, interval time.Duration, ticks int) ([]Check, error) {
+	nn, ok := m.get("name")
+	if !ok {
+		return nil, k.errf(m, "a metric needs a name")
+	}
+	name, err := k.plainString(nn)
+	if err != nil {
+		return nil, err
+	}
+	window := time.Minute
+	if iv, ok := m.get("interval"); ok {
+		if window, err = k.duration(iv); err != nil {
+			return nil, err
+		}
+	}
+	var min, max *float64
+	if tr, ok := m.get("thresholdRange"); ok {
+		for _, b := range []struct {
+			key string
+			dst **float64
+		}{{"min", &min}, {"max", &max}} {
+			if v, ok := tr.get(b.key); ok {
+				s, ok := v.scalar()
+				f, ok2 := parseNumber(s)
+				if !ok || !ok2 {
+					return nil, k.errf(v, "got %s: must be a number", kindName(v.n))
+				}
+				*b.dst = &f
+			}
+		}
+	}
+	var meaning queryMeaning
+	switch name {
+	case "request-success-rate", "istio_requests_total":
+		meaning = queryMeaning{metric: metrics.ErrorRate, statistic: metrics.Statistic{Kind: metrics.Sum}, success: true, scale: 100, dimension: metrics.Candidate}
+		if th, ok := m.get("threshold"); ok && min == nil { // v1alpha3
+			s, _ := th.scalar()
+			if f, ok := parseNumber(s); ok {
+				min = &f
+			}
+		}
+	case "request-duration", "istio_request_duration_seconds_bucket":
+		meaning = queryMeaning{metric: metrics.Duration, statistic: metrics.Statistic{Kind: metrics.Percentile, P: 99}, toMs: 1, scale: 1, dimension: metrics.Candidate}
+		if th, ok := m.get("threshold"); ok && max == nil { // v1alpha3
+			s, _ := th.scalar()
+			if f, ok := parseNumber(s); ok {
+				max = &f
+			}
+		}
+	default:
+		q := ""
+		if qn, ok := m.get("query"); ok {
+			q, _ = qn.scalar()
+		} else if tr, ok := m.get("templateRef"); ok {
+			tn, _ := tr.get("name")
+			tname, _ := tn.scalar()
+			tmpl := k.find(tname, "MetricTemplate")
+			if tmpl == nil {
+				k.warnf(tr, "metric %s: MetricTemplate %s is not in this file; not modelled", name, tname)
+				return nil, nil
+			}
+			tmpl.used = true
+			ts, _ := tmpl.root.get("spec")
+			prov, _ := ts.get("provider")
+			pt, _ := prov.get("type")
+			if s, _ := pt.scalar(); s != "prometheus" {
+				k.warnf(prov, "metric %s: MetricTemplate provider %q is not modelled (only Prometheus)", name, s)
+				return nil, nil
+			}
+			qn, _ := ts.get("query")
+			q, _ = qn.scalar()
+		}
+		if q == "" {
+			k.warnf(m, "metric %s: neither a built-in metric (request-success-rate, request-duration) nor a query; not modelled", name)
+			return nil, nil
+		}
+		// Flagger fills {{ target }} with the canary's workload name.
+		meaning, err = recogniseQuery(flaggerTargetRe.ReplaceAllString(q, "canary-target"), nil, nil)
+		if err != nil {
+			k.warnf(m, "metric %s: query not modelled: %v", name, err)
+			return nil, nil
+		}
+		if meaning.dimNote != "" {
+			k.warnf(m, "metric %s: %s", name, meaning.dimNote)
+		}
+		if meaning.window != 0 {
+			window = meaning.window
+		}
+	}
+	if min == nil && max == nil {
+		k.warnf(m, "metric %s has no thresholdRange, so it never fails; not modelled", name)
+		return nil, nil
+	}
+	var out []Check
+	for _, b := range []struct {
+		v      *float64
+		op     string
+		suffix string
+	}{{min, "<", "min"}, {max, ">", "max"}} {
+		if b.v == nil {
+			continue
+		}
+		c := Check{
+			Name: name, Metric: meaning.metric, Dimension: meaning.dimension, Statistic: meaning.statistic,
+			Window: window, Interval: interval, Count: ticks, Start: interval,
+		}
+		if min != nil && max != nil {
+			c.Name += "/" + b.suffix
+		}
+		c.FailWhen, c.Threshold, err = meaning.failRule(b.op, *b.v)
+		if err != nil {
+			k.warnf(m, "metric %s: %v; not modelled", name, err)
+			continue
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// flaggerWebhooks maps Flagger's webhooks: pre-rollout gates the start like a
+// PreTraffic hook; the others are gates, load generators or notifications
+// the simulator does not run.
+func (k *kube) flaggerWebhooks(d *Deployable, an at) {
+	wh, ok := an.get("webhooks")
+	if !ok {
+		return
+	}
+	for _, w := range wh.items() {
+		nn, _ := w.get("name")
+		name, _ := nn.scalar()
+		tn, _ := w.get("type")
+		ty, _ := tn.scalar()
+		switch ty {
+		case "pre-rollout":
+			if d.PreTrafficHook == "" {
+				d.PreTrafficHook = name
+			}
+			k.warnf(w, "webhook %s (pre-rollout) is read as a pre-traffic hook; a failure counts as a failed check in Flagger, while the simulator's hook aborts the rollout", name)
+		case "", "rollout":
+			k.warnf(w, "webhook %s (rollout) runs at every interval and a failure counts as a failed check; its outcome is not modelled (assumed to pass), and any load it generates is not simulated", name)
+		case "confirm-rollout", "confirm-traffic-increase", "confirm-promotion":
+			k.warnf(w, "webhook %s (%s) is a gate that holds the rollout until it answers 2xx; assumed open", name, ty)
+		case "post-rollout", "rollback", "event":
+			k.warnf(w, "webhook %s (%s) notifies or cleans up; it does not change the rollout; not modelled", name, ty)
+		default:
+			k.warnf(w, "webhook %s: unknown type %q; not modelled", name, ty)
+		}
+	}
+}
+
+// checksPolicy is the rollback policy of a set of checks; threshold > 0 is
+// Flagger's shared failed-checks counter, 0 is Argo's per-metric
+// failureLimit. Nil when no check is modelled.
+func checksPolicy(name string, checks []Check, threshold int) rollback.Policy {
+	if len(checks) == 0 {
+		return nil
+	}
+	return analysisPolicy{name: name, checks: checks, threshold: threshold}
+}

@@ -1,0 +1,312 @@
+package manifest
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/deploysim/deploysim/metrics"
+	"github.com/deploysim/deploysim/rollback"
+	"github.com/deploysim/deploysim/strategy"
+)
+
+// Format is the kind of configuration a file holds.
+type Format uint8
+
+const (
+	// CloudFormation is an AWS CloudFormation or SAM template, YAML or JSON.
+	CloudFormation Format = iota + 1
+	// Kubernetes is one or more Kubernetes objects: Argo Rollouts Rollout and
+	// AnalysisTemplate, Flagger Canary.
+	Kubernetes
+)
+
+func (f Format) String() string {
+	switch f {
+	case CloudFormation:
+		return "CloudFormation"
+	case Kubernetes:
+		return "Kubernetes"
+	}
+	return fmt.Sprintf("Format(%d)", uint8(f))
+}
+
+// Source says where a deployable was declared.
+type Source struct {
+	Kind string // AWS::Serverless::Function, AWS::CodeDeploy::DeploymentGroup, argoproj.io/Rollout, flagger.app/Canary
+	File string
+	Line int
+	Path string // e.g. Resources.MyFn, or "Rollout/checkout" for a Kubernetes object
+}
+
+// String is "Kind at file:line".
+func (s Source) String() string { return fmt.Sprintf("%s at %s:%d", s.Kind, s.File, s.Line) }
+
+// Deployable is one thing the file deploys progressively, read into the
+// pieces a simulation needs: how traffic moves (Strategy) and what rolls it
+// back (Policy), with what the reader could not model listed in Warnings.
+type Deployable struct {
+	Name   string // logical id (CloudFormation) or metadata.name (Kubernetes)
+	Source Source
+	// Strategy is the traffic schedule the deployment follows when nothing
+	// rolls it back.
+	Strategy strategy.Strategy
+	// Policy rolls the deployment back; nil when nothing in the file watches
+	// the deployment's metrics (it then completes unless a hook fails).
+	Policy rollback.Policy
+	// Alarms are the CloudWatch alarms CodeDeploy watches (SAM,
+	// CloudFormation), as modelled; Policy is built from them.
+	Alarms []rollback.Alarm
+	// Checks are the metric checks of an Argo Rollouts analysis or a Flagger
+	// canary analysis, as modelled; Policy is built from them.
+	Checks []Check
+	// PreTrafficHook and PostTrafficHook name the validation functions
+	// CodeDeploy runs before the first and after the last traffic shift
+	// (SAM Hooks), or the Flagger webhooks of the matching kinds; "" if none.
+	// The simulator models hooks itself (their pass/fail and duration); the
+	// file only tells that they exist.
+	PreTrafficHook, PostTrafficHook string
+	// Warnings lists what was read but cannot be modelled, or is modelled
+	// under an assumption.
+	Warnings []Warning
+}
+
+// File is what Read found in one file.
+type File struct {
+	Name        string
+	Format      Format
+	Deployables []Deployable
+	// Warnings that belong to no deployable: skipped functions, objects of
+	// kinds deploysim does not read, analysis templates nobody uses.
+	Warnings []Warning
+}
+
+// AllWarnings returns the file's warnings and every deployable's, sorted by
+// line.
+func (f *File) AllWarnings() []Warning {
+	out := append([]Warning(nil), f.Warnings...)
+	for _, d := range f.Deployables {
+		out = append(out, d.Warnings...)
+	}
+	sortWarnings(out)
+	return out
+}
+
+// Options tune the assumptions a reader makes where a file leaves a value to a
+// human or to the runtime.
+type Options struct {
+	// ManualPause stands in for an Argo Rollouts `pause: {}` and for
+	// `autoPromotionEnabled: false`, which wait for a human to promote. Zero
+	// means strategy.DefaultManualPromotion (one hour, an assumption).
+	ManualPause time.Duration
+}
+
+func (o Options) manualPause() time.Duration {
+	if o.ManualPause > 0 {
+		return o.ManualPause
+	}
+	return strategy.DefaultManualPromotion
+}
+
+// maxInput bounds the size of a file Read accepts: rollout configurations are
+// kilobytes, and the YAML parser's memory grows with its input.
+const maxInput = 8 << 20
+
+// ReadFile reads the file at path with the default Options.
+func ReadFile(path string) (*File, error) { return Options{}.ReadFile(path) }
+
+// Read reads a file's content with the default Options; name is used in
+// errors and warnings.
+func Read(name string, data []byte) (*File, error) { return Options{}.Read(name, data) }
+
+// ReadFile reads the file at path.
+func (o Options) ReadFile(path string) (*File, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("manifest: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxInput+1))
+	if err != nil {
+		return nil, fmt.Errorf("manifest: %s: %w", path, err)
+	}
+	return o.Read(path, data)
+}
+
+// Read reads a CloudFormation/SAM template (YAML or JSON) or a stream of
+// Kubernetes objects (Argo Rollouts, Flagger) and returns the deployables it
+// declares. A malformed file, or a value no tool would accept, is an *Error
+// naming the file, line and path; what is valid but cannot be simulated is a
+// Warning. It never panics.
+func (o Options) Read(name string, data []byte) (f *File, err error) {
+	defer func() {
+		// The readers are written not to panic; this is the last line of
+		// defence for a user-facing parser fed arbitrary files.
+		if p := recover(); p != nil {
+			f, err = nil, &Error{File: name, Err: fmt.Errorf("internal error reading the file: %v", p)}
+		}
+	}()
+	if len(data) > maxInput {
+		return nil, &Error{File: name, Err: fmt.Errorf("file is %d bytes: must be at most %d", len(data), maxInput)}
+	}
+	docs, err := parseDocuments(name, data)
+	if err != nil {
+		return nil, err
+	}
+	r := &reader{file: name, opts: o}
+	out := &File{Name: name}
+	if len(docs) == 0 {
+		return nil, &Error{File: name, Line: 1, Err: errors.New("empty file: expected a CloudFormation/SAM template or Kubernetes objects")}
+	}
+	first := at{n: docs[0]}
+	if len(docs) == 1 && isTemplate(first) {
+		out.Format = CloudFormation
+		if err := r.readTemplate(first, out); err != nil {
+			return nil, err
+		}
+	} else {
+		out.Format = Kubernetes
+		if err := r.readKubernetes(docs, out); err != nil {
+			return nil, err
+		}
+	}
+	for i := range out.Deployables {
+		out.Deployables[i].Warnings = dedupe(out.Deployables[i].Warnings)
+	}
+	out.Warnings = dedupe(out.Warnings)
+	return out, nil
+}
+
+// parseDocuments splits a YAML stream (JSON is YAML) into its non-empty
+// documents.
+func parseDocuments(name string, data []byte) ([]*yaml.Node, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var docs []*yaml.Node
+	for {
+		var n yaml.Node
+		err := dec.Decode(&n)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, &Error{File: name, Line: yamlErrLine(err), Err: fmt.Errorf("not valid YAML or JSON: %s", trimYAMLErr(err))}
+		}
+		if d := deref(&n); d != nil && !(d.Kind == yaml.ScalarNode && d.Tag == "!!null") {
+			docs = append(docs, &n)
+		}
+		if len(docs) > 10000 {
+			return nil, &Error{File: name, Err: errors.New("more than 10000 documents")}
+		}
+	}
+	return docs, nil
+}
+
+// yamlErrLine digs the line out of yaml.v3's "yaml: line N: …" messages.
+func yamlErrLine(err error) int {
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
+		return 0
+	}
+	s := err.Error()
+	if i := strings.Index(s, "line "); i >= 0 {
+		n := 0
+		for _, c := range s[i+5:] {
+			if c < '0' || c > '9' {
+				break
+			}
+			n = n*10 + int(c-'0')
+			if n > 1e8 {
+				return 0
+			}
+		}
+		return n
+	}
+	return 0
+}
+
+func trimYAMLErr(err error) string {
+	s := strings.TrimPrefix(err.Error(), "yaml: ")
+	if i := strings.Index(s, ": "); i >= 0 && strings.HasPrefix(s, "line ") {
+		s = s[i+2:]
+	}
+	return s
+}
+
+// isTemplate tells a CloudFormation template from a Kubernetes object.
+func isTemplate(a at) bool {
+	if !a.isMap() {
+		return false
+	}
+	if _, ok := a.get("apiVersion"); ok {
+		return false
+	}
+	for _, k := range []string{"Resources", "AWSTemplateFormatVersion", "Transform", "Globals"} {
+		if _, ok := a.get(k); ok {
+			return true
+		}
+	}
+	// A template whose resources were written at the top level (the AWS SAM
+	// documentation's own example does this): any mapping entry with a Type
+	// that names an AWS resource type.
+	for _, e := range a.entries() {
+		if ty, ok := e.val.get("Type"); ok {
+			if s, ok := ty.scalar(); ok && strings.HasPrefix(s, "AWS::") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func dedupe(ws []Warning) []Warning {
+	if len(ws) == 0 {
+		return nil
+	}
+	seen := make(map[Warning]bool, len(ws))
+	out := ws[:0]
+	for _, w := range ws {
+		if !seen[w] {
+			seen[w] = true
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+func sortWarnings(ws []Warning) {
+	sort.SliceStable(ws, func(i, j int) bool {
+		if ws[i].File != ws[j].File {
+			return ws[i].File < ws[j].File
+		}
+		return ws[i].Line < ws[j].Line
+	})
+}
+
+// Check is one metric check of an Argo Rollouts analysis or a Flagger canary
+// analysis, in the simulator's terms: a measurement of Statistic of Metric on
+// Dimension over the last Window, which fails when it is Comparison Threshold
+// (e.g. ErrorRate > 0.05 fails).
+type Check struct {
+	Name       string
+	Metric     metrics.Metric
+	Dimension  metrics.Dimension
+	Statistic  metrics.Statistic
+	FailWhen   rollback.Comparison // the measurement fails when value FailWhen Threshold
+	Threshold  float64
+	Window     time.Duration // data each measurement reads (PromQL range, Flagger metric interval)
+	Interval   time.Duration // time between measurements
+	Count      int           // measurements before the analysis succeeds; 0: until the rollout ends
+	Limit      int           // failures tolerated: the check fails the rollout at Limit+1 failed measurements
+	Start      time.Duration // instant of the first measurement, since the deployment started
+	// PassOnNoData: a window with no samples passes (Argo's
+	// `len(result) == 0 || …`); otherwise it fails, as Flagger counts a query
+	// with no data as a failed check.
+	PassOnNoData bool
+}
