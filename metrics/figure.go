@@ -14,20 +14,22 @@ type Figure uint8
 // The figures a Summary describes. Per-run figures have a distribution over
 // runs (mean, stddev, quantiles); the last three are proportions over runs.
 const (
-	CandidateFailures Figure = iota // failed requests (errors + timeouts) the candidate served
-	ExcessFailures                  // candidate failures beyond the baseline's expected ones (may be negative)
-	UsersHit                        // distinct users who saw a candidate failure
-	CandidateRequests               // requests routed to the candidate
-	Exposure                        // ∫ candidate weight dt, in seconds
-	TimeToDetect                    // seconds from fault onset to the rollback decision, over bad runs that were detected
-	TimeToRollback                  // seconds from fault onset to weight 0, over bad runs that were rolled back
-	DeployDuration                  // seconds to reach the final weight, over runs that reached it
-	ThrottledRequests               // invocations throttled on either version
-	ColdStarts                      // invocations that paid an init, either version
-	LostEvents                      // async events dropped
-	FailedAttempts                  // async attempts that failed and were retried
-	DelayedMessages                 // queue messages delayed by failed batches
-	DeadLettered                    // events or messages sent to a DLQ or failure destination
+	CandidateFailures   Figure = iota // failed requests (errors + timeouts) the candidate served
+	ExcessFailures                    // candidate failures beyond the baseline's expected ones (may be negative)
+	UsersHit                          // distinct users who saw a candidate failure
+	CandidateRequests                 // requests routed to the candidate
+	Exposure                          // ∫ candidate weight dt, in seconds
+	TimeToDetect                      // seconds from fault onset to the rollback decision, over bad runs that were detected
+	TimeToRollback                    // seconds from fault onset to weight 0, over bad runs that were rolled back
+	DeployDuration                    // seconds to reach the final weight, over runs that reached it
+	ThrottledRequests                 // invocations throttled on either version
+	ColdStarts                        // invocations that paid an init, either version
+	LostEvents                        // async events dropped
+	FailedAttempts                    // async attempts that failed and were retried
+	DelayedMessages                   // queue messages delayed by failed batches
+	DeadLettered                      // events or messages sent to a DLQ or failure destination
+	CandidateP99Latency               // the run's p99 candidate latency in ms (within SketchAccuracy), over runs with candidate invocations
+	BaselineP99Latency                // the run's p99 baseline latency in ms, over runs with baseline invocations
 	numRunFigures
 )
 
@@ -45,46 +47,51 @@ var RunFigures = []Figure{
 	CandidateFailures, ExcessFailures, UsersHit, CandidateRequests, Exposure,
 	TimeToDetect, TimeToRollback, DeployDuration, ThrottledRequests, ColdStarts,
 	LostEvents, FailedAttempts, DelayedMessages, DeadLettered,
+	CandidateP99Latency, BaselineP99Latency,
 }
 
 var figureNames = [...]string{
-	CandidateFailures: "candidate_failures",
-	ExcessFailures:    "excess_failures",
-	UsersHit:          "users_hit",
-	CandidateRequests: "candidate_requests",
-	Exposure:          "exposure_s",
-	TimeToDetect:      "time_to_detect_s",
-	TimeToRollback:    "time_to_rollback_s",
-	DeployDuration:    "duration_s",
-	ThrottledRequests: "throttles",
-	ColdStarts:        "cold_starts",
-	LostEvents:        "lost_events",
-	FailedAttempts:    "failed_attempts",
-	DelayedMessages:   "delayed_messages",
-	DeadLettered:      "dead_lettered",
-	DetectionRate:     "detection_rate",
-	FalseRollbackRate: "false_rollback_rate",
-	MissRate:          "miss_rate",
+	CandidateFailures:   "candidate_failures",
+	ExcessFailures:      "excess_failures",
+	UsersHit:            "users_hit",
+	CandidateRequests:   "candidate_requests",
+	Exposure:            "exposure_s",
+	TimeToDetect:        "time_to_detect_s",
+	TimeToRollback:      "time_to_rollback_s",
+	DeployDuration:      "duration_s",
+	ThrottledRequests:   "throttles",
+	ColdStarts:          "cold_starts",
+	LostEvents:          "lost_events",
+	FailedAttempts:      "failed_attempts",
+	DelayedMessages:     "delayed_messages",
+	DeadLettered:        "dead_lettered",
+	CandidateP99Latency: "candidate_p99_ms",
+	BaselineP99Latency:  "baseline_p99_ms",
+	DetectionRate:       "detection_rate",
+	FalseRollbackRate:   "false_rollback_rate",
+	MissRate:            "miss_rate",
 }
 
 var figureLabels = [...]string{
-	CandidateFailures: "failures",
-	ExcessFailures:    "excess failures",
-	UsersHit:          "users hit",
-	CandidateRequests: "cand. requests",
-	Exposure:          "exposure s",
-	TimeToDetect:      "detect s",
-	TimeToRollback:    "rollback s",
-	DeployDuration:    "duration s",
-	ThrottledRequests: "throttles",
-	ColdStarts:        "cold starts",
-	LostEvents:        "lost events",
-	FailedAttempts:    "failed attempts",
-	DelayedMessages:   "delayed msgs",
-	DeadLettered:      "dead-lettered",
-	DetectionRate:     "detected",
-	FalseRollbackRate: "false rollbacks",
-	MissRate:          "missed",
+	CandidateFailures:   "failures",
+	ExcessFailures:      "excess failures",
+	UsersHit:            "users hit",
+	CandidateRequests:   "cand. requests",
+	Exposure:            "exposure s",
+	TimeToDetect:        "detect s",
+	TimeToRollback:      "rollback s",
+	DeployDuration:      "duration s",
+	ThrottledRequests:   "throttles",
+	ColdStarts:          "cold starts",
+	LostEvents:          "lost events",
+	FailedAttempts:      "failed attempts",
+	DelayedMessages:     "delayed msgs",
+	DeadLettered:        "dead-lettered",
+	CandidateP99Latency: "cand. p99 ms",
+	BaselineP99Latency:  "base p99 ms",
+	DetectionRate:       "detected",
+	FalseRollbackRate:   "false rollbacks",
+	MissRate:            "missed",
 }
 
 // Label is the figure's short column heading in text and Markdown tables.
@@ -136,7 +143,7 @@ func (f Figure) perUnit() int64 {
 	switch f {
 	case TimeToDetect, TimeToRollback, DeployDuration:
 		return 1e9
-	case ExcessFailures, UsersHit, Exposure:
+	case ExcessFailures, UsersHit, Exposure, CandidateP99Latency, BaselineP99Latency:
 		return 1e6
 	}
 	return 1
@@ -187,6 +194,16 @@ func (f Figure) units(r *Run) (int64, bool) {
 		return clampUnits(r.DelayedMessages), true
 	case DeadLettered:
 		return clampUnits(r.DeadLettered), true
+	case CandidateP99Latency:
+		if r.CandidateLatency.Count() == 0 {
+			return 0, false
+		}
+		return microUnits(r.CandidateLatency.Quantile(0.99)), true
+	case BaselineP99Latency:
+		if r.BaselineLatency.Count() == 0 {
+			return 0, false
+		}
+		return microUnits(r.BaselineLatency.Quantile(0.99)), true
 	}
 	return 0, false
 }

@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"errors"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -172,6 +173,16 @@ func TestFigureNames(t *testing.T) {
 	}
 	if _, ok := DeployDuration.Of(r); ok {
 		t.Errorf("DeployDuration of a rolled-back run")
+	}
+	for v := 1.0; v <= 100; v++ {
+		r.CandidateLatency.Add(v)
+	}
+	// nearest rank 99 of 1..100 is 99, within SketchAccuracy (then rounded to a millionth).
+	if v, ok := CandidateP99Latency.Of(r); !ok || math.Abs(v-99) > SketchAccuracy*99 {
+		t.Errorf("CandidateP99Latency.Of = %g, %v", v, ok)
+	}
+	if _, ok := BaselineP99Latency.Of(r); ok {
+		t.Errorf("baseline p99 with no baseline invocations")
 	}
 	if _, ok := DetectionRate.Of(r); ok {
 		t.Errorf("a rate has no per-run value")

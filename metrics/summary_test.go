@@ -50,6 +50,12 @@ func randomRun(rng *rand.Rand) *Run {
 			r.Outcome = Completed
 		}
 	}
+	for range rng.IntN(5) {
+		r.CandidateLatency.Add(math.Exp(4 + rng.NormFloat64()))
+	}
+	for range rng.IntN(3) {
+		r.BaselineLatency.Add(math.Exp(3 + rng.NormFloat64()))
+	}
 	r.End = 2 * time.Hour
 	return r
 }
@@ -180,5 +186,53 @@ func TestSummaryJSONRoundTrip(t *testing.T) {
 		if !back.Equal(whole) {
 			t.Errorf("n=%d: merge after round trip differs from the whole", n)
 		}
+	}
+}
+
+// BenchmarkSummaryAdd: the per-run cost of counting a run (Monte Carlo
+// workers call it once per run, so it must not allocate once warm).
+func BenchmarkSummaryAdd(b *testing.B) {
+	runs := randomRuns(1, 1024)
+	var s Summary
+	for _, r := range runs {
+		s.Add(r)
+	}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		s.Add(runs[i&1023])
+	}
+}
+
+// BenchmarkSummaryMerge: combining two summaries (per shard or per worker).
+func BenchmarkSummaryMerge(b *testing.B) {
+	part := summarize(randomRuns(2, 1000))
+	var s Summary
+	s.Merge(part)
+	b.ReportAllocs()
+	for b.Loop() {
+		s.Merge(part)
+	}
+}
+
+// BenchmarkSummaryStats: deriving one figure's numbers (exact big-number
+// mean and variance, three quantiles, a t quantile).
+func BenchmarkSummaryStats(b *testing.B) {
+	s := summarize(randomRuns(3, 1000))
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = s.Stats(CandidateFailures)
+	}
+}
+
+func TestSummaryAddDoesNotAllocateWhenWarm(t *testing.T) {
+	runs := randomRuns(1, 256)
+	s := summarize(runs)
+	allocs := testing.AllocsPerRun(200, func() {
+		for _, r := range runs[:16] {
+			s.Add(r)
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("warm Summary.Add allocated %g times per 16 runs, want 0", allocs)
 	}
 }

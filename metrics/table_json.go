@@ -22,7 +22,7 @@ import (
 //	"excess_failures", "users_hit", "candidate_requests", "exposure_s",
 //	"time_to_detect_s", "time_to_rollback_s", "duration_s", "throttles",
 //	"cold_starts", "lost_events", "failed_attempts", "delayed_messages",
-//	"dead_lettered"):
+//	"dead_lettered", "candidate_p99_ms", "baseline_p99_ms"):
 //	    {"n", "mean", "stddev", "min", "max", "p50", "p95", "p99", "ci_low", "ci_high"}
 //	    (times in seconds; null where no run had the figure),
 //	"state": the row's mergeable Summary (Summary.MarshalJSON).
