@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -200,7 +201,18 @@ func (t *template) cloudWatchAlarm(id string, res at, fn *lambdaFn) (rollback.Al
 		}
 	}
 	if err := al.Validate(); err != nil {
-		return rollback.Alarm{}, false, t.wrap(props, err)
+		// Point at the property the broken rule is about.
+		where := props
+		var ce *rollback.ConfigError
+		if errors.As(err, &ce) {
+			for _, key := range []string{ce.Field, "Extended" + ce.Field, "Metrics"} {
+				if v, ok := props.get(key); ok {
+					where = v
+					break
+				}
+			}
+		}
+		return rollback.Alarm{}, false, t.wrap(where, err)
 	}
 	return al, true, nil
 }

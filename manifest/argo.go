@@ -37,7 +37,7 @@ func (k *kube) rollout(o *kobj) (*Deployable, error) {
 	if err != nil {
 		return nil, err
 	}
-	d.Policy = checksPolicy(d.Name, d.Checks, 0)
+	d.Policy = argoPolicyOf(d.Checks)
 	return d, nil
 }
 
@@ -492,7 +492,11 @@ func (k *kube) argoMetric(m at, start time.Duration, ph phase, args map[string]s
 		return c, dur, false, nil
 	}
 	c.Metric, c.Dimension, c.Statistic = meaning.metric, meaning.dimension, meaning.statistic
-	if c.FailWhen, c.Threshold, err = meaning.failRule(failOp, thr); err != nil {
+	c.FailWhen, c.Threshold, err = meaning.failRule(failOp, thr)
+	if err == nil {
+		err = c.metricCheck().Validate()
+	}
+	if err != nil {
 		k.warnf(where, "metric %s: %v; not modelled", c.Name, err)
 		return c, dur, false, nil
 	}

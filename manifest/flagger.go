@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/deploysim/deploysim/metrics"
-	"github.com/deploysim/deploysim/rollback"
 	"github.com/deploysim/deploysim/strategy"
 )
 
@@ -166,7 +165,7 @@ func (k *kube) flaggerCanary(o *kobj) (*Deployable, error) {
 		k.warnf(an, "no metric check is modelled: the canary is promoted unless a hook fails")
 	}
 	k.flaggerWebhooks(d, an)
-	d.Policy = checksPolicy(d.Name, d.Checks, threshold)
+	d.Policy = flaggerPolicy(d.Checks, threshold, interval)
 	return d, nil
 }
 
@@ -284,6 +283,9 @@ func (k *kube) flaggerMetric(m at, interval time.Duration, ticks int) ([]Check, 
 			c.Name += "/" + b.suffix
 		}
 		c.FailWhen, c.Threshold, err = meaning.failRule(b.op, *b.v)
+		if err == nil {
+			err = c.metricCheck().Validate()
+		}
 		if err != nil {
 			k.warnf(m, "metric %s: %v; not modelled", name, err)
 			continue
@@ -322,14 +324,4 @@ func (k *kube) flaggerWebhooks(d *Deployable, an at) {
 			k.warnf(w, "webhook %s: unknown type %q; not modelled", name, ty)
 		}
 	}
-}
-
-// checksPolicy is the rollback policy of a set of checks; threshold > 0 is
-// Flagger's shared failed-checks counter, 0 is Argo's per-metric
-// failureLimit. Nil when no check is modelled.
-func checksPolicy(name string, checks []Check, threshold int) rollback.Policy {
-	if len(checks) == 0 {
-		return nil
-	}
-	return analysisPolicy{name: name, checks: checks, threshold: threshold}
 }

@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/deploysim/deploysim/metrics"
 	"github.com/deploysim/deploysim/rollback"
+	"github.com/deploysim/deploysim/sim"
 	"github.com/deploysim/deploysim/strategy"
 )
 
@@ -196,6 +198,9 @@ func parseDocuments(name string, data []byte) ([]*yaml.Node, error) {
 			break
 		}
 		if err != nil {
+			if line, msg, ok := jsonSyntaxError(data); ok {
+				return nil, &Error{File: name, Line: line, Err: fmt.Errorf("not valid JSON: %s", msg)}
+			}
 			return nil, &Error{File: name, Line: yamlErrLine(err), Err: fmt.Errorf("not valid YAML or JSON: %s", trimYAMLErr(err))}
 		}
 		if d := deref(&n); d != nil && !(d.Kind == yaml.ScalarNode && d.Tag == "!!null") {
@@ -294,19 +299,53 @@ func sortWarnings(ws []Warning) {
 // Dimension over the last Window, which fails when it is Comparison Threshold
 // (e.g. ErrorRate > 0.05 fails).
 type Check struct {
-	Name       string
-	Metric     metrics.Metric
-	Dimension  metrics.Dimension
-	Statistic  metrics.Statistic
-	FailWhen   rollback.Comparison // the measurement fails when value FailWhen Threshold
-	Threshold  float64
-	Window     time.Duration // data each measurement reads (PromQL range, Flagger metric interval)
-	Interval   time.Duration // time between measurements
-	Count      int           // measurements before the analysis succeeds; 0: until the rollout ends
-	Limit      int           // failures tolerated: the check fails the rollout at Limit+1 failed measurements
-	Start      time.Duration // instant of the first measurement, since the deployment started
+	Name      string
+	Metric    metrics.Metric
+	Dimension metrics.Dimension
+	Statistic metrics.Statistic
+	FailWhen  rollback.Comparison // the measurement fails when value FailWhen Threshold
+	Threshold float64
+	Window    time.Duration // data each measurement reads (PromQL range, Flagger metric interval)
+	Interval  time.Duration // time between measurements
+	Count     int           // measurements before the analysis succeeds; 0: until the rollout ends
+	Limit     int           // failures tolerated: the check fails the rollout at Limit+1 failed measurements
+	Start     time.Duration // instant of the first measurement, since the deployment started
 	// PassOnNoData: a window with no samples passes (Argo's
 	// `len(result) == 0 || …`); otherwise it fails, as Flagger counts a query
 	// with no data as a failed check.
 	PassOnNoData bool
+}
+
+// Apply returns base with the deployable's strategy and rollback policy, the
+// two pieces of a sim.Scenario that a rollout configuration decides; the
+// workload, the versions and the fault stay the caller's.
+//
+// The simulator's IngestionDelay defaults to CloudWatch's; Argo Rollouts and
+// Flagger read Prometheus, whose scrape interval (typically 15–30 s) is the
+// delay to use for their deployables.
+func (d *Deployable) Apply(base sim.Scenario) sim.Scenario {
+	base.Strategy = d.Strategy
+	base.Policy = d.Policy
+	return base
+}
+
+// jsonSyntaxError locates the error in a file that looks like JSON: YAML's
+// parser names the line where the enclosing flow collection began, JSON's
+// the byte where it went wrong.
+func jsonSyntaxError(data []byte) (line int, msg string, ok bool) {
+	t := bytes.TrimLeft(data, " \t\r\n\ufeff")
+	if len(t) == 0 || (t[0] != '{' && t[0] != '[') {
+		return 0, "", false
+	}
+	var v any
+	err := json.Unmarshal(data, &v)
+	var se *json.SyntaxError
+	if !errors.As(err, &se) {
+		return 0, "", false
+	}
+	off := se.Offset
+	if off > int64(len(data)) {
+		off = int64(len(data))
+	}
+	return bytes.Count(data[:off], []byte("\n")) + 1, se.Error(), true
 }

@@ -6,37 +6,68 @@ import (
 	"strings"
 	"time"
 
-	"github.com/deploysim/deploysim/metrics"
 	"github.com/deploysim/deploysim/rollback"
 )
 
-// analysisPolicy runs the checks of an Argo Rollouts analysis or a Flagger
-// canary analysis as a rollback.Policy.
-//
-// Each check measures at Start, Start+Interval, … (Count times, or for as
-// long as the deployment runs when Count is 0), reading its metric over the
-// last Window of the periods visible at that instant. A measurement fails when
-// the value is FailWhen Threshold, or when the window holds no data and
-// PassOnNoData is false.
-//
-// threshold > 0 is Flagger's rule: the checks run together at each tick, a
-// tick with any failed check adds one to a counter that is never reset, and
-// the counter reaching threshold rolls back. threshold == 0 is Argo's rule:
-// each check counts its own failed measurements and rolls back when they
-// exceed its Limit (failureLimit).
-type analysisPolicy struct {
-	name      string
-	checks    []Check
-	threshold int
+// metricCheck is c as rollback's fixed-threshold check.
+func (c Check) metricCheck() rollback.MetricCheck {
+	return rollback.MetricCheck{
+		ID: c.Name, Metric: c.Metric, Dimension: c.Dimension, Statistic: c.Statistic,
+		Comparison: c.FailWhen, Threshold: c.Threshold,
+	}
 }
 
-func (p analysisPolicy) Name() string {
-	var b strings.Builder
-	if p.threshold > 0 {
-		fmt.Fprintf(&b, "checks[%d failed](", p.threshold)
-	} else {
-		b.WriteString("analysis(")
+// flaggerPolicy is Flagger's failed-checks counter (rollback.FailedChecks):
+// every interval each check judges the data that arrived since the previous
+// tick, and threshold failed ticks roll back; a check with no data fails, as
+// in Flagger. Nil when no check is modelled.
+func flaggerPolicy(checks []Check, threshold int, interval time.Duration) rollback.Policy {
+	if len(checks) == 0 {
+		return nil
 	}
+	p := rollback.FailedChecks{Threshold: threshold, Interval: interval, NoData: rollback.NoDataFail}
+	for _, c := range checks {
+		p.Checks = append(p.Checks, c.metricCheck())
+	}
+	return p
+}
+
+// argoConsecutiveErrorLimit is Argo Rollouts' default consecutiveErrorLimit:
+// a query that returns nothing is a measurement error, not a failed value, and
+// more than this many errors in a row fail the analysis (reference peers.md).
+const argoConsecutiveErrorLimit = 4
+
+// argoPolicy runs the checks of a Rollout's analyses (rollback.Policy), one
+// AnalysisRun metric per Check, as Argo Rollouts does:
+//
+//   - measurements at Start, Start+Interval, …, Count of them (Count 0: for
+//     as long as the deployment runs, a background analysis), each reading
+//     the metric over the last Window of visible periods (the query's range);
+//   - a measurement that breaks the threshold fails; the metric fails the
+//     rollout when its failures exceed Limit (failureLimit);
+//   - a measurement with no data passes when the condition accepts an empty
+//     result (PassOnNoData), and otherwise is an error; more than
+//     argoConsecutiveErrorLimit errors in a row fail the rollout.
+//
+// rollback.Analysis runs one cadence for all its metrics from the deployment
+// start and never stops; an Argo step analysis starts at its step and ends
+// after count measurements, which changes how often a healthy candidate is
+// rolled back, hence this policy.
+type argoPolicy struct {
+	checks []Check
+}
+
+func argoPolicyOf(checks []Check) rollback.Policy {
+	if len(checks) == 0 {
+		return nil
+	}
+	return argoPolicy{checks: checks}
+}
+
+// Name is "argo(a,b)".
+func (p argoPolicy) Name() string {
+	var b strings.Builder
+	b.WriteString("argo(")
 	for i, c := range p.checks {
 		if i > 0 {
 			b.WriteByte(',')
@@ -47,9 +78,10 @@ func (p analysisPolicy) Name() string {
 	return b.String()
 }
 
-func (p analysisPolicy) Validate() error {
+// Validate reports a check with a bad cadence or threshold.
+func (p argoPolicy) Validate() error {
 	if len(p.checks) == 0 {
-		return fmt.Errorf("manifest: analysis %s: no checks", p.name)
+		return fmt.Errorf("manifest: argo analysis: no checks")
 	}
 	for _, c := range p.checks {
 		switch {
@@ -63,27 +95,20 @@ func (p analysisPolicy) Validate() error {
 			return fmt.Errorf("manifest: Check %q.Limit = %d: must be >= 0", c.Name, c.Limit)
 		case c.Start < 0:
 			return fmt.Errorf("manifest: Check %q.Start = %v: must be >= 0", c.Name, c.Start)
-		case math.IsNaN(c.Threshold) || math.IsInf(c.Threshold, 0):
-			return fmt.Errorf("manifest: Check %q.Threshold = %v: must be finite", c.Name, c.Threshold)
-		case c.Dimension >= metrics.NumDimensions:
-			return fmt.Errorf("manifest: Check %q.Dimension = %v: must be alias, candidate or baseline", c.Name, c.Dimension)
 		}
-		if _, err := metrics.ParseMetric(c.Metric.String()); err != nil {
-			return fmt.Errorf("manifest: Check %q.Metric = %v: %w", c.Name, c.Metric, err)
+		if err := c.metricCheck().Validate(); err != nil {
+			return err
 		}
-	}
-	if p.threshold < 0 {
-		return fmt.Errorf("manifest: analysis %s: threshold = %d: must be >= 0", p.name, p.threshold)
 	}
 	return nil
 }
 
-// Resolution is the greatest common divisor of every window and interval, so
-// that each measurement window is made of whole periods.
-func (p analysisPolicy) Resolution() time.Duration {
+// Resolution is the greatest common divisor of every window, interval and
+// start, so that each measurement reads whole periods.
+func (p argoPolicy) Resolution() time.Duration {
 	var g time.Duration
 	for _, c := range p.checks {
-		for _, d := range []time.Duration{c.Window, c.Interval} {
+		for _, d := range []time.Duration{c.Window, c.Interval, c.Start} {
 			if d > 0 {
 				g = gcdDur(g, d)
 			}
@@ -99,32 +124,41 @@ func gcdDur(a, b time.Duration) time.Duration {
 	return a
 }
 
-func (p analysisPolicy) Start() rollback.Monitor {
-	m := &analysisMonitor{p: p, runs: make([]checkRun, len(p.checks))}
+// Start returns the per-run state.
+func (p argoPolicy) Start() rollback.Monitor {
+	m := &argoMonitor{p: p, runs: make([]checkRun, len(p.checks))}
+	for i, c := range p.checks {
+		m.runs[i].judge = c.metricCheck().NewJudge()
+	}
 	return m
 }
 
 type checkRun struct {
+	judge    rollback.Judge
 	taken    int // measurements taken
 	failures int
-	done     bool
+	errs     int // consecutive measurements without data
 }
 
-type analysisMonitor struct {
-	p        analysisPolicy
-	runs     []checkRun
-	failures int // Flagger's shared counter
-	scratch  metrics.VersionStats
+type argoMonitor struct {
+	p    argoPolicy
+	runs []checkRun
 }
 
-// at returns the instant of measurement k of check i.
+// at returns the instant of measurement k of c.
 func (c *Check) at(k int) time.Duration { return c.Start + time.Duration(k)*c.Interval }
 
-func (m *analysisMonitor) Next(t time.Duration) time.Duration {
-	next := time.Duration(math.MaxInt64) // no measurement left: never again
+func (c *Check) finished(taken int) bool {
+	return (c.Count > 0 && taken >= c.Count) || (c.Interval <= 0 && taken >= 1)
+}
+
+// Next is the first measurement instant of any check strictly after t; the
+// largest Duration when every check is done.
+func (m *argoMonitor) Next(t time.Duration) time.Duration {
+	next := time.Duration(math.MaxInt64)
 	for i := range m.p.checks {
 		c, r := &m.p.checks[i], &m.runs[i]
-		if r.done || (c.Count > 0 && r.taken >= c.Count) {
+		if c.finished(r.taken) {
 			continue
 		}
 		at := c.at(r.taken)
@@ -132,7 +166,6 @@ func (m *analysisMonitor) Next(t time.Duration) time.Duration {
 			if c.Interval <= 0 {
 				continue
 			}
-			// Skip measurements the caller's clock has already passed.
 			k := int((t-c.Start)/c.Interval) + 1
 			if c.Count > 0 && k >= c.Count {
 				continue
@@ -146,68 +179,48 @@ func (m *analysisMonitor) Next(t time.Duration) time.Duration {
 	return next
 }
 
-func (m *analysisMonitor) Evaluate(obs rollback.Observation) rollback.Decision {
-	tickFailed := ""
+// Evaluate takes every measurement due at obs.Now.
+func (m *argoMonitor) Evaluate(obs rollback.Observation) rollback.Decision {
 	for i := range m.p.checks {
 		c, r := &m.p.checks[i], &m.runs[i]
-		for !r.done && (c.Count == 0 || r.taken < c.Count) {
-			if c.at(r.taken) > obs.Now {
+		due := false
+		for !c.finished(r.taken) && c.at(r.taken) <= obs.Now {
+			r.taken++ // instants the caller skipped are not measured
+			due = true
+			if c.Interval <= 0 {
 				break
 			}
-			r.taken++
-			if c.Interval <= 0 {
-				r.done = true // a single measurement
-			} else if (c.Count == 0 || r.taken < c.Count) && c.at(r.taken) <= obs.Now {
-				continue // the caller skipped this instant; only the latest due measurement is taken
-			}
-			value, ok := m.measure(c, obs)
-			failed := !c.PassOnNoData
-			if ok {
-				failed = c.FailWhen.Breaches(value, c.Threshold)
-			}
-			if !failed {
+		}
+		if !due || obs.Series == nil || obs.Series.Resolution <= 0 {
+			continue
+		}
+		res := obs.Series.Resolution
+		to := int(obs.Now / res)
+		from := 0
+		if obs.Now > c.Window {
+			from = int((obs.Now - c.Window) / res)
+		}
+		switch r.judge.Judge(obs.Series, from, to) {
+		case rollback.NoData:
+			if c.PassOnNoData {
+				r.errs = 0
 				continue
 			}
-			msg := fmt.Sprintf("check %s: no data", c.Name)
-			if ok {
-				msg = fmt.Sprintf("check %s: %s %s of %s = %.6g %s %.6g", c.Name, c.Statistic, c.Metric, c.Dimension, value, c.FailWhen.Symbol(), c.Threshold)
-			}
-			if tickFailed == "" {
-				tickFailed = msg
-			}
-			r.failures++
-			if m.p.threshold == 0 && r.failures > c.Limit {
+			r.errs++
+			if r.errs > argoConsecutiveErrorLimit {
 				return rollback.Decision{Rollback: true, Alarm: c.Name,
-					Reason: fmt.Sprintf("%s (%d failed measurements > failureLimit %d)", msg, r.failures, c.Limit)}
+					Reason: fmt.Sprintf("metric %s errored: %d consecutive measurements without data (consecutiveErrorLimit %d)", c.Name, r.errs, argoConsecutiveErrorLimit)}
 			}
-		}
-	}
-	if tickFailed != "" && m.p.threshold > 0 {
-		m.failures++
-		if m.failures >= m.p.threshold {
-			name := strings.TrimPrefix(tickFailed, "check ")
-			if i := strings.IndexByte(name, ':'); i > 0 {
-				name = name[:i]
+		case rollback.Fail:
+			r.errs = 0
+			r.failures++
+			if r.failures > c.Limit {
+				return rollback.Decision{Rollback: true, Alarm: c.Name,
+					Reason: fmt.Sprintf("metric %s failed %d times (failureLimit %d); last: %s", c.Name, r.failures, c.Limit, r.judge.Explain())}
 			}
-			return rollback.Decision{Rollback: true, Alarm: name,
-				Reason: fmt.Sprintf("%s (%d failed checks >= threshold %d)", tickFailed, m.failures, m.p.threshold)}
+		default:
+			r.errs = 0
 		}
 	}
 	return rollback.Decision{}
-}
-
-// measure reads the check's statistic over the visible periods of the last
-// Window before now.
-func (m *analysisMonitor) measure(c *Check, obs rollback.Observation) (float64, bool) {
-	s := obs.Series
-	if s == nil || s.Resolution <= 0 {
-		return 0, false
-	}
-	to := int(obs.Now / s.Resolution)
-	from := int((obs.Now - c.Window) / s.Resolution)
-	if obs.Now-c.Window < 0 {
-		from = 0
-	}
-	s.Aggregate(c.Dimension, from, to, &m.scratch)
-	return m.scratch.Value(c.Metric, c.Statistic)
 }

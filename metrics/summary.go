@@ -42,11 +42,15 @@ type Summary struct {
 	figs           [numRunFigures]accumulator
 }
 
-// Add counts one run.
+// Add counts one run. It expects a run that passes Run.Validate: an
+// unknown outcome is counted as Unfinished (so outcome counts still add up
+// to Runs), negative counts are taken as they are.
 func (s *Summary) Add(r *Run) {
 	s.runs++
 	if int(r.Outcome) < len(s.outcomes) {
 		s.outcomes[r.Outcome]++
+	} else {
+		s.outcomes[Unfinished]++
 	}
 	stopped := r.Stopped()
 	if r.Bad {

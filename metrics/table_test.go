@@ -63,6 +63,26 @@ func TestTableText(t *testing.T) {
 	}
 }
 
+func TestTableTextParams(t *testing.T) {
+	tb := comparison()
+	tb.Rows[0].Params = []Param{{"rps", "1"}, {"error", "5%"}}
+	tb.Rows[2].Params = []Param{{"rps", "10000"}}
+	var buf bytes.Buffer
+	if err := tb.WriteText(&buf); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimRight(buf.String(), "\n"), "\n")
+	if f := strings.Fields(lines[0]); f[0] != "strategy" || f[1] != "rps" || f[2] != "error" || f[3] != "runs" {
+		t.Errorf("header: %s", lines[0])
+	}
+	if f := strings.Fields(lines[1]); f[0] != "A" || f[1] != "1" || f[2] != "5%" || f[3] != "2" {
+		t.Errorf("row A: %s", lines[1])
+	}
+	if f := strings.Fields(lines[3]); f[0] != "C" || f[1] != "10000" || f[2] != "1" {
+		t.Errorf("row C (no error param): %s", lines[3])
+	}
+}
+
 func TestTableMarkdown(t *testing.T) {
 	var buf bytes.Buffer
 	tb := comparison()
