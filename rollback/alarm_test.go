@@ -9,6 +9,9 @@ import (
 	"time"
 
 	"github.com/deploysim/deploysim/metrics"
+	"github.com/leanovate/gopter"
+	"github.com/leanovate/gopter/gen"
+	"github.com/leanovate/gopter/prop"
 )
 
 // Pattern symbols, as the CloudWatch user guide writes them: 0 a
@@ -473,4 +476,51 @@ func TestRange(t *testing.T) {
 	if last.Missing || math.Abs(last.Value-104) > 0.01*104 || !last.LowSample {
 		t.Errorf("p50 datapoint: got %+v, want ≈104, LowSample", last)
 	}
+}
+
+// TestEvaluateProperties (gopter): turning any datapoint of a range into a
+// breaching one never moves ALARM to another state, and ranges with no
+// breaching datapoint never alarm unless missing data is breaching.
+func TestEvaluateProperties(t *testing.T) {
+	params := gopter.DefaultTestParametersWithSeed(11)
+	params.MinSuccessfulTests = 2000
+	props := gopter.NewProperties(params)
+	sym := gen.OneConstOf(byte(good), byte(bad), byte(gap))
+	props.Property("more breaching keeps ALARM", prop.ForAll(
+		func(p []byte, n, m, md, cur, at int) bool {
+			n = n%5 + 1
+			m = m%n + 1
+			if len(p) < n {
+				return true
+			}
+			a := testAlarm(n, m, MissingData(md%4))
+			a.EvaluationRange = len(p)
+			before, _ := a.Evaluate(points(string(p)), State(cur%3))
+			q := append([]byte(nil), p...)
+			q[at%len(q)] = bad
+			after, _ := a.Evaluate(points(string(q)), State(cur%3))
+			return before != StateAlarm || after == StateAlarm
+		},
+		gen.SliceOf(sym), gen.IntRange(0, 100), gen.IntRange(0, 100), gen.IntRange(0, 3), gen.IntRange(0, 2), gen.IntRange(0, 100),
+	))
+	props.Property("no breach, no ALARM (unless missing is breaching)", prop.ForAll(
+		func(p []byte, n, m, md int) bool {
+			n = n%5 + 1
+			m = m%n + 1
+			if len(p) < n {
+				return true
+			}
+			for i := range p {
+				if p[i] == bad {
+					p[i] = good
+				}
+			}
+			a := testAlarm(n, m, MissingData(md%4))
+			a.EvaluationRange = len(p)
+			st, _ := a.Evaluate(points(string(p)), StateOK)
+			return st != StateAlarm || a.TreatMissingData == TreatBreaching
+		},
+		gen.SliceOf(sym), gen.IntRange(0, 100), gen.IntRange(0, 100), gen.IntRange(0, 3),
+	))
+	props.TestingRun(t)
 }

@@ -255,3 +255,68 @@ func TestAnyOf(t *testing.T) {
 		t.Errorf("AnyOf().Validate: %v", err)
 	}
 }
+
+// TestComparePeriod: on a 10 s series, latency quantiles are taken per
+// minute (Period), so a 10-minute window yields 10 values per version.
+func TestComparePeriod(t *testing.T) {
+	s := &metrics.Series{Resolution: 10 * time.Second, Periods: make([]metrics.Period, 60)}
+	for i := range s.Periods {
+		s.Periods[i].Dims[metrics.Candidate].Invocations = 1
+		s.Periods[i].Dims[metrics.Baseline].Invocations = 1
+		s.Periods[i].Dims[metrics.Candidate].Duration.Add(200)
+		s.Periods[i].Dims[metrics.Baseline].Duration.Add(100)
+	}
+	c := Compare{Interval: 10 * time.Minute, Confidence: 0.98, LatencyQuantile: 0.5}
+	j := c.NewJudge().(*compareJudge)
+	if v := j.Judge(s, 0, 60); v != Fail || len(j.cand) != 10 {
+		t.Errorf("verdict %s over %d latency periods, want fail over 10", v, len(j.cand))
+	}
+	// A window not aligned to minutes keeps its partial minutes at both ends.
+	if j.Judge(s, 3, 21); len(j.cand) != 4 {
+		t.Errorf("periods 3..20 span minutes 0 (part), 1, 2, 3 (part): %d values, want 4", len(j.cand))
+	}
+	if err := (Compare{Interval: 10 * time.Minute, Period: 3 * time.Minute, Confidence: 0.98}).Validate(); err == nil ||
+		err.Error() != "rollback: Compare.Period = 3m0s: must divide Interval (10m0s); 0 for one minute" {
+		t.Errorf("Compare.Validate: %v", err)
+	}
+}
+
+// TestMonitorsAllocationFree: after warming up, evaluating any policy's
+// monitor allocates nothing (the simulator calls them once per tick).
+func TestMonitorsAllocationFree(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	var s metrics.Series
+	st := canary(0.01)
+	st.latency, st.latFactor = true, 1
+	st.rate = constant(100)
+	st.fill(rng, &s, 500)
+	policies := []Policy{
+		Sequential{Alpha: 1e-12},
+		Compare{Interval: 5 * time.Minute, Confidence: 0.999999, MinRequests: 10, LatencyQuantile: 0.99, LatencyTolerance: 10, NoData: NoDataHold},
+		FailedChecks{Threshold: 1000, Interval: time.Minute, Checks: []Check{MetricCheck{ID: "p99", Metric: metrics.Duration, Dimension: metrics.Candidate,
+			Statistic: metrics.Statistic{Kind: metrics.Percentile, P: 99}, Comparison: GreaterThanThreshold, Threshold: 1e9}}},
+		ArgoAnalysis(time.Minute, MetricCheck{ID: "never", Metric: metrics.ErrorRate, Dimension: metrics.Candidate, Comparison: GreaterThanThreshold, Threshold: 1}),
+		AnyOf(Sequential{Alpha: 1e-12}, CodeDeploy(errorsAlarm("E", 1e6))),
+	}
+	for _, p := range policies {
+		if err := p.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		m := p.Start()
+		vis := metrics.Series{Resolution: time.Minute}
+		now := time.Duration(0)
+		step := func() {
+			now = m.Next(now)
+			vis.Periods = s.Periods[:min(int(now/time.Minute), len(s.Periods))]
+			if d := m.Evaluate(Observation{Now: now, Series: &vis}); d.Rollback {
+				t.Fatalf("%s rolled back: %s", p.Name(), d.Reason)
+			}
+		}
+		for i := 0; i < 30; i++ {
+			step()
+		}
+		if n := testing.AllocsPerRun(50, step); n != 0 {
+			t.Errorf("%s: %v allocations per evaluation", p.Name(), n)
+		}
+	}
+}

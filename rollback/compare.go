@@ -43,8 +43,12 @@ import (
 // interval, so a healthy candidate is rolled back more often the longer it
 // is watched — the problem Sequential removes.
 type Compare struct {
-	Interval   time.Duration // judgement cadence and window
-	Confidence float64       // e.g. 0.98 (Kayenta's); the test level is 1-Confidence
+	Interval time.Duration // judgement cadence and window
+	// Period is the length of the periods whose latency quantiles the
+	// Mann–Whitney test compares (0: one minute); it divides Interval, and
+	// base periods of a finer series are merged up to it.
+	Period     time.Duration
+	Confidence float64 // e.g. 0.98 (Kayenta's); the test level is 1-Confidence
 	// MinRequests is the fewest invocations each version needs in a window
 	// for the error test.
 	MinRequests float64
@@ -70,6 +74,8 @@ func (c Compare) Validate() error {
 	switch {
 	case c.Interval <= 0:
 		return e("Interval", c.Interval.String(), "must be > 0")
+	case c.Period < 0 || c.period() > c.Interval || c.Interval%c.period() != 0:
+		return e("Period", c.Period.String(), fmt.Sprintf("must divide Interval (%v); 0 for one minute", c.Interval))
 	case !(c.Confidence > 0.5 && c.Confidence < 1):
 		return e("Confidence", fmt.Sprint(c.Confidence), "must be in (0.5, 1)")
 	case !(c.MinRequests >= 0) || math.IsInf(c.MinRequests, 0):
@@ -86,8 +92,15 @@ func (c Compare) Validate() error {
 	return nil
 }
 
-// Resolution is 0: Compare reads whole windows at any resolution.
-func (c Compare) Resolution() time.Duration { return 0 }
+func (c Compare) period() time.Duration {
+	if c.Period == 0 {
+		return time.Minute
+	}
+	return c.Period
+}
+
+// Resolution is Period: the latency test needs periods no longer than it.
+func (c Compare) Resolution() time.Duration { return c.period() }
 
 // NewJudge returns the per-run state of Compare used as a Check.
 func (c Compare) NewJudge() Judge { return &compareJudge{c: c} }
@@ -128,7 +141,8 @@ func (m *compareMonitor) Evaluate(obs Observation) Decision {
 // compareJudge holds the buffers of one run.
 type compareJudge struct {
 	c          Compare
-	cand, base []float64 // per-period latency quantiles
+	cand, base []float64      // per-period latency quantiles
+	cs, bs     metrics.Sketch // one period's latencies, merged from base periods
 	// last judgement, for Explain
 	verdict            Verdict
 	ca, ce, ba, be     float64 // invocations and errors per version
@@ -143,15 +157,33 @@ func (j *compareJudge) Judge(s *metrics.Series, from, to int) Verdict {
 	alpha := 1 - c.Confidence
 	j.ca, j.ce, j.ba, j.be = 0, 0, 0, 0
 	j.cand, j.base = j.cand[:0], j.base[:0]
-	for i := max(from, 0); i < to && i < len(s.Periods); i++ {
+	k := 1
+	if s.Resolution > 0 && c.period()%s.Resolution == 0 {
+		k = int(c.period() / s.Resolution)
+	}
+	from, to = max(from, 0), min(to, len(s.Periods))
+	for i := from; i < to; i++ {
 		cd, bd := &s.Periods[i].Dims[metrics.Candidate], &s.Periods[i].Dims[metrics.Baseline]
 		j.ca += cd.Invocations
 		j.ce += cd.Errors
 		j.ba += bd.Invocations
 		j.be += bd.Errors
-		if c.LatencyQuantile > 0 && cd.Duration.Count() > 0 && bd.Duration.Count() > 0 {
-			j.cand = append(j.cand, cd.Duration.Quantile(c.LatencyQuantile))
-			j.base = append(j.base, bd.Duration.Quantile(c.LatencyQuantile))
+		if c.LatencyQuantile <= 0 {
+			continue
+		}
+		// Latency periods are aligned to the deployment start; the window's
+		// first and last may be partial.
+		if i == from || i%k == 0 {
+			j.cs.Reset()
+			j.bs.Reset()
+		}
+		j.cs.Merge(&cd.Duration)
+		j.bs.Merge(&bd.Duration)
+		if (i+1)%k == 0 || i == to-1 {
+			if j.cs.Count() > 0 && j.bs.Count() > 0 {
+				j.cand = append(j.cand, j.cs.Quantile(c.LatencyQuantile))
+				j.base = append(j.base, j.bs.Quantile(c.LatencyQuantile))
+			}
 		}
 	}
 

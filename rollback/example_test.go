@@ -71,3 +71,28 @@ func ExampleCodeDeploy() {
 	// rollback at 4m0s by ErrorsHigh
 	// alarm ErrorsHigh in ALARM since 4m0s: 1 of 1 datapoints >= 5 (Sum Errors of candidate)
 }
+
+// Sequential watches candidate-versus-baseline error counts minute by
+// minute. Here the candidate takes 10 % of 3,000 requests a minute and fails
+// 3 % of them against the baseline's 1 %: after one minute the mixture
+// likelihood ratio is 9.3, after two 185 >= 1/α = 20, and it rolls back as the
+// evidence reaches 1/α, without a fixed sample size.
+func ExampleSequential() {
+	policy := rollback.Sequential{Alpha: 0.05}
+	m := policy.Start()
+	var s metrics.Series
+	s.Resolution = time.Minute
+	for minute := 1; minute <= 30; minute++ {
+		var p metrics.Period
+		p.Dims[metrics.Candidate] = metrics.VersionStats{Invocations: 300, Errors: 9}
+		p.Dims[metrics.Baseline] = metrics.VersionStats{Invocations: 2700, Errors: 27}
+		s.Periods = append(s.Periods, p)
+		if d := m.Evaluate(rollback.Observation{Now: time.Duration(minute) * time.Minute, Series: &s}); d.Rollback {
+			fmt.Printf("rollback after %d minutes\n", minute)
+			return
+		}
+	}
+	fmt.Println("no rollback")
+	// Output:
+	// rollback after 2 minutes
+}
