@@ -65,11 +65,16 @@ func TestVersionStatsValue(t *testing.T) {
 		{Throttles, Statistic{Kind: Average}, 1, false},
 		{Throttles, Statistic{Kind: Minimum}, 1, false},
 		{Throttles, Statistic{Kind: Maximum}, 1, false},
+		{Throttles, pct(0), 1, false},
 		{Throttles, pct(50), 1, false},
+		{Throttles, pct(100), 1, false},
 
 		// ErrorRate is the metric-math expression Errors/Invocations (Sum/Sum) whatever the statistic.
 		{ErrorRate, Statistic{Kind: Sum}, 0.3, false},
+		{ErrorRate, Statistic{Kind: SampleCount}, 0.3, false},
 		{ErrorRate, Statistic{Kind: Average}, 0.3, false},
+		{ErrorRate, Statistic{Kind: Minimum}, 0.3, false},
+		{ErrorRate, Statistic{Kind: Maximum}, 0.3, false},
 		{ErrorRate, pct(99), 0.3, false},
 
 		// Duration: 10..100 step 10; sum 550.

@@ -216,6 +216,7 @@ func parseOutcome(s string) (Outcome, bool) {
 // was detected.
 type num float64
 
+// MarshalJSON writes null for NaN and ±Inf, the shortest exact decimal otherwise.
 func (n num) MarshalJSON() ([]byte, error) {
 	f := float64(n)
 	if math.IsNaN(f) || math.IsInf(f, 0) {
@@ -224,6 +225,7 @@ func (n num) MarshalJSON() ([]byte, error) {
 	return json.Marshal(f)
 }
 
+// UnmarshalJSON reads null back as NaN.
 func (n *num) UnmarshalJSON(b []byte) error {
 	if string(b) == "null" {
 		*n = num(math.NaN())

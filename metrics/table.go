@@ -33,7 +33,9 @@ type Table struct {
 	// Figures the text and Markdown renderings show (mean, p95), in order;
 	// nil means DefaultFigures. CSV shows them all when nil.
 	Figures []Figure
-	// Confidence is the level of every interval printed; 0 means DefaultConfidence.
+	// Confidence is the level of every interval printed; 0 means
+	// DefaultConfidence. JSON carries it; Figures, a rendering choice, is not
+	// written.
 	Confidence float64
 }
 
