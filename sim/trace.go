@@ -170,33 +170,50 @@ func (t Trace) Arrivals(r *rand.Rand) Arrivals {
 	for _, c := range t.Counts {
 		total += c
 	}
-	return &traceArrivals{tr: t, r: r, empty: total == 0 || len(t.Counts) == 0}
+	return &traceArrivals{tr: t, r: r, total: total}
 }
 
 // traceArrivals draws the piecewise-constant-rate Poisson process by
-// inversion: an Exp(1) amount of "rate mass" is spent second by second.
+// inversion: an Exp(1) amount of "rate mass" is spent second by second;
+// whole cycles of a looped trace are skipped at once.
 type traceArrivals struct {
 	tr    Trace
 	r     *rand.Rand
+	total float64 // rate mass of one pass over the trace
 	sec   int64   // current second
 	frac  float64 // position within it, in [0, 1)
-	empty bool
 }
 
+// maxTraceSecond is the last second an arrival can be in (NoArrival).
+const maxTraceSecond = int64(NoArrival / time.Second)
+
 func (p *traceArrivals) Next() time.Duration {
-	if p.empty {
+	if !(p.total > 0) {
 		return NoArrival
 	}
 	e := p.r.ExpFloat64()
 	n := int64(len(p.tr.Counts))
 	for {
-		if !p.tr.Loop && p.sec >= n {
+		if p.sec >= maxTraceSecond || (!p.tr.Loop && p.sec >= n) {
 			return NoArrival
+		}
+		if p.tr.Loop && p.frac == 0 && p.sec%n == 0 && e >= p.total {
+			// Skip whole passes over the trace.
+			cycles := math.Floor(e / p.total)
+			if cycles*float64(n) >= float64(maxTraceSecond-p.sec) {
+				return NoArrival
+			}
+			e -= cycles * p.total
+			p.sec += int64(cycles) * n
+			continue
 		}
 		c := p.tr.countAt(p.sec)
 		left := (1 - p.frac) * c
 		if e < left {
 			p.frac += e / c
+			if p.frac >= 1 { // rounding at the end of the second
+				p.frac = math.Nextafter(1, 0)
+			}
 			return toDuration((float64(p.sec) + p.frac) * secNs)
 		}
 		e -= left

@@ -276,7 +276,7 @@ func (p Profile) Arrivals(r *rand.Rand) Arrivals {
 // Counts are overdispersed relative to Poisson, so Poisson() is false.
 type Bursty struct {
 	Rate, BurstRate       float64       // arrivals per second in each state, >= 0
-	MeanNormal, MeanBurst time.Duration // mean sojourn in each state, > 0
+	MeanNormal, MeanBurst time.Duration // mean sojourn in each state, >= 1 ms
 }
 
 // Validate checks the parameter ranges.
@@ -287,11 +287,13 @@ func (b Bursty) Validate() error {
 	if err := rate("Bursty.BurstRate", b.BurstRate); err != nil {
 		return err
 	}
-	if b.MeanNormal <= 0 {
-		return fmt.Errorf("sim: Bursty.MeanNormal = %v: must be > 0", b.MeanNormal)
+	// Sojourns shorter than a millisecond do not model bursts (the process
+	// is then Poisson at the mean rate) and would cost an event per switch.
+	if b.MeanNormal < time.Millisecond {
+		return fmt.Errorf("sim: Bursty.MeanNormal = %v: must be >= 1ms", b.MeanNormal)
 	}
-	if b.MeanBurst <= 0 {
-		return fmt.Errorf("sim: Bursty.MeanBurst = %v: must be > 0", b.MeanBurst)
+	if b.MeanBurst < time.Millisecond {
+		return fmt.Errorf("sim: Bursty.MeanBurst = %v: must be >= 1ms", b.MeanBurst)
 	}
 	return nil
 }

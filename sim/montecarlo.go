@@ -1,0 +1,152 @@
+package sim
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"github.com/deploysim/deploysim/internal/seed"
+	"github.com/deploysim/deploysim/metrics"
+)
+
+// MonteCarloOptions tunes how MonteCarlo spreads its runs; none of it changes
+// the result.
+type MonteCarloOptions struct {
+	// Workers is the number of goroutines running simulations; 0 means
+	// runtime.GOMAXPROCS(0). It never exceeds the number of runs.
+	Workers int
+	// Progress, when set, is called after each run completes with the number
+	// of runs done so far and the total. Every call comes from the goroutine
+	// that called MonteCarlo, one at a time, with done = 1, 2, …, total in
+	// order (done counts completions, not run indices: run 7 may finish
+	// before run 3). A slow callback slows the workers down rather than
+	// piling up calls. It is not called for runs that did not complete
+	// (cancellation or an error).
+	Progress func(done, total int)
+}
+
+// MonteCarlo simulates runs deployments of sc and returns their Summary.
+//
+// Run i (from 0) is sc with Seed replaced by seed.Derive(sc.Seed, i), a
+// SplitMix64 mix of the base seed and the index, so run i is the same
+// simulation whatever the number of workers or the order in which they pick
+// runs up. Each worker adds its runs to its own metrics.Summary and the
+// workers' summaries are merged at the end; since a Summary is integer state
+// whose Add and Merge are exactly order-independent (see metrics.Summary),
+// the result is bit-identical for any Workers value and across calls.
+// Memory is one engine and one Summary per worker, whatever runs is: no run
+// is kept after it has been added.
+//
+// sc is validated once, before any run starts; a bad scenario returns the
+// error of Scenario.Validate (wrapping ErrInvalid) and runs nothing.
+// runs <= 0 or Workers < 0 is an error wrapping ErrInvalid too.
+//
+// Cancelling ctx stops the workers from starting new runs; MonteCarlo then
+// returns ctx.Err() once the runs already started have finished (one run per
+// worker at most: a run itself is not interrupted). If a run fails (a policy
+// that misbehaves), the remaining runs are abandoned and the error of the
+// lowest-numbered failed run is returned, with its index and seed; runs are
+// handed out in index order, so that is the same run whatever the number of
+// workers. On any error the Summary is nil.
+//
+// The scenario's Workload, Strategy, Policy and latency models are shared by
+// the workers, as they are values that Run only reads (a Policy's per-run
+// state is what its Start returns).
+func MonteCarlo(ctx context.Context, sc Scenario, runs int, opts MonteCarloOptions) (*metrics.Summary, error) {
+	if runs <= 0 {
+		return nil, invalid("MonteCarlo runs = %d: must be > 0", runs)
+	}
+	if opts.Workers < 0 {
+		return nil, invalid("MonteCarloOptions.Workers = %d: must be >= 0 (0: GOMAXPROCS)", opts.Workers)
+	}
+	if err := sc.Validate(); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	workers := opts.Workers
+	if workers == 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	workers = min(workers, runs)
+
+	inner, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	var (
+		next  atomic.Int64 // the next run index to hand out
+		parts = make([]metrics.Summary, workers)
+		fails = make([]runFailure, workers) // each worker's lowest failed run
+		ticks chan struct{}
+		wg    sync.WaitGroup
+	)
+	if opts.Progress != nil {
+		// One slot per worker: a worker blocks only while the callback
+		// is behind by more than one tick per worker.
+		ticks = make(chan struct{}, workers)
+	}
+	base := sc.Seed
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s := sc // each worker its own copy: Run takes the scenario by value anyway
+			for inner.Err() == nil {
+				i := next.Add(1) - 1
+				if i >= int64(runs) {
+					return
+				}
+				s.Seed = seed.Derive(base, uint64(i))
+				r, err := Run(s)
+				if err != nil {
+					fails[w] = runFailure{index: i, seed: s.Seed, err: err}
+					cancel()
+					return
+				}
+				parts[w].Add(&r)
+				if ticks != nil {
+					ticks <- struct{}{}
+				}
+			}
+		}()
+	}
+	if ticks != nil {
+		go func() { wg.Wait(); close(ticks) }()
+		done := 0
+		for range ticks {
+			done++
+			opts.Progress(done, runs)
+		}
+	} else {
+		wg.Wait()
+	}
+
+	var first *runFailure
+	for w := range fails {
+		if f := &fails[w]; f.err != nil && (first == nil || f.index < first.index) {
+			first = f
+		}
+	}
+	if first != nil {
+		return nil, fmt.Errorf("sim: MonteCarlo run %d (seed %d): %w", first.index, first.seed, first.err)
+	}
+	sum := &metrics.Summary{}
+	for w := range parts {
+		sum.Merge(&parts[w])
+	}
+	if sum.Runs() < int64(runs) {
+		// Only a cancellation stops the workers early without a failure.
+		return nil, ctx.Err()
+	}
+	return sum, nil
+}
+
+// runFailure is a run that returned an error.
+type runFailure struct {
+	index int64
+	seed  uint64
+	err   error
+}
