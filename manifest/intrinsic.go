@@ -63,7 +63,7 @@ func intrinsic(a at) (name string, arg at, ok bool) {
 	if n.Kind == yaml.MappingNode && len(n.Content) == 2 {
 		k := deref(n.Content[0])
 		if k != nil && k.Kind == yaml.ScalarNode && (k.Value == "Ref" || k.Value == "Condition" || strings.HasPrefix(k.Value, "Fn::")) {
-			return k.Value, at{n: n.Content[1], path: joinPath(a.path, k.Value)}, true
+			return k.Value, at{n: n.Content[1], path: joinPath(a.path, k.Value), keyLine: k.Line}, true
 		}
 	}
 	return "", at{}, false

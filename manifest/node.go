@@ -61,10 +61,13 @@ func (w Warning) String() string {
 // error instead of a stack overflow.
 const maxDepth = 64
 
-// at is a node with the dotted path that led to it.
+// at is a node with the dotted path that led to it. keyLine is the line of
+// the mapping key the node is the value of: errors about a nested mapping
+// point at its key ("DeploymentPreference:"), not at its first entry.
 type at struct {
-	n    *yaml.Node
-	path string
+	n       *yaml.Node
+	path    string
+	keyLine int
 }
 
 // deref follows YAML aliases (bounded) and unwraps a document node.
@@ -91,6 +94,9 @@ func deref(n *yaml.Node) *yaml.Node {
 func (a at) valid() bool { return a.n != nil }
 
 func (a at) line() int {
+	if a.keyLine > 0 {
+		return a.keyLine
+	}
 	if a.n == nil {
 		return 0
 	}
@@ -123,7 +129,7 @@ func (a at) get(key string) (at, bool) {
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k := deref(n.Content[i])
 		if k != nil && k.Kind == yaml.ScalarNode && k.Value == key {
-			return at{n: n.Content[i+1], path: joinPath(a.path, key)}, true
+			return at{n: n.Content[i+1], path: joinPath(a.path, key), keyLine: k.Line}, true
 		}
 	}
 	return at{}, false
@@ -141,7 +147,7 @@ func (a at) entries() []kv {
 		if k == nil || k.Kind != yaml.ScalarNode {
 			continue
 		}
-		out = append(out, kv{key: k.Value, keyLine: k.Line, val: at{n: n.Content[i+1], path: joinPath(a.path, k.Value)}})
+		out = append(out, kv{key: k.Value, keyLine: k.Line, val: at{n: n.Content[i+1], path: joinPath(a.path, k.Value), keyLine: k.Line}})
 	}
 	return out
 }
