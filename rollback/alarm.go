@@ -260,6 +260,7 @@ type ConfigError struct {
 	Rule  string
 }
 
+// Error formats the message as "rollback: Owner.Field = Value: Rule".
 func (e *ConfigError) Error() string {
 	return "rollback: " + e.Owner + "." + e.Field + " = " + e.Value + ": " + e.Rule
 }

@@ -40,3 +40,7 @@ func FuzzParseState(f *testing.F) {
 func FuzzParseLowSampleCount(f *testing.F) {
 	fuzzParser(f, ParseLowSampleCount, "evaluate", "ignore", "Evaluate")
 }
+
+func FuzzParseNoDataAction(f *testing.F) {
+	fuzzParser(f, ParseNoDataAction, "fail", "pass", "hold", "Hold")
+}
