@@ -1,0 +1,137 @@
+package manifest
+
+import (
+	"fmt"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/leanovate/gopter"
+	"github.com/leanovate/gopter/gen"
+	"github.com/leanovate/gopter/prop"
+
+	"github.com/deploysim/deploysim/metrics"
+	"github.com/deploysim/deploysim/sim"
+)
+
+func flaggerYAML(interval time.Duration, threshold, maxWeight, stepWeight int) string {
+	return fmt.Sprintf(`apiVersion: flagger.app/v1beta1
+kind: Canary
+metadata:
+  name: app
+spec:
+  analysis:
+    interval: %s
+    threshold: %d
+    maxWeight: %d
+    stepWeight: %d
+    metrics:
+      - name: request-success-rate
+        thresholdRange: {min: 99}
+        interval: %s
+`, interval, threshold, maxWeight, stepWeight, interval)
+}
+
+// Flagger documents the minimum time to promote as interval × (maxWeight /
+// stepWeight) (docs: Deployment strategies, Canary release). When stepWeight
+// does not divide maxWeight its scheduler overshoots (weight += step until
+// >= maxWeight), so the number of steps is the ceiling.
+func TestFlaggerPromotionClosedForm(t *testing.T) {
+	cases := []struct {
+		interval        time.Duration
+		max, step, mins int // expected promotion, in intervals
+	}{
+		{time.Minute, 50, 2, 25}, // the docs' own example: "will run for 25 minutes"
+		{time.Minute, 50, 10, 5},
+		{30 * time.Second, 30, 10, 3},
+		{10 * time.Second, 100, 5, 20},
+		{time.Minute, 50, 20, 3}, // 20, 40, 60: Flagger's rollout-weights guide
+	}
+	for _, c := range cases {
+		f, err := Read("c.yaml", []byte(flaggerYAML(c.interval, 5, c.max, c.step)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := only(t, f).Strategy.Schedule()
+		if got, want := s.Duration(), time.Duration(c.mins)*c.interval; got != want {
+			t.Errorf("interval %v max %d step %d: promotion at %v, want %v", c.interval, c.max, c.step, got, want)
+		}
+		if c.max%c.step == 0 {
+			if want := time.Duration(float64(c.interval) * float64(c.max) / float64(c.step)); s.Duration() != want {
+				t.Errorf("closed form interval × maxWeight/stepWeight = %v, schedule %v", want, s.Duration())
+			}
+		}
+	}
+}
+
+// Properties of every Flagger progression: weights step up by stepWeight
+// each interval (capped at 100 %), never exceed the first value >= maxWeight,
+// and promotion comes at interval × ceil(maxWeight/stepWeight).
+func TestFlaggerScheduleProperties(t *testing.T) {
+	params := gopter.DefaultTestParameters()
+	params.MinSuccessfulTests = 200
+	params.Rng.Seed(1) // deterministic
+	props := gopter.NewProperties(params)
+	props.Property("flagger schedule", prop.ForAll(
+		func(ivSec, max, step int) bool {
+			iv := time.Duration(ivSec) * time.Second
+			f, err := Read("p.yaml", []byte(flaggerYAML(iv, 3, max, step)))
+			if err != nil {
+				t.Log(err)
+				return false
+			}
+			s := only(t, f).Strategy.Schedule()
+			n := (max + step - 1) / step
+			if len(s) != n+1 || s.Duration() != time.Duration(n)*iv || s[n].Weight != 1 {
+				return false
+			}
+			for k := 0; k < n; k++ {
+				w := math.Min(float64((k+1)*step), 100) / 100
+				if s[k].At != time.Duration(k)*iv || math.Abs(s[k].Weight-w) > 1e-12 {
+					return false
+				}
+			}
+			return s.Validate() == nil
+		},
+		gen.IntRange(1, 600), gen.IntRange(1, 100), gen.IntRange(1, 100),
+	))
+	props.TestingRun(t)
+}
+
+// The simulator, driven by a Flagger manifest, reproduces Flagger's closed
+// forms: a healthy canary is promoted at interval × maxWeight/stepWeight, and
+// a canary failing every check is rolled back at interval × threshold. Zero
+// ingestion delay and action latency make the closed forms exact; a
+// candidate that fails every request fails every check whatever the seed, so
+// no Monte Carlo tolerance is needed.
+func TestFlaggerClosedFormsInSimulation(t *testing.T) {
+	const interval, threshold, maxW, step = time.Minute, 3, 50, 10
+	f, err := Read("c.yaml", []byte(flaggerYAML(interval, threshold, maxW, step)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := only(t, f)
+	base := sim.DefaultScenario()
+	base.Workload = sim.Poisson{Rate: 20}
+	base.IngestionDelay, base.ActionLatency = 0, 0
+	base.Seed = 7
+
+	healthy := d.Apply(base)
+	r, err := sim.Run(healthy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Outcome != metrics.Completed || r.Promoted != interval*maxW/step {
+		t.Errorf("healthy: outcome %v promoted %v, want completed at %v (%s)", r.Outcome, r.Promoted, interval*maxW/step, r.Reason)
+	}
+
+	bad := d.Apply(base)
+	bad.Fault = sim.Fault{ErrorProb: 1}
+	r, err = sim.Run(bad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Outcome != metrics.RolledBack || r.Detected != interval*threshold {
+		t.Errorf("bad: outcome %v detected %v, want rolled back at %v (%s)", r.Outcome, r.Detected, interval*threshold, r.Reason)
+	}
+}
