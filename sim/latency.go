@@ -28,8 +28,10 @@ const z99 = 2.3263478740408408
 // LogNormal is the lognormal distribution of exp(Mu + Sigma·Z), Z standard
 // normal, drawn from R. It is the default latency model: service latencies
 // are positive and right-skewed, and two quantiles fix it
-// (LogNormalFromQuantiles). It draws with R.NormFloat64, a ziggurat, which is
-// faster than distuv.LogNormal (that builds a rand.Rand per draw).
+// (LogNormalFromQuantiles). It draws exp(Mu + Sigma·R.NormFloat64()), the
+// same draw as distuv.LogNormal and as fast (BenchmarkLatencySampler); it
+// exists to hold the run's *rand.Rand and to give the CDF and Quantile from
+// the parameters users think in.
 type LogNormal struct {
 	Mu, Sigma float64
 	R         *rand.Rand

@@ -492,3 +492,26 @@ func TestNoAllocsPerEvent(t *testing.T) {
 		t.Fatalf("%v allocations per event", allocs)
 	}
 }
+
+// A Runner reused across scenarios gives exactly what fresh runs give.
+func TestRunnerReuse(t *testing.T) {
+	var rn Runner
+	scenarios := []Scenario{richScenario(1), benchScenario(), richScenario(2)}
+	scenarios[1].Horizon = 2 * time.Minute
+	scenarios[1].KeepSeries = true
+	for round := 0; round < 2; round++ {
+		for i, s := range scenarios {
+			want, err := Run(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := rn.Run(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("round %d, scenario %d: reused Runner differs from a fresh run", round, i)
+			}
+		}
+	}
+}
