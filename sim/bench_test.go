@@ -101,3 +101,25 @@ func BenchmarkEventLoopBaseline(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 }
+
+// BenchmarkRun is the cost of one whole run, setup included, as a Monte
+// Carlo loop pays it, reusing one Runner: the determinism test's scenario
+// (diurnal traffic averaging 30 req/s, Linear10PercentEvery1Minute, kinds,
+// users, a kind-limited fault, a policy). Events are counted as two per
+// request.
+func BenchmarkRun(b *testing.B) {
+	s := richScenario(0)
+	s.KeepSeries = false
+	var rn Runner
+	events := 0.0
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		s.Seed = uint64(i)
+		r, err := rn.Run(s)
+		if err != nil {
+			b.Fatal(err)
+		}
+		events += 2 * float64(r.Candidate.Requests+r.Baseline.Requests)
+	}
+	b.ReportMetric(events/b.Elapsed().Seconds(), "events/s")
+}

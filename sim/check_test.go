@@ -90,8 +90,8 @@ func checkRun(s Scenario, r metrics.Run) string {
 	if r.Bad != s.Fault.Bad() {
 		return fmt.Sprintf("Bad = %v for fault %+v", r.Bad, s.Fault)
 	}
-	if !r.Bad && r.FaultOnset != metrics.Never {
-		return "FaultOnset set for a healthy candidate"
+	if !s.Fault.effective() && r.FaultOnset != metrics.Never {
+		return "FaultOnset set for a candidate without a fault"
 	}
 	if r.Candidate.Requests > 0 && r.ExposureSeconds == 0 {
 		return "candidate requests with zero exposure"

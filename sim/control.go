@@ -97,7 +97,7 @@ func (c *control) start(s *Scenario, q *eventq.Queue, rec *recorder) {
 	if s.Horizon > 0 {
 		q.Push(eventq.Event{At: s.Horizon, Kind: evHorizon})
 	}
-	if c.bad {
+	if s.Fault.effective() {
 		q.Push(eventq.Event{At: s.Fault.OnsetAt, Kind: evFaultOnset})
 	}
 	if s.Policy != nil {

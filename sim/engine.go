@@ -30,6 +30,18 @@ type version struct {
 
 // engine is the per-request discrete-event engine: every arrival and every
 // completion is an event on one queue, with the controller's events.
+//
+// What is shared and what is not: control (control.go) owns the deployment —
+// schedule, policy, rollback, fault onset, stop and drain, the run record —
+// and recorder (publish.go) owns the metric series and its visibility; a
+// second engine (the bucketed one) drives the same two types from its own
+// loop on its own eventq.Queue, pushing its bucket boundaries as a new event
+// kind. What is per request lives here: routing, the version's draws and the
+// completion event. The execution model (concurrency pools, cold starts,
+// throttles, retries) slots into arrive and complete: a throttle counts in
+// VersionCounts.Throttles and recorder.throttle and schedules no completion;
+// an environment or attempt number fits the completion event's Idx field;
+// a retry is a new event kind routed like an arrival.
 type engine struct {
 	q   eventq.Queue
 	rec recorder
@@ -102,7 +114,7 @@ func (e *engine) setup(s *Scenario) {
 			e.kindMask |= 1 << kindIndex(s.Kinds, name)
 		}
 	}
-	e.hasFault = s.Fault.Bad()
+	e.hasFault = s.Fault.effective()
 	e.faultP = 1 - (1-s.Candidate.ErrorProb)*(1-s.Fault.ErrorProb)
 	e.faultFactor = s.Fault.LatencyFactor
 	if e.faultFactor == 0 {
@@ -250,7 +262,10 @@ func failProb(lat Sampler, factor float64, timeout time.Duration, p float64) flo
 	return pt + (1-pt)*p
 }
 
-// result finishes the run.
+// result finishes the run. ExcessFailures is an expected value: each
+// candidate request, once routed (in flight at the end or not), adds its
+// failure probability on the candidate minus the baseline's, so the figure
+// has no sampling noise from the error draws themselves.
 func (e *engine) result(s *Scenario, end time.Duration) metrics.Run {
 	r := e.c.finish(end, PerRequest, s.KeepSeries)
 	base := &e.ver[metrics.Baseline]

@@ -93,8 +93,14 @@ type Fault struct {
 }
 
 // Bad reports whether the fault makes the candidate worse than it would be
-// healthy: more errors or slower responses.
+// healthy: more errors or slower responses. (A LatencyFactor below 1, a
+// faster candidate, changes it without making it bad.)
 func (f Fault) Bad() bool { return f.ErrorProb > 0 || f.LatencyFactor > 1 }
+
+// effective reports whether the fault changes anything.
+func (f Fault) effective() bool {
+	return f.ErrorProb > 0 || (f.LatencyFactor > 0 && f.LatencyFactor != 1)
+}
 
 // Kind is one kind of request in the traffic mix (an API operation, an input
 // shape); a fault may affect only some kinds.
@@ -102,6 +108,9 @@ type Kind struct {
 	Name   string
 	Weight float64 // relative share of the traffic, > 0
 }
+
+// MaxUsers bounds Users.N: a run keeps one bit per user (12.5 MB at the bound).
+const MaxUsers = 100_000_000
 
 // Users models the population behind the traffic: N users whose activity
 // follows a Zipf law, P(user k) ∝ 1/k^Exponent (Exponent 0: all equally
@@ -313,8 +322,8 @@ func (s Scenario) Validate() error {
 			}
 		}
 	}
-	if s.Users.N < 0 {
-		return invalid("Scenario.Users.N = %d: must be >= 0", s.Users.N)
+	if s.Users.N < 0 || s.Users.N > MaxUsers {
+		return invalid("Scenario.Users.N = %d: must be in [0, %d]", s.Users.N, MaxUsers)
 	}
 	if !(s.Users.Exponent >= 0) || math.IsInf(s.Users.Exponent, 1) {
 		return invalid("Scenario.Users.Exponent = %v: must be finite and >= 0", s.Users.Exponent)

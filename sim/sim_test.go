@@ -320,6 +320,28 @@ func TestOnsetAfterRequests(t *testing.T) {
 	}
 }
 
+// A faster candidate (LatencyFactor < 1) is a change, not a fault: the
+// latency shrinks and the run is not Bad.
+func TestSpeedupIsNotBad(t *testing.T) {
+	s := DefaultScenario()
+	s.Workload = Poisson{Rate: 100}
+	s.Strategy = strategy.AllAtOnce{}
+	s.Horizon = time.Minute
+	s.Fault = Fault{LatencyFactor: 0.5}
+	r, err := Run(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Bad || r.Outcome != metrics.Completed {
+		t.Errorf("Bad %v, Outcome %v; want a healthy completed run", r.Bad, r.Outcome)
+	}
+	// Median 100 ms halved: 50 ms, within the sketch's 1% and sampling error
+	// (n ≈ 6,000: standard error of the median about 1.1 ms before halving).
+	if got := r.CandidateLatency.Quantile(0.5); math.Abs(got-50) > 3 {
+		t.Errorf("candidate median %.1f ms, want 50", got)
+	}
+}
+
 // A fault limited to one kind fails only that kind's share of the traffic:
 // with kinds a:b = 1:3 and a fault failing every "a" request, the candidate
 // failure fraction is 1/4 (binomial, 4 standard errors).
@@ -435,6 +457,7 @@ func TestBadScenarios(t *testing.T) {
 		{"zero kind weight", func(s *Scenario) { s.Kinds = []Kind{{"a", 0}} }, "Kinds[0].Weight"},
 		{"duplicate kind", func(s *Scenario) { s.Kinds = []Kind{{"a", 1}, {"a", 1}} }, `Kinds[1].Name = "a"`},
 		{"negative users", func(s *Scenario) { s.Users.N = -3 }, "Users.N = -3"},
+		{"too many users", func(s *Scenario) { s.Users.N = MaxUsers + 1 }, "Users.N = 100000001"},
 		{"negative factor", func(s *Scenario) { s.Fault.LatencyFactor = -2 }, "LatencyFactor = -2"},
 		{"negative onset", func(s *Scenario) { s.Fault.OnsetAfter = -1 }, "OnsetAfter = -1"},
 		{"bucketed", func(s *Scenario) { s.Resolution = Bucketed }, "Resolution"},
