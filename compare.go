@@ -1,0 +1,152 @@
+package deploysim
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/deploysim/deploysim/metrics"
+	"github.com/deploysim/deploysim/rollback"
+	"github.com/deploysim/deploysim/sim"
+	"github.com/deploysim/deploysim/strategy"
+)
+
+// The built-in comparison's settings, exported so that documentation,
+// benchmarks and the command line quote the same numbers.
+const (
+	// DefaultRate is the default workload: Poisson arrivals at 100 requests
+	// per second (6,000 a minute).
+	DefaultRate = 100.0
+	// DefaultBaselineErrorProb is the error probability of both versions
+	// when healthy: 0.1 %.
+	DefaultBaselineErrorProb = 0.001
+	// DefaultFaultErrorProb is the bad candidate's regression: an extra 5 %
+	// of its invocations fail (5.1 % in all with the 0.1 % they share with
+	// the baseline).
+	DefaultFaultErrorProb = 0.05
+	// DefaultAlarmThreshold is the error-rate alarm's threshold: 1 % of the
+	// candidate's invocations in a minute.
+	DefaultAlarmThreshold = 0.01
+	// DefaultHorizon is the window every strategy is measured over: two
+	// hours from the start of traffic shifting, longer than the slowest
+	// Lambda preset (Linear10PercentEvery10Minutes, 90 minutes), so that
+	// every strategy's blast radius is counted over the same window and a
+	// missed fault keeps failing requests until the window ends.
+	DefaultHorizon = 2 * time.Hour
+	// DefaultSeed is the default scenario's base seed.
+	DefaultSeed = 1
+)
+
+// DefaultAlarm is the default scenario's CloudWatch alarm: the candidate's
+// error rate (metric math Errors/Invocations on the ExecutedVersion =
+// candidate dimension) >= 1 % over one 60 s period, 1 out of 1, with missing
+// data treated as notBreaching (a minute without candidate traffic is fine).
+//
+// A rate rather than an absolute count (Errors Sum >= 5): with 0.1 % healthy
+// errors at 100 req/s, a healthy candidate at full weight fails 6 requests a
+// minute on average, so a count threshold of 5 would roll back most healthy
+// deployments once the weight is high; 1 % of the candidate's traffic sits
+// ten times above the healthy rate and five times below the bad one at every
+// weight.
+func DefaultAlarm() rollback.Alarm {
+	return rollback.Alarm{
+		Name:              "CandidateErrorRate",
+		Metric:            metrics.ErrorRate,
+		Dimension:         metrics.Candidate,
+		Statistic:         metrics.Statistic{Kind: metrics.Sum},
+		Period:            time.Minute,
+		EvaluationPeriods: 1,
+		DatapointsToAlarm: 1,
+		Threshold:         DefaultAlarmThreshold,
+		Comparison:        rollback.GreaterThanOrEqualToThreshold,
+		TreatMissingData:  rollback.TreatNotBreaching,
+	}
+}
+
+// DefaultScenario is the built-in comparison that Compare's documentation,
+// the README's main command, the command line's default and
+// BenchmarkPresets use: a bad candidate going out to a Lambda function.
+//
+//   - Traffic: Poisson arrivals at DefaultRate (100 req/s), one request
+//     kind, 10,000 users whose activity follows Zipf's law (exponent 1), so
+//     that users hit is counted.
+//   - Versions: both fail 0.1 % of invocations (DefaultBaselineErrorProb),
+//     with lognormal latency of median 100 ms and p99 500 ms and Lambda's
+//     default 3 s timeout (sim.DefaultScenario).
+//   - Fault: the candidate fails an extra 5 % of invocations from its first
+//     request (DefaultFaultErrorProb). Set Fault to the zero sim.Fault for the
+//     healthy variant that measures false rollbacks (HealthyScenario).
+//   - Policy: CodeDeploy with one alarm, DefaultAlarm, at the reference's
+//     cadences: CloudWatch evaluates it every minute and CodeDeploy polls
+//     alarm states every minute (rollback.DefaultPollInterval, [assumed]).
+//   - Metric pipeline (reference aws.md, [assumed] defaults): 60 s periods,
+//     60 s ingestion delay, 5 s from the rollback decision to the alias
+//     flipped back.
+//   - Horizon: DefaultHorizon (2 h). As CodeDeploy watches alarms only while a
+//     deployment runs, a fault that survives to 100 % keeps failing until the
+//     horizon: AllAtOnce completes at once, so its alarm never gets a chance.
+//   - Strategy: none (Compare sets each one); the seed is DefaultSeed.
+func DefaultScenario() sim.Scenario {
+	sc := sim.DefaultScenario()
+	sc.Workload = sim.Poisson{Rate: DefaultRate}
+	sc.Baseline.ErrorProb = DefaultBaselineErrorProb
+	sc.Candidate.ErrorProb = DefaultBaselineErrorProb
+	sc.Fault = sim.Fault{ErrorProb: DefaultFaultErrorProb}
+	sc.Users = sim.Users{N: 10000, Exponent: 1}
+	sc.Policy = rollback.CodeDeploy(DefaultAlarm())
+	sc.Horizon = DefaultHorizon
+	sc.Seed = DefaultSeed
+	return sc
+}
+
+// HealthyScenario is DefaultScenario with a healthy candidate: the same
+// traffic, versions and alarm, no fault, so every rollback it sees is a false
+// rollback. Its Horizon is 0: the run ends when the deployment does (at 100 %
+// or after a rollback), since nothing after that can roll it back and a
+// healthy candidate has no blast radius to count; that also keeps the runs
+// short. Its DeployDuration is the time a strategy takes to promote.
+func HealthyScenario() sim.Scenario {
+	sc := DefaultScenario()
+	sc.Fault = sim.Fault{}
+	sc.Horizon = 0
+	return sc
+}
+
+// Compare simulates runs deployments of sc under each strategy and returns
+// one row per strategy, in the order given, labelled with the strategy's
+// Name. With no strategies it compares every Lambda preset of CodeDeploy in
+// the reference's order (strategy.LambdaPresets: the four canaries, the four
+// linears, AllAtOnce). sc's own Strategy is ignored.
+//
+// Every strategy sees the same seeds (run i of each uses the seed derived
+// from sc.Seed and i, see sim.MonteCarlo): common random numbers, so that
+// the differences between rows come from the strategies more than from the
+// draws. The runs of each strategy are spread over GOMAXPROCS workers; the
+// table is the same whatever that number.
+//
+// A strategy that fails validation, a scenario that does, or runs <= 0 is an
+// error naming the strategy or field (wrapping sim.ErrInvalid); cancelling
+// ctx returns an error wrapping ctx.Err(), so errors.Is(err,
+// context.Canceled) holds.
+func Compare(ctx context.Context, sc sim.Scenario, strategies []strategy.Strategy, runs int) (metrics.Table, error) {
+	if runs <= 0 {
+		return metrics.Table{}, fmt.Errorf("deploysim: Compare runs = %d: must be > 0: %w", runs, sim.ErrInvalid)
+	}
+	if len(strategies) == 0 {
+		strategies = strategy.LambdaPresets()
+	}
+	var t metrics.Table
+	t.Rows = make([]metrics.Row, 0, len(strategies))
+	for i, s := range strategies {
+		if s == nil {
+			return metrics.Table{}, fmt.Errorf("deploysim: Compare strategies[%d] = nil: must be a strategy: %w", i, sim.ErrInvalid)
+		}
+		sc.Strategy = s
+		sum, err := sim.MonteCarlo(ctx, sc, runs, sim.MonteCarloOptions{})
+		if err != nil {
+			return metrics.Table{}, fmt.Errorf("deploysim: Compare %s: %w", s.Name(), err)
+		}
+		t.Add(s.Name(), sum)
+	}
+	return t, nil
+}
