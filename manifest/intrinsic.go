@@ -117,7 +117,7 @@ func (t *template) str(a at, depth int) (sval, error) {
 	}
 	switch name {
 	case "Ref":
-		return t.ref(arg)
+		return t.ref(arg, depth)
 	case "Fn::GetAtt":
 		return t.getAtt(arg)
 	case "Fn::Sub":
@@ -216,15 +216,18 @@ func orRoot(path, root string) string {
 
 // ref evaluates Ref: a parameter's Default, a resource's logical id (its
 // physical name is only known once deployed), or a pseudo parameter.
-func (t *template) ref(arg at) (sval, error) {
+func (t *template) ref(arg at, depth int) (sval, error) {
 	name, ok := arg.scalar()
 	if !ok {
 		return sval{}, t.errf(arg, "Ref takes a name, got %s", kindName(arg.n))
 	}
-	return t.refName(arg, name)
+	return t.refName(arg, name, depth)
 }
 
-func (t *template) refName(a at, name string) (sval, error) {
+func (t *template) refName(a at, name string, depth int) (sval, error) {
+	if depth > maxDepth {
+		return sval{}, t.errf(a, "Ref %s: parameter defaults refer to each other deeper than %d", name, maxDepth)
+	}
 	if name == "AWS::NoValue" {
 		return sval{}, errNoValue
 	}
@@ -238,7 +241,7 @@ func (t *template) refName(a at, name string) (sval, error) {
 		if !ok {
 			return sval{}, t.unres(a, "Ref %s: parameter %s has no Default, so its value is only known at deploy time", name, name)
 		}
-		v, err := t.str(d, 1)
+		v, err := t.str(d, depth+1)
 		if err != nil {
 			return sval{}, err
 		}
@@ -333,10 +336,10 @@ func (t *template) sub(arg at, depth int) (sval, error) {
 				full := name
 				v = sval{s: full, refs: []string{full}}
 			} else {
-				v, err = t.refName(tmpl, name)
+				v, err = t.refName(tmpl, name, depth+1)
 			}
 		} else {
-			v, err = t.refName(tmpl, name)
+			v, err = t.refName(tmpl, name, depth+1)
 		}
 		if err != nil {
 			if errors.Is(err, errNoValue) {

@@ -51,13 +51,13 @@ func wantSchedule(t *testing.T, s strategy.Strategy, want [][2]float64) {
 	}
 	for i, w := range want {
 		at := time.Duration(w[0] * float64(time.Minute))
-		if got[i].At != at || !close(got[i].Weight, w[1]/100) {
+		if got[i].At != at || !near(got[i].Weight, w[1]/100) {
 			t.Fatalf("%v: step %d = %v at %v, want %v%% at %v", s, i, got[i].Weight, got[i].At, w[1], at)
 		}
 	}
 }
 
-func close(a, b float64) bool { d := a - b; return d < 1e-12 && d > -1e-12 }
+func near(a, b float64) bool { d := a - b; return d < 1e-12 && d > -1e-12 }
 
 // hasWarning reports a warning at line whose message contains sub.
 func hasWarning(ws []Warning, line int, sub string) bool {
@@ -163,7 +163,7 @@ func TestSAMCustomConfigAndGlobals(t *testing.T) {
 	}
 	// 100 * errors / invocations >= 2 (percent) is ErrorRate >= 0.02.
 	if rate.Name != "orders-error-rate" || rate.Metric != metrics.ErrorRate || rate.Dimension != metrics.Alias ||
-		!close(rate.Threshold, 0.02) || rate.Comparison != rollback.GreaterThanOrEqualToThreshold ||
+		!near(rate.Threshold, 0.02) || rate.Comparison != rollback.GreaterThanOrEqualToThreshold ||
 		rate.EvaluationPeriods != 3 || rate.DatapointsToAlarm != 2 || rate.TreatMissingData != rollback.TreatNotBreaching ||
 		rate.Period != time.Minute {
 		t.Errorf("error-rate alarm %+v", rate)
@@ -274,7 +274,7 @@ func TestArgoBlueGreen(t *testing.T) {
 	// 100 * success / total >= 98 succeeds: error rate > 0.02 fails; after
 	// the switch the active service is the candidate.
 	if c.Metric != metrics.ErrorRate || c.Dimension != metrics.Candidate || c.FailWhen != rollback.GreaterThanThreshold ||
-		!close(c.Threshold, 0.02) || c.Start != 10*time.Minute || c.Count != 4 || c.Limit != 1 || !c.PassOnNoData {
+		!near(c.Threshold, 0.02) || c.Start != 10*time.Minute || c.Count != 4 || c.Limit != 1 || !c.PassOnNoData {
 		t.Errorf("check %+v", c)
 	}
 }

@@ -1,0 +1,81 @@
+// Package manifest reads the rollout configurations users already run — AWS
+// SAM and CloudFormation templates (YAML or JSON) with CodeDeploy deployment
+// configurations and CloudWatch alarms, Argo Rollouts Rollouts with their
+// AnalysisTemplates, and Flagger Canaries — into what deploysim simulates:
+// for each thing the file deploys progressively, a strategy.Strategy (how
+// traffic moves) and a rollback.Policy (what rolls it back).
+//
+// # The model
+//
+// A configuration says two things about a deployment: the traffic schedule
+// it follows when nothing goes wrong, and the signals that stop it. The
+// reader turns the first into a fixed schedule and the second into a policy
+// that sees only what the real controller sees (package rollback). Whatever
+// the file says that the simulation cannot reproduce — a Prometheus query of
+// unknown meaning, a webhook, an alarm on a metric Lambda does not publish, a
+// manual promotion — is kept as a Warning with its file, line and path,
+// never dropped silently. Whatever no tool would accept (an unknown
+// deployment type, a weight of 150 %, a Period of 45 s) is an *Error that
+// names the file, the line and the path:
+//
+//	template.yaml:14: Resources.MyFn.Properties.DeploymentPreference.Type: unknown type "Canary10Percent7Minutes": …
+//
+// # SAM and CloudFormation
+//
+// Every AWS::Serverless::Function with AutoPublishAlias and a
+// DeploymentPreference (its own merged with Globals.Function's: the
+// function's scalars win, Alarms add up) is a deployable; so is every
+// AWS::CodeDeploy::DeploymentGroup of a Lambda application in a plain
+// CloudFormation template. DeploymentPreference.Type is a predefined SAM or
+// CodeDeploy configuration, or a custom AWS::CodeDeploy::DeploymentConfig of
+// the template (TimeBasedCanary, TimeBasedLinear, AllAtOnce), found by Ref or
+// by DeploymentConfigName. Enabled: false skips the function, with a warning.
+// The alarms become rollback.Alarm values watched by CodeDeploy's controller
+// (rollback.CodeDeploy). Intrinsic functions — !Ref, !GetAtt, !Sub, !If,
+// !Join, !Select, !Split, !FindInMap, !Base64, and the condition functions —
+// are evaluated, YAML short tags and JSON long forms alike, with parameters
+// at their Default (a warning says so); !ImportValue and anything else known
+// only at deploy time is a warning.
+//
+// Alarm dimensions map to the simulator's: Resource = function:alias is the
+// alias (all traffic); ExecutedVersion is the candidate — in a template it is
+// usually !GetAtt Fn.Version.Version, the version each deployment publishes,
+// and a literal version number is read the same way, with a warning;
+// FunctionName alone counts every version, read as the alias with a warning.
+// A metric-math alarm on Errors / Invocations (optionally × 100) is the
+// ErrorRate metric, its threshold scaled to a fraction. Other namespaces,
+// metrics and expressions are warnings.
+//
+// # Argo Rollouts
+//
+// A canary's steps become a strategy.Steps: setWeight sets the weight, pause
+// {duration} waits, an analysis step waits for its measurements (initialDelay
+// + (count-1) × interval), and pause {} (a human's promote) waits
+// Options.ManualPause, strategy.DefaultManualPromotion unless set, with a
+// warning. Background analysis starts at startingStep. A blueGreen strategy
+// is a strategy.BlueGreen validated for autoPromotionSeconds or the
+// pre-promotion analysis, whichever is longer (ManualPause when
+// autoPromotionEnabled is false). AnalysisTemplates in the same file
+// (separated by ---) give the checks: a Prometheus query whose text shows an
+// error rate, a success rate or a latency histogram quantile, with a
+// successCondition or failureCondition of the form result[0] OP number.
+// Whether a query watches the canary is read from its selectors (a label or
+// argument naming the canary, or an argument bound to the latest pod template
+// hash); a query over the whole service is read on the alias, with a warning.
+//
+// # Flagger
+//
+// A Canary's analysis becomes a strategy.Steps of stepWeight increments (or
+// stepWeights) one interval apart, promoted one interval after reaching
+// maxWeight — Flagger's documented interval × maxWeight/stepWeight — and a
+// rollback.FailedChecks over the built-in request-success-rate and
+// request-duration checks (and Prometheus MetricTemplates whose meaning is
+// plain), which rolls back a canary failing every check after interval ×
+// threshold. Blue/green and A/B analyses (iterations) validate for interval ×
+// iterations before the switch; their checks read load-test or header-matched
+// traffic the simulator does not generate, a warning. Webhooks are warnings,
+// except pre-rollout, read as a pre-traffic hook.
+//
+// Deployable.Apply puts a deployable's strategy and policy into a
+// sim.Scenario whose workload and versions the caller chooses.
+package manifest

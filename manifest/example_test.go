@@ -1,0 +1,106 @@
+package manifest_test
+
+import (
+	"fmt"
+
+	"github.com/deploysim/deploysim/manifest"
+)
+
+// Read a SAM template and list what it deploys, how, what rolls it back,
+// and what could not be modelled.
+func ExampleRead() {
+	template := []byte(`
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Checkout:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.handler
+      Runtime: nodejs20.x
+      AutoPublishAlias: live
+      DeploymentPreference:
+        Type: Canary10Percent5Minutes
+        Alarms:
+          - !Ref CanaryErrors
+          - !Ref QueueBacklog
+  CanaryErrors:
+    Type: AWS::CloudWatch::Alarm
+    Properties:
+      Namespace: AWS/Lambda
+      MetricName: Errors
+      Dimensions:
+        - Name: Resource
+          Value: !Sub "${Checkout}:live"
+        - Name: ExecutedVersion
+          Value: !GetAtt Checkout.Version.Version
+      Statistic: Sum
+      Period: 60
+      EvaluationPeriods: 1
+      Threshold: 3
+      ComparisonOperator: GreaterThanOrEqualToThreshold
+  QueueBacklog:
+    Type: AWS::CloudWatch::Alarm
+    Properties:
+      Namespace: AWS/SQS
+      MetricName: ApproximateNumberOfMessagesVisible
+      Statistic: Maximum
+      Period: 60
+      EvaluationPeriods: 1
+      Threshold: 1000
+      ComparisonOperator: GreaterThanThreshold
+`)
+	f, err := manifest.Read("template.yaml", template)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, d := range f.Deployables {
+		fmt.Println(d.Name, d.Strategy, d.Strategy.Schedule())
+		fmt.Println("policy:", d.Policy.Name())
+		for _, a := range d.Alarms {
+			fmt.Printf("alarm %s: %s %s of %s %s %g\n", a.Name, a.Statistic, a.Metric, a.Dimension, a.Comparison.Symbol(), a.Threshold)
+		}
+	}
+	for _, w := range f.AllWarnings() {
+		fmt.Println("warning:", w)
+	}
+	// Output:
+	// Checkout Canary10Percent5Minutes 10% at 0s, 100% at 5m
+	// policy: alarms(CanaryErrors)
+	// alarm CanaryErrors: Sum Errors of candidate >= 3
+	// warning: template.yaml:33: Resources.QueueBacklog.Properties.Namespace: alarm QueueBacklog: namespace AWS/SQS is not AWS/Lambda: the simulator publishes only Lambda's own metrics; not modelled
+}
+
+// Read a Flagger canary: the schedule reproduces Flagger's documented
+// promotion time, interval × maxWeight/stepWeight.
+func ExampleRead_flagger() {
+	canary := []byte(`
+apiVersion: flagger.app/v1beta1
+kind: Canary
+metadata:
+  name: podinfo
+spec:
+  analysis:
+    interval: 1m
+    threshold: 3
+    maxWeight: 30
+    stepWeight: 10
+    metrics:
+      - name: request-success-rate
+        thresholdRange: {min: 99}
+        interval: 1m
+`)
+	f, err := manifest.Read("canary.yaml", canary)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	d := f.Deployables[0]
+	fmt.Println(d.Source.Kind, d.Name)
+	fmt.Println(d.Strategy.Schedule())
+	fmt.Println("policy:", d.Policy.Name())
+	// Output:
+	// flagger.app/Canary podinfo
+	// 10% at 0s, 20% at 1m, 30% at 2m, 100% at 3m
+	// policy: failedChecks(request-success-rate)
+}

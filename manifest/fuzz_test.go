@@ -1,0 +1,94 @@
+package manifest
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+// checkRead is the invariant of every reader: an error that names the file,
+// or deployables whose strategies and policies validate and whose warnings
+// name the file.
+func checkRead(t *testing.T, data []byte) {
+	const name = "fuzz.yaml"
+	f, err := Read(name, data)
+	if err != nil {
+		var e *Error
+		if !errors.As(err, &e) || e.File != name {
+			t.Fatalf("error %v (%T) does not name the file", err, err)
+		}
+		if !strings.HasPrefix(err.Error(), name+":") {
+			t.Fatalf("error %q does not start with the file name", err)
+		}
+		return
+	}
+	for _, d := range f.Deployables {
+		if d.Strategy == nil {
+			t.Fatalf("deployable %s has no strategy", d.Name)
+		}
+		if err := d.Strategy.Validate(); err != nil {
+			t.Fatalf("deployable %s: strategy %v: %v", d.Name, d.Strategy, err)
+		}
+		if err := d.Strategy.Schedule().Validate(); err != nil {
+			t.Fatalf("deployable %s: schedule: %v", d.Name, err)
+		}
+		if d.Policy != nil {
+			if err := d.Policy.Validate(); err != nil {
+				t.Fatalf("deployable %s: policy %s: %v", d.Name, d.Policy.Name(), err)
+			}
+		}
+	}
+	for _, w := range f.AllWarnings() {
+		if w.File != name || w.Message == "" {
+			t.Fatalf("warning %+v", w)
+		}
+	}
+}
+
+// FuzzReadTemplate feeds SAM/CloudFormation templates (YAML and JSON).
+func FuzzReadTemplate(f *testing.F) {
+	f.Fuzz(func(t *testing.T, data []byte) { checkRead(t, data) })
+}
+
+// FuzzReadRollout feeds Argo Rollouts manifests.
+func FuzzReadRollout(f *testing.F) {
+	f.Fuzz(func(t *testing.T, data []byte) { checkRead(t, data) })
+}
+
+// FuzzReadCanary feeds Flagger manifests.
+func FuzzReadCanary(f *testing.F) {
+	f.Fuzz(func(t *testing.T, data []byte) { checkRead(t, data) })
+}
+
+// FuzzParseMathExpr: a monomial with a finite coefficient, or an error.
+func FuzzParseMathExpr(f *testing.F) {
+	f.Fuzz(func(t *testing.T, s string) {
+		m, err := parseMathExpr(s)
+		if err == nil && m.pow == nil {
+			t.Fatalf("%q: nil powers", s)
+		}
+	})
+}
+
+// FuzzRecogniseQuery: a query is recognised as a modelled metric or refused.
+func FuzzRecogniseQuery(f *testing.F) {
+	f.Fuzz(func(t *testing.T, q string) {
+		m, err := recogniseQuery(q, nil, nil)
+		if err != nil {
+			return
+		}
+		if m.statistic.Kind > 5 || (m.toMs == 0 && m.scale == 0) {
+			t.Fatalf("%q: %+v", q, m)
+		}
+	})
+}
+
+// FuzzParseCondition: a comparison with a finite threshold, or an error.
+func FuzzParseCondition(f *testing.F) {
+	f.Fuzz(func(t *testing.T, s string) {
+		c, err := parseCondition(s)
+		if err == nil && (c.op == "" || c.threshold != c.threshold) {
+			t.Fatalf("%q: %+v", s, c)
+		}
+	})
+}
