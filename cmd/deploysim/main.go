@@ -1,9 +1,21 @@
-// Command deploysim simulates progressive deployments from the command line.
+// Command deploysim simulates progressive deployments from the command line:
+// it predicts, for each rollout strategy, how many requests and users a bad
+// release hurts before it is rolled back, how long detection and rollback
+// take, and how often a healthy release is rolled back anyway.
 //
-//	deploysim <command> [arguments]
+//	deploysim compare                  # every Lambda preset on the default scenario
+//	deploysim compare --rps 1 --error-rate 0.02 --format markdown
+//	deploysim sweep --rps 1,100,10000 --error-rate 0.01,0.05 --shard 0/3 > s0.json
+//	deploysim merge s0.json s1.json s2.json
+//	deploysim plot --chart pareto --out pareto.svg
+//	deploysim evaluate template.yaml
+//	deploysim presets
 //
-// Run `deploysim help` for the list of commands. Errors print one line on
-// standard error and exit with status 2.
+// Run `deploysim help` for the commands and `deploysim <command> --help` for
+// each one's flags and examples. Output goes to standard output; progress (on
+// a terminal, for work longer than a second) and errors to standard error.
+// An error is one line naming the flag or field at fault and the rule it
+// breaks, and the exit status is 2.
 package main
 
 import (
@@ -12,6 +24,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 )
 
 // command is one subcommand. Add a command by writing its run function in a
@@ -19,37 +32,50 @@ import (
 type command struct {
 	name    string
 	summary string
-	run     func(args []string, stdout io.Writer) error
+	run     func(args []string, stdout, stderr io.Writer) error
 }
 
 // commands is the dispatch table, in the order help lists them.
-var commands = []command{
-	{"presets", "print every CodeDeploy preset's traffic schedule", runPresets},
+var commands []command
+
+func init() {
+	commands = []command{
+		{"compare", "compare strategies on one scenario", runCompare},
+		{"sweep", "compare strategies over a grid of request rates and error regressions (shardable)", runSweep},
+		{"merge", "combine the JSON of sweep shards into the table of the whole sweep", runMerge},
+		{"plot", "draw a chart (PNG or SVG): weights, errors and alarm, failure CDF, Pareto front", runPlot},
+		{"evaluate", "simulate the deployments a SAM/CloudFormation, Argo Rollouts or Flagger file declares", runEvaluate},
+		{"presets", "print every CodeDeploy preset's traffic schedule", runPresets},
+		{"help", "print help for a command", runHelp},
+	}
 }
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-// run dispatches args[0] and returns the exit status.
+// run dispatches args[0] and returns the exit status: 0, or 2 after one
+// line on stderr.
 func run(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+	if len(args) == 0 {
 		usage(stderr)
-		if len(args) == 0 {
-			return 2
-		}
+		return 2
+	}
+	if args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
+		usage(stdout)
 		return 0
 	}
 	for _, c := range commands {
 		if c.name != args[0] {
 			continue
 		}
-		err := c.run(args[1:], stdout)
+		err := c.run(args[1:], stdout, stderr)
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
 		if err != nil {
-			fmt.Fprintf(stderr, "deploysim %s: %v\n", c.name, err)
+			msg := strings.ReplaceAll(strings.TrimSpace(err.Error()), "\n", " ")
+			fmt.Fprintf(stderr, "deploysim %s: %s\n", c.name, msg)
 			return 2
 		}
 		return 0
@@ -64,4 +90,46 @@ func usage(w io.Writer) {
 	for _, c := range commands {
 		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
 	}
+	fmt.Fprintln(w, "Run \"deploysim <command> --help\" for a command's flags and examples.")
+}
+
+// runHelp prints the list of commands, or one command's help.
+func runHelp(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		usage(stdout)
+		return nil
+	}
+	if len(args) > 1 {
+		return fmt.Errorf("unexpected argument %q: want one command name", args[1])
+	}
+	for _, c := range commands {
+		if c.name == args[0] && c.name != "help" {
+			return c.run([]string{"--help"}, stdout, stderr)
+		}
+	}
+	return fmt.Errorf("unknown command %q", args[0])
+}
+
+// newFlagSet returns a FlagSet that reports errors without printing the flag
+// package's usage dump, and prints help (to stdout) when asked for it.
+func newFlagSet(name string, stdout io.Writer, help func(w io.Writer)) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() { help(stdout) }
+	return fs
+}
+
+// parseFlags parses args and refuses positional arguments beyond want.
+// Help output is the FlagSet's Usage; flag.ErrHelp is returned after it.
+func parseFlags(fs *flag.FlagSet, args []string, maxArgs int) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.Usage()
+		}
+		return err
+	}
+	if fs.NArg() > maxArgs {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(maxArgs))
+	}
+	return nil
 }

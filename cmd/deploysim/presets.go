@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -11,17 +10,12 @@ import (
 
 // runPresets prints every predefined CodeDeploy configuration (Lambda, then
 // ECS) with its duration and full schedule, one per line in aligned columns.
-func runPresets(args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("presets", flag.ContinueOnError)
-	fs.SetOutput(stdout)
-	fs.Usage = func() {
-		fmt.Fprintln(stdout, "usage: deploysim presets\n\nPrints every CodeDeploy predefined configuration's traffic schedule.")
-	}
-	if err := fs.Parse(args); err != nil {
+func runPresets(args []string, stdout, _ io.Writer) error {
+	fs := newFlagSet("presets", stdout, func(w io.Writer) {
+		fmt.Fprintln(w, "usage: deploysim presets\n\nPrints every CodeDeploy predefined configuration's traffic schedule: its\nCodeDeploy name, its SAM DeploymentPreference.Type, the time to 100% and\nthe candidate's weight from each instant.\n\nexample:\n  deploysim presets | grep Lambda")
+	})
+	if err := parseFlags(fs, args, 0); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	return presetsTable(stdout, strategy.Presets())
 }

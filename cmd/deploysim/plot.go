@@ -1,0 +1,366 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"image/color"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/vg"
+
+	"github.com/deploysim/deploysim/metrics"
+	"github.com/deploysim/deploysim/rollback"
+	"github.com/deploysim/deploysim/strategy"
+)
+
+const plotHelp = `usage: deploysim plot --chart CHART --out FILE.png|FILE.svg [flags]
+
+Draws one chart of the scenario (flags as for compare) with gonum/plot; the
+file's extension picks PNG or SVG.
+
+charts:
+  schedule  the candidate's traffic weight over time, per strategy
+  errors    one run (--run i, of the first strategy) period by period: the
+            first alarm's statistic on its dimension with the alarm threshold,
+            and the instants of the rollback decision and of the weight back
+            at 0 (policy alarms; other policies plot candidate Errors)
+  cdf       the distribution function of candidate failures per strategy,
+            over --runs runs
+  pareto    every strategy's mean --y against its mean --x, the Pareto front
+            (strategies no other beats on both) joined by a line
+
+examples:
+  deploysim plot --chart schedule --out schedule.svg
+  deploysim plot --chart errors --strategies Canary10Percent5Minutes --rps 10 --out errors.png
+  deploysim plot --chart cdf --runs 200 --out cdf.png
+  deploysim plot --chart pareto --x time_to_detect_s --y candidate_failures --out pareto.svg
+
+flags:
+  --chart CHART
+      schedule, errors, cdf or pareto (required)
+  --out FILE
+      output file, .png or .svg (required)
+  --run N
+      run index for --chart errors (default 0)
+  --x FIGURE, --y FIGURE
+      figures for --chart pareto: candidate_failures, excess_failures, users_hit,
+      candidate_requests, exposure_s, time_to_detect_s, time_to_rollback_s,
+      duration_s, detection_rate, false_rollback_rate … (default
+      time_to_rollback_s and candidate_failures)
+`
+
+func runPlot(args []string, stdout, stderr io.Writer) error {
+	var sf *scenarioFlags
+	fs := newFlagSet("plot", stdout, func(w io.Writer) {
+		fmt.Fprint(w, plotHelp)
+		sf.printSettings(w)
+	})
+	sf = addScenarioFlags(fs)
+	chart := fs.String("chart", "", "")
+	out := fs.String("out", "", "")
+	runIndex := fs.Int("run", 0, "")
+	xName := fs.String("x", "time_to_rollback_s", "")
+	yName := fs.String("y", "candidate_failures", "")
+	if err := parseFlags(fs, args, 0); err != nil {
+		return err
+	}
+	ext := strings.ToLower(strings.TrimPrefix(filepath.Ext(*out), "."))
+	switch {
+	case *out == "":
+		return fmt.Errorf("--out is required: a .png or .svg file")
+	case ext != "png" && ext != "svg":
+		return fmt.Errorf("--out = %q: must end in .png or .svg", *out)
+	case *runIndex < 0:
+		return fmt.Errorf("--run = %d: must be >= 0", *runIndex)
+	}
+	xf, err := metrics.ParseFigure(*xName)
+	if err != nil {
+		return fmt.Errorf("--x: %v", err)
+	}
+	yf, err := metrics.ParseFigure(*yName)
+	if err != nil {
+		return fmt.Errorf("--y: %v", err)
+	}
+	c, o, err := sf.config()
+	if err != nil {
+		return err
+	}
+	if err := c.validate(o); err != nil {
+		return err
+	}
+	ss, err := c.strategies(o)
+	if err != nil {
+		return err
+	}
+	var p *plot.Plot
+	switch *chart {
+	case "schedule":
+		p, err = scheduleChart(ss)
+	case "errors":
+		p, err = errorsChart(&c, o, ss[0], *runIndex)
+	case "cdf", "pareto":
+		var t *metrics.Table
+		t, _, err = compareTable(context.Background(), &c, o, ss, stderr)
+		if err != nil {
+			return err
+		}
+		if *chart == "cdf" {
+			p, err = cdfChart(t)
+		} else {
+			p, err = paretoChart(t, xf, yf)
+		}
+	case "":
+		return fmt.Errorf("--chart is required: schedule, errors, cdf or pareto")
+	default:
+		return fmt.Errorf("--chart = %q: must be schedule, errors, cdf or pareto", *chart)
+	}
+	if err != nil {
+		return err
+	}
+	wt, err := p.WriterTo(8*vg.Inch, 5*vg.Inch, ext)
+	if err != nil {
+		return err
+	}
+	fh, err := os.Create(*out)
+	if err != nil {
+		return err
+	}
+	if _, err := wt.WriteTo(fh); err != nil {
+		fh.Close()
+		return err
+	}
+	return fh.Close()
+}
+
+// minutes converts simulated time to the charts' x unit.
+func minutes(d time.Duration) float64 { return d.Minutes() }
+
+// scheduleChart draws each strategy's weight as a step function up to the
+// longest schedule's end (plus a tenth, so the final step shows).
+func scheduleChart(ss []strategy.Strategy) (*plot.Plot, error) {
+	p := plot.New()
+	p.Title.Text = "Candidate traffic weight"
+	p.X.Label.Text = "minutes since traffic shifting started"
+	p.Y.Label.Text = "candidate weight (%)"
+	end := time.Minute
+	for _, s := range ss {
+		end = max(end, s.Schedule().Duration())
+	}
+	end += end / 10
+	for i, s := range ss {
+		var pts plotter.XYs
+		w := 0.0
+		for _, st := range s.Schedule() {
+			pts = append(pts, plotter.XY{X: minutes(st.At), Y: 100 * w}, plotter.XY{X: minutes(st.At), Y: 100 * st.Weight})
+			w = st.Weight
+		}
+		pts = append(pts, plotter.XY{X: minutes(end), Y: 100 * w})
+		l, err := plotter.NewLine(pts)
+		if err != nil {
+			return nil, err
+		}
+		l.Color = plotutil.Color(i)
+		l.Dashes = plotutil.Dashes(i / 7)
+		p.Add(l)
+		p.Legend.Add(s.Name(), l)
+	}
+	p.Legend.Top = false
+	p.Legend.Left = false
+	p.Y.Min, p.Y.Max = 0, 105
+	return p, nil
+}
+
+// errorsChart runs one deployment with its series kept and draws what the
+// first alarm sees, period by period.
+func errorsChart(c *scenarioConfig, o origin, s strategy.Strategy, i int) (*plot.Plot, error) {
+	sc, err := c.scenario(o, s)
+	if err != nil {
+		return nil, err
+	}
+	sc.KeepSeries = true
+	r, err := runOne(sc, i)
+	if err != nil {
+		return nil, err
+	}
+	ser := r.Series
+	if ser == nil || len(ser.Periods) == 0 {
+		return nil, fmt.Errorf("run %d of %s recorded no metric periods", i, s.Name())
+	}
+	// What to plot: the first alarm's statistic per alarm period, or
+	// candidate Errors per base period.
+	a := rollback.Alarm{Metric: metrics.Errors, Dimension: metrics.Candidate, Statistic: metrics.Statistic{Kind: metrics.Sum}, Period: ser.Resolution}
+	hasAlarm := false
+	if c.Policy == "alarms" && len(c.Alarms) > 0 {
+		if a, err = c.Alarms[0].alarm(0); err != nil {
+			return nil, err
+		}
+		hasAlarm = true
+	}
+	step := max(1, int(a.Period/ser.Resolution))
+	var pts plotter.XYs
+	var vs metrics.VersionStats
+	for j := 0; j < len(ser.Periods); j += step {
+		vs.Reset()
+		ser.Aggregate(a.Dimension, j, j+step, &vs)
+		v, ok := vs.Value(a.Metric, a.Statistic)
+		if !ok {
+			continue
+		}
+		at := time.Duration(j) * ser.Resolution
+		pts = append(pts, plotter.XY{X: minutes(at), Y: v}, plotter.XY{X: minutes(at + a.Period), Y: v})
+	}
+	p := plot.New()
+	p.Title.Text = fmt.Sprintf("%s, run %d: %s %s (%s) per %v period", s.Name(), i, a.Metric, a.Statistic, a.Dimension, a.Period)
+	p.X.Label.Text = "minutes since traffic shifting started"
+	p.Y.Label.Text = fmt.Sprintf("%s %s", a.Metric, a.Statistic)
+	if len(pts) > 0 {
+		l, err := plotter.NewLine(pts)
+		if err != nil {
+			return nil, err
+		}
+		l.Color = plotutil.Color(0)
+		p.Add(l)
+		p.Legend.Add("candidate", l)
+	}
+	endX := minutes(time.Duration(len(ser.Periods)) * ser.Resolution)
+	if hasAlarm {
+		th, err := plotter.NewLine(plotter.XYs{{X: 0, Y: a.Threshold}, {X: endX, Y: a.Threshold}})
+		if err != nil {
+			return nil, err
+		}
+		th.Color = color.RGBA{R: 200, A: 255}
+		th.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
+		p.Add(th)
+		p.Legend.Add(fmt.Sprintf("threshold %s %g", a.Comparison.Symbol(), a.Threshold), th)
+	}
+	ymax := 0.0
+	for _, q := range pts {
+		ymax = max(ymax, q.Y)
+	}
+	if hasAlarm {
+		ymax = max(ymax, a.Threshold)
+	}
+	if ymax == 0 {
+		ymax = 1
+	}
+	for _, m := range []struct {
+		at    time.Duration
+		label string
+		col   color.Color
+	}{
+		{r.Detected, "rollback decided", color.RGBA{R: 230, G: 120, A: 255}},
+		{r.WeightZero, "weight back at 0", color.RGBA{G: 120, A: 255}},
+	} {
+		if m.at == metrics.Never {
+			continue
+		}
+		l, err := plotter.NewLine(plotter.XYs{{X: minutes(m.at), Y: 0}, {X: minutes(m.at), Y: ymax * 1.05}})
+		if err != nil {
+			return nil, err
+		}
+		l.Color = m.col
+		p.Add(l)
+		p.Legend.Add(fmt.Sprintf("%s (%v)", m.label, m.at), l)
+	}
+	p.Y.Min = 0
+	return p, nil
+}
+
+// cdfChart draws, per strategy, the fraction of runs with at most x
+// candidate failures, from the summary's quantiles (nearest rank, within the
+// sketch's 1 %).
+func cdfChart(t *metrics.Table) (*plot.Plot, error) {
+	p := plot.New()
+	p.Title.Text = "Distribution of candidate failures over runs"
+	p.X.Label.Text = "candidate failures in a run"
+	p.Y.Label.Text = "fraction of runs with at most x"
+	for i, r := range t.Rows {
+		n := r.Summary.Stats(metrics.CandidateFailures).N
+		if n == 0 {
+			continue
+		}
+		var pts plotter.XYs
+		prev := math.NaN()
+		for k := int64(1); k <= n; k++ {
+			q := float64(k) / float64(n)
+			v := r.Summary.Quantile(metrics.CandidateFailures, q)
+			if v == prev && k < n {
+				continue
+			}
+			if !math.IsNaN(prev) {
+				pts = append(pts, plotter.XY{X: v, Y: float64(k-1) / float64(n)})
+			}
+			pts = append(pts, plotter.XY{X: v, Y: q})
+			prev = v
+		}
+		l, err := plotter.NewLine(pts)
+		if err != nil {
+			return nil, err
+		}
+		l.Color = plotutil.Color(i)
+		l.Dashes = plotutil.Dashes(i / 7)
+		p.Add(l)
+		p.Legend.Add(r.Label, l)
+	}
+	p.Legend.Top = false
+	p.Legend.Left = false
+	p.Y.Min, p.Y.Max = 0, 1
+	return p, nil
+}
+
+// paretoChart plots every row's mean y against its mean x and joins the
+// front metrics.Pareto finds.
+func paretoChart(t *metrics.Table, x, y metrics.Figure) (*plot.Plot, error) {
+	p := plot.New()
+	p.Title.Text = fmt.Sprintf("Pareto front: %s against %s", y, x)
+	p.X.Label.Text = x.String()
+	p.Y.Label.Text = y.String()
+	var all plotter.XYs
+	var labels []string
+	for _, r := range t.Rows {
+		vx, vy := r.Summary.Value(x), r.Summary.Value(y)
+		if math.IsNaN(vx) || math.IsNaN(vy) {
+			continue
+		}
+		all = append(all, plotter.XY{X: vx, Y: vy})
+		labels = append(labels, r.Label)
+	}
+	if len(all) == 0 {
+		return nil, fmt.Errorf("--x %s, --y %s: no strategy has both figures in this scenario (e.g. duration_s needs runs that complete, time_to_detect_s runs that detect)", x, y)
+	}
+	sc, err := plotter.NewScatter(all)
+	if err != nil {
+		return nil, err
+	}
+	sc.Color = color.Gray{Y: 100}
+	p.Add(sc)
+	lb, err := plotter.NewLabels(plotter.XYLabels{XYs: all, Labels: labels})
+	if err != nil {
+		return nil, err
+	}
+	p.Add(lb)
+	front := metrics.Pareto(t.Rows, x, y)
+	var fp plotter.XYs
+	for _, r := range front {
+		fp = append(fp, plotter.XY{X: r.Summary.Value(x), Y: r.Summary.Value(y)})
+	}
+	if len(fp) > 0 {
+		l, s, err := plotter.NewLinePoints(fp)
+		if err != nil {
+			return nil, err
+		}
+		l.Color = color.RGBA{R: 200, A: 255}
+		s.Color = l.Color
+		p.Add(l, s)
+		p.Legend.Add("Pareto front", l, s)
+	}
+	return p, nil
+}
