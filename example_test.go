@@ -1,0 +1,52 @@
+package deploysim_test
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"time"
+
+	"github.com/deploysim/deploysim"
+	"github.com/deploysim/deploysim/metrics"
+	"github.com/deploysim/deploysim/strategy"
+)
+
+// Three Lambda presets against the built-in bad candidate (5 % extra errors
+// at 100 req/s, a 1 % error-rate alarm), measured over the first 30 minutes.
+// The canary and the linear are rolled back 2 minutes after traffic starts
+// (the first minute's datapoint is visible after the 60 s ingestion delay,
+// when the alarm is evaluated and CodeDeploy polls it); the linear has
+// already moved to 20 % by then, so it fails more requests. AllAtOnce
+// completes at once, before any alarm can fire, so its alarm never protects
+// it. Print the table itself with tab.Write(os.Stdout, metrics.Text).
+func ExampleCompare() {
+	sc := deploysim.DefaultScenario()
+	sc.Horizon = 30 * time.Minute
+	tab, err := deploysim.Compare(context.Background(), sc, []strategy.Strategy{
+		strategy.LambdaCanary10Percent5Minutes,
+		strategy.LambdaLinear10PercentEvery1Minute,
+		strategy.LambdaAllAtOnce,
+	}, 20)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, row := range tab.Rows {
+		s := row.Summary
+		if s.Rate(metrics.DetectionRate).Successes == 0 {
+			fmt.Printf("%-28s never rolled back\n", row.Label)
+			continue
+		}
+		fmt.Printf("%-28s rolled back in %.0f%% of runs, %v s after the fault\n", row.Label,
+			100*s.Value(metrics.DetectionRate), s.Value(metrics.TimeToRollback))
+	}
+	best, err := metrics.Recommend(&tab, metrics.CandidateFailures)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("fewest failed requests:", best.Row.Label)
+	// Output:
+	// Canary10Percent5Minutes      rolled back in 100% of runs, 125 s after the fault
+	// Linear10PercentEvery1Minute  rolled back in 100% of runs, 125 s after the fault
+	// AllAtOnce                    never rolled back
+	// fewest failed requests: Canary10Percent5Minutes
+}
