@@ -515,7 +515,8 @@ func (t *template) list(a at, depth int) ([]at, error) {
 	if !present {
 		return nil, nil
 	}
-	if v.isSeq() {
+	name, arg, isFn := intrinsic(v)
+	if !isFn && v.isSeq() {
 		var out []at
 		for _, it := range v.items() {
 			iv, present, err := t.value(it)
@@ -528,8 +529,7 @@ func (t *template) list(a at, depth int) ([]at, error) {
 		}
 		return out, nil
 	}
-	name, arg, ok := intrinsic(v)
-	if !ok {
+	if !isFn {
 		return nil, t.errf(v, "got %s: must be a list", kindName(v.n))
 	}
 	switch name {
