@@ -76,15 +76,6 @@ type sval struct {
 	refs []string
 }
 
-func (v sval) refersTo(id string) bool {
-	for _, r := range v.refs {
-		if r == id || strings.HasPrefix(r, id+".") {
-			return true
-		}
-	}
-	return false
-}
-
 // template is a parsed CloudFormation/SAM template.
 type template struct {
 	*reader

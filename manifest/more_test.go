@@ -1,0 +1,158 @@
+package manifest
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/deploysim/deploysim/metrics"
+	"github.com/deploysim/deploysim/rollback"
+	"github.com/deploysim/deploysim/sim"
+	"github.com/deploysim/deploysim/strategy"
+)
+
+func mustRead(t *testing.T, src string) *File {
+	t.Helper()
+	f, err := Read("in.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func TestFlaggerVariants(t *testing.T) {
+	const head = "apiVersion: flagger.app/v1beta1\nkind: Canary\nmetadata: {name: c}\nspec:\n"
+	// Blue/green: interval × iterations of validation with no customer traffic.
+	d := only(t, mustRead(t, head+"  analysis: {interval: 30s, iterations: 10, threshold: 2}\n"))
+	if !strategy.Equal(d.Strategy, strategy.BlueGreen{Validation: 5 * time.Minute}) || d.Policy != nil {
+		t.Errorf("blue/green: %v, %v", d.Strategy, d.Policy)
+	}
+	// stepWeights: each weight an interval, promotion an interval after the last.
+	d = only(t, mustRead(t, head+"  analysis: {interval: 1m, threshold: 2, stepWeights: [1, 5, 25, 80]}\n"))
+	wantSchedule(t, d.Strategy, [][2]float64{{0, 1}, {1, 5}, {2, 25}, {3, 80}, {4, 100}})
+	// v1alpha3: canaryAnalysis and a bare threshold on the built-in metrics.
+	d = only(t, mustRead(t, "apiVersion: flagger.app/v1alpha3\nkind: Canary\nmetadata: {name: c}\nspec:\n  canaryAnalysis:\n    interval: 1m\n    threshold: 5\n    maxWeight: 30\n    stepWeight: 10\n    metrics:\n      - {name: istio_requests_total, threshold: 99, interval: 1m}\n      - {name: istio_request_duration_seconds_bucket, threshold: 500, interval: 30s}\n"))
+	if len(d.Checks) != 2 || d.Checks[0].Threshold != 0.01 || d.Checks[1].Threshold != 500 || d.Checks[1].Metric != metrics.Duration {
+		t.Errorf("v1alpha3 checks %+v", d.Checks)
+	}
+	// A custom metric through a MetricTemplate of the same file; Flagger
+	// fills {{ target }} with the canary workload.
+	f := mustRead(t, head+`  analysis:
+    interval: 1m
+    threshold: 2
+    stepWeight: 25
+    metrics:
+      - name: error-pct
+        templateRef: {name: errors}
+        thresholdRange: {max: 2}
+        interval: 1m
+---
+apiVersion: flagger.app/v1beta1
+kind: MetricTemplate
+metadata: {name: errors}
+spec:
+  provider: {type: prometheus, address: http://prom:9090}
+  query: |
+    100 * sum(rate(http_requests_total{workload="{{ target }}",code=~"5.."}[1m])) / sum(rate(http_requests_total{workload="{{ target }}"}[1m]))
+`)
+	d = only(t, f)
+	if len(d.Checks) != 1 || d.Checks[0].Dimension != metrics.Candidate || d.Checks[0].Threshold != 0.02 || d.Checks[0].FailWhen != rollback.GreaterThanThreshold {
+		t.Errorf("custom check %+v\n%s", d.Checks, dumpWarnings(f.AllWarnings()))
+	}
+	// skipAnalysis promotes at once.
+	d = only(t, mustRead(t, head+"  skipAnalysis: true\n  analysis: {interval: 1m, stepWeight: 10}\n"))
+	if !strategy.Equal(d.Strategy, strategy.AllAtOnce{}) || !hasWarning(d.Warnings, 5, "skipAnalysis") {
+		t.Errorf("skipAnalysis: %v %v", d.Strategy, d.Warnings)
+	}
+}
+
+// Arguments fill {{args.x}} in a metric's count and interval.
+func TestArgoArgs(t *testing.T) {
+	f := mustRead(t, `apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata: {name: r}
+spec:
+  strategy:
+    canary:
+      trafficRouting: {smi: {}}
+      steps:
+        - setWeight: 10
+        - analysis:
+            templates: [{templateName: t}]
+            args: [{name: n, value: "3"}, {name: every, value: 2m}]
+---
+apiVersion: argoproj.io/v1alpha1
+kind: AnalysisTemplate
+metadata: {name: t}
+spec:
+  args: [{name: n}, {name: every}]
+  metrics:
+    - name: m
+      count: "{{args.n}}"
+      interval: "{{args.every}}"
+      failureCondition: result[0] > 0.05
+      provider:
+        prometheus:
+          query: sum(rate(x{code=~"5..",track="canary"}[2m])) / sum(rate(x{track="canary"}[2m]))
+`)
+	d := only(t, f)
+	// 3 measurements 2 minutes apart: the step lasts 4 minutes.
+	wantSchedule(t, d.Strategy, [][2]float64{{0, 10}, {4, 100}})
+	if len(d.Checks) != 1 || d.Checks[0].Count != 3 || d.Checks[0].Interval != 2*time.Minute || d.Checks[0].Threshold != 0.05 {
+		t.Errorf("checks %+v", d.Checks)
+	}
+}
+
+func TestYAMLSyntaxError(t *testing.T) {
+	_, err := Read("bad.yaml", []byte("Resources:\n  Fn:\n    Type: [unclosed\n"))
+	if err == nil || !strings.HasPrefix(err.Error(), "bad.yaml:") || !strings.Contains(err.Error(), "not valid YAML") {
+		t.Errorf("err = %v", err)
+	}
+	var e *Error
+	if !asError(err, &e) || e.Line == 0 {
+		t.Errorf("no line in %#v", err)
+	}
+}
+
+// The Argo canary of testdata in the simulator: its background error-rate
+// check (from 5 min, failureLimit 2, one measurement a minute) rolls back a
+// candidate failing every request at its third failed measurement, 7 min;
+// a healthy candidate completes at 69 min (the manual pause taken as one
+// hour). Zero ingestion delay and action latency make the instants exact,
+// and a candidate failing every request fails every measurement whatever the
+// seed; the healthy latency (p99 200 ms) is far under the 500 ms check.
+func TestArgoCanaryInSimulation(t *testing.T) {
+	d := only(t, read(t, "testdata/argo-canary.yaml"))
+	base := sim.DefaultScenario()
+	base.Workload = sim.Poisson{Rate: 20}
+	base.IngestionDelay, base.ActionLatency = 0, 0
+	base.Baseline.P99, base.Candidate.P99 = 200*time.Millisecond, 200*time.Millisecond
+	base.Seed = 11
+	bad := d.Apply(base)
+	bad.Fault = sim.Fault{ErrorProb: 1}
+	r, err := sim.Run(bad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Outcome != metrics.RolledBack || r.Detected != 7*time.Minute {
+		t.Errorf("bad: %v detected at %v (%s)", r.Outcome, r.Detected, r.Reason)
+	}
+	if testing.Short() {
+		return
+	}
+	r, err = sim.Run(d.Apply(base))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Outcome != metrics.Completed || r.Promoted != 69*time.Minute {
+		t.Errorf("healthy: %v at %v (%s)", r.Outcome, r.Promoted, r.Reason)
+	}
+}
+
+func asError(err error, target **Error) bool {
+	e, ok := err.(*Error)
+	if ok {
+		*target = e
+	}
+	return ok
+}
