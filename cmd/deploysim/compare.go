@@ -184,6 +184,10 @@ func writeResult(w io.Writer, f metrics.Format, t *metrics.Table, fields []field
 func describe(c *scenarioConfig, engine string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d runs each, %g req/s %s", c.Runs, c.RPS, c.Traffic)
+	if c.Traffic != "poisson" && c.Traffic != "diurnal" && c.Traffic != "bursty" {
+		b.Reset()
+		fmt.Fprintf(&b, "%d runs each, %s", c.Runs, c.Traffic)
+	}
 	if c.ErrorRate > 0 {
 		fmt.Fprintf(&b, ", candidate fault +%g%% errors", 100*c.ErrorRate)
 	} else {

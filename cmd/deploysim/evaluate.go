@@ -73,7 +73,9 @@ func runEvaluate(args []string, stdout, stderr io.Writer) error {
 	c.Strategies, c.Alarms = []string{}, []alarmSpec{} // the file decides them; the rest is reusable
 	fields := []field{{"scenario", &c}, {"file", fs.Arg(0)}, {"resolution", engine}, {"warnings", warnings}}
 	if err := writeResult(stdout, f, t, fields, func(w io.Writer) {
-		fmt.Fprintf(w, "# %s: %d deployables; %s\n", fs.Arg(0), len(t.Rows), describe(&c, engine))
+		h := c
+		h.Policy = "from the file"
+		fmt.Fprintf(w, "# %s: %d deployables; %s\n", fs.Arg(0), len(t.Rows), describe(&h, engine))
 	}); err != nil {
 		return err
 	}

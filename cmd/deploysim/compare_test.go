@@ -1,0 +1,311 @@
+package main
+
+import (
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/deploysim/deploysim/strategy"
+)
+
+// With only a small run count, compare covers every Lambda preset in the
+// reference's order, on the documented default scenario.
+func TestCompareDefaultsToLambdaPresets(t *testing.T) {
+	out := mustRun(t, "compare", "--runs", "4")
+	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
+	presets := strategy.LambdaPresets()
+	if len(lines) != 2+len(presets) {
+		t.Fatalf("%d lines, want a comment, a header and %d rows:\n%s", len(lines), len(presets), out)
+	}
+	if !strings.Contains(lines[0], "100 req/s poisson") || !strings.Contains(lines[0], "+5% errors") || !strings.Contains(lines[0], "CandidateErrorRate") {
+		t.Errorf("header does not describe the default scenario: %q", lines[0])
+	}
+	for i, s := range presets {
+		if f := strings.Fields(lines[2+i]); len(f) < 2 || f[0] != s.Name() || f[1] != "4" {
+			t.Errorf("row %d = %q, want %s with 4 runs", i, lines[2+i], s.Name())
+		}
+	}
+}
+
+// compareJSON runs compare --format json and decodes the document.
+func compareJSON(t *testing.T, args ...string) map[string]any {
+	t.Helper()
+	out := mustRun(t, append([]string{"compare", "--format", "json"}, args...)...)
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	return doc
+}
+
+// The JSON schema the issue promises scripts.
+func TestCompareJSONSchema(t *testing.T) {
+	doc := compareJSON(t, "--runs", "5", "--strategies", "Canary10Percent5Minutes,AllAtOnce")
+	for _, k := range []string{"scenario", "resolution", "rows"} {
+		if _, ok := doc[k]; !ok {
+			t.Errorf("no key %q", k)
+		}
+	}
+	if r := doc["resolution"]; r != "request" && r != "bucket" {
+		t.Errorf("resolution = %v, want request or bucket", r)
+	}
+	sc := doc["scenario"].(map[string]any)
+	for _, k := range []string{"strategies", "rps", "traffic", "error_rate", "baseline_error_rate", "fault_onset",
+		"latency_p50", "latency_p99", "latency_regression", "concurrency_limit", "event_model", "users", "runs",
+		"seed", "horizon", "resolution", "policy", "alarms", "ingestion_delay", "evaluation_interval",
+		"rollback_latency"} {
+		if _, ok := sc[k]; !ok {
+			t.Errorf("scenario has no %q", k)
+		}
+	}
+	alarm := sc["alarms"].([]any)[0].(map[string]any)
+	for _, k := range []string{"MetricName", "Dimension", "Statistic", "Period", "EvaluationPeriods",
+		"DatapointsToAlarm", "Threshold", "ComparisonOperator", "TreatMissingData"} {
+		if _, ok := alarm[k]; !ok {
+			t.Errorf("scenario alarm has no %q", k)
+		}
+	}
+	rows := doc["rows"].([]any)
+	if len(rows) != 2 {
+		t.Fatalf("%d rows, want 2", len(rows))
+	}
+	for i, want := range []string{"Canary10Percent5Minutes", "AllAtOnce"} {
+		row := rows[i].(map[string]any)
+		if row["strategy"] != want || row["runs"] != 5.0 {
+			t.Errorf("row %d: strategy %v runs %v, want %s and 5", i, row["strategy"], row["runs"], want)
+		}
+		for _, k := range []string{"detection_rate", "false_rollback_rate"} {
+			o, _ := row[k].(map[string]any)
+			for _, kk := range []string{"ci_low", "ci_high"} {
+				if _, ok := o[kk]; !ok {
+					t.Errorf("row %d %s has no %s", i, k, kk)
+				}
+			}
+		}
+		for _, k := range []string{"candidate_failures", "users_hit", "time_to_detect_s", "time_to_rollback_s", "duration_s"} {
+			o, _ := row[k].(map[string]any)
+			for _, kk := range []string{"mean", "stddev", "p50", "p95", "p99", "ci_low", "ci_high"} {
+				if _, ok := o[kk]; !ok {
+					t.Errorf("row %d %s has no %s", i, k, kk)
+				}
+			}
+		}
+	}
+	// AllAtOnce completes at once: the alarm cannot catch it (reference
+	// aws.md: CodeDeploy watches alarms only while the deployment runs).
+	if d := rows[1].(map[string]any)["detection_rate"].(map[string]any)["value"]; d != 0.0 {
+		t.Errorf("AllAtOnce detection rate = %v, want 0", d)
+	}
+}
+
+// The "scenario" of one run's JSON is a valid --scenario file that
+// reproduces the run exactly, and flags override it.
+func TestScenarioRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	first := mustRun(t, "compare", "--format", "json", "--runs", "6", "--rps", "20", "--seed", "7",
+		"--strategies", "Canary10Percent5Minutes,Linear:20%,1m", "--alarm", "MetricName=Errors,Threshold=3,EvaluationPeriods=2,DatapointsToAlarm=1",
+		"--rollback-latency", "0", "--ingestion-delay", "30s", "--users", "50")
+	path := filepath.Join(dir, "run.json")
+	if err := os.WriteFile(path, []byte(first), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if again := mustRun(t, "compare", "--format", "json", "--scenario", path); again != first {
+		t.Errorf("rerun from its own output differs:\n%s\nvs\n%s", again, first)
+	}
+	// Flags override the file.
+	doc := compareJSON(t, "--scenario", path, "--runs", "3")
+	sc := doc["scenario"].(map[string]any)
+	if sc["runs"] != 3.0 || sc["rps"] != 20.0 || sc["seed"] != 7.0 || sc["rollback_latency"] != "0s" || sc["ingestion_delay"] != "30s" {
+		t.Errorf("scenario after override: runs %v rps %v seed %v rollback %v ingestion %v", sc["runs"], sc["rps"], sc["seed"], sc["rollback_latency"], sc["ingestion_delay"])
+	}
+	a := sc["alarms"].([]any)[0].(map[string]any)
+	if a["Threshold"] != 3.0 || a["EvaluationPeriods"] != 2.0 || a["DatapointsToAlarm"] != 1.0 || a["TreatMissingData"] != "missing" {
+		t.Errorf("alarm from the file: %v", a)
+	}
+	if got := len(doc["rows"].([]any)); got != 2 {
+		t.Errorf("%d rows, want the file's 2 strategies", got)
+	}
+}
+
+// A YAML scenario file, as examples/scenario.yaml documents it.
+func TestScenarioYAML(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.yaml")
+	yml := `# a healthy candidate, two alarms
+strategies: [Canary10Percent5Minutes]
+rps: 5
+error_rate: 0
+baseline_error_rate: 0.01
+horizon: 0s
+runs: 7
+policy: alarms
+alarms:
+  - MetricName: Errors
+    Threshold: 100
+  - MetricName: Duration
+    Statistic: p99
+    Threshold: 2000
+    EvaluationPeriods: 3
+    DatapointsToAlarm: 2
+`
+	if err := os.WriteFile(path, []byte(yml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	doc := compareJSON(t, "--scenario", path)
+	sc := doc["scenario"].(map[string]any)
+	if sc["rps"] != 5.0 || sc["runs"] != 7.0 || sc["baseline_error_rate"] != 0.01 || sc["horizon"] != "0s" {
+		t.Errorf("scenario: %v", sc)
+	}
+	as := sc["alarms"].([]any)
+	if len(as) != 2 || as[1].(map[string]any)["Statistic"] != "p99" || as[1].(map[string]any)["AlarmName"] != "alarm2" {
+		t.Errorf("alarms: %v", as)
+	}
+	// Healthy candidate: no bad runs, so the detection rate is undefined
+	// and the false-rollback rate is measured over the 7 runs; thresholds
+	// this high never fire at 5 req/s (100 errors in a minute from 300
+	// requests at 1 %: P ≈ 0).
+	row := doc["rows"].([]any)[0].(map[string]any)
+	fr := row["false_rollback_rate"].(map[string]any)
+	if fr["value"] != 0.0 || fr["trials"] != 7.0 {
+		t.Errorf("false_rollback_rate = %v, want 0 of 7", fr)
+	}
+}
+
+// Closed form: with no policy, AllAtOnce serves every request on the
+// candidate until the horizon, so the mean candidate failures per run is
+// rps·horizon·(1-(1-b)(1-e)). With rps 10, horizon 10 min, b = 0, e = 0.05
+// that is 300, and each run's count is Poisson(300) (Poisson arrivals,
+// independent failures), so the mean of 40 runs has standard deviation
+// sqrt(300/40) ≈ 2.7; 5 standard deviations (14) is the tolerance.
+func TestCompareClosedFormBlastRadius(t *testing.T) {
+	doc := compareJSON(t, "--strategies", "AllAtOnce", "--policy", "none", "--rps", "10", "--horizon", "10m",
+		"--error-rate", "0.05", "--baseline-error-rate", "0", "--runs", "40")
+	row := doc["rows"].([]any)[0].(map[string]any)
+	mean := row["candidate_failures"].(map[string]any)["mean"].(float64)
+	if math.Abs(mean-300) > 14 {
+		t.Errorf("mean candidate failures = %v, want 300 ± 14", mean)
+	}
+}
+
+// Every policy runs; a sequential test at alpha 0.05 and a compare test
+// both catch a 30 % error regression at 50 req/s within a 10 % canary's
+// 5 minutes (hundreds of candidate requests against a 0.1 % baseline).
+func TestComparePolicies(t *testing.T) {
+	for _, p := range []string{"none", "compare", "sequential", "alarms"} {
+		doc := compareJSON(t, "--policy", p, "--strategies", "Canary10Percent5Minutes", "--rps", "50", "--error-rate", "0.3", "--runs", "5", "--horizon", "0")
+		if doc["scenario"].(map[string]any)["policy"] != p {
+			t.Errorf("policy %s: scenario says %v", p, doc["scenario"].(map[string]any)["policy"])
+		}
+		d := doc["rows"].([]any)[0].(map[string]any)["detection_rate"].(map[string]any)["value"]
+		want := 1.0
+		if p == "none" {
+			want = 0
+		}
+		if d != want {
+			t.Errorf("policy %s: detection rate %v, want %v", p, d, want)
+		}
+	}
+}
+
+func TestCompareTraceTraffic(t *testing.T) {
+	// testdata/trace.csv: 20 requests a second for 600 s, so 12,000 expected
+	// requests, Poisson; with no policy AllAtOnce serves all of them, each
+	// failing with 1-(1-0.001)(1-0.05) = 0.05095: mean 611.4, per-run SD
+	// sqrt(611.4) ≈ 24.7, over 8 runs 8.7; tolerance 5 SD.
+	doc := compareJSON(t, "--traffic", "trace:testdata/trace.csv", "--strategies", "AllAtOnce", "--policy", "none", "--horizon", "20m", "--runs", "8")
+	mean := doc["rows"].([]any)[0].(map[string]any)["candidate_failures"].(map[string]any)["mean"].(float64)
+	if math.Abs(mean-611.4) > 44 {
+		t.Errorf("mean candidate failures = %v, want 611.4 ± 44", mean)
+	}
+}
+
+func TestCompareFormats(t *testing.T) {
+	md := mustRun(t, "compare", "--runs", "2", "--strategies", "AllAtOnce", "--format", "markdown")
+	if !strings.HasPrefix(md, "|") || !strings.Contains(md, "| AllAtOnce") {
+		t.Errorf("markdown:\n%s", md)
+	}
+	csv := mustRun(t, "compare", "--runs", "2", "--strategies", "AllAtOnce,Canary10Percent5Minutes", "--format", "csv")
+	lines := strings.Split(strings.TrimSpace(csv), "\n")
+	if len(lines) != 3 || !strings.HasPrefix(lines[1], "AllAtOnce,") || !strings.Contains(lines[0], "candidate_failures_mean") {
+		t.Errorf("csv:\n%s", csv)
+	}
+}
+
+// Bad input: exit 2 and one line naming the flag or field and the rule.
+func TestCompareErrors(t *testing.T) {
+	dir := t.TempDir()
+	unknown := filepath.Join(dir, "unknown.yaml")
+	os.WriteFile(unknown, []byte("rps: 5\nrsp: 6\n"), 0o600)
+	badDur := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(badDur, []byte("rps: 5\nhorizon: soon\n"), 0o600)
+	badVal := filepath.Join(dir, "badval.yaml")
+	os.WriteFile(badVal, []byte("error_rate: 1.5\n"), 0o600)
+	for _, c := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"--rps", "-1"}, []string{"--rps = -1", "must be a finite number >= 0"}},
+		{[]string{"--rps", "fast"}, []string{"--rps", `"fast"`, "must be a finite number"}},
+		{[]string{"--error-rate", "2"}, []string{"--error-rate = 2", "[0, 1]"}},
+		{[]string{"--latency-p99", "10ms"}, []string{"--latency-p99", "latency_p50"}},
+		{[]string{"--runs", "0"}, []string{"--runs = 0"}},
+		{[]string{"--horizon", "-1s"}, []string{"--horizon", "must be >= 0"}},
+		{[]string{"--horizon", "soon"}, []string{"--horizon", "duration"}},
+		{[]string{"--seed", "-3"}, []string{"--seed"}},
+		{[]string{"--concurrency-limit", "10"}, []string{"--concurrency-limit", "not supported yet"}},
+		{[]string{"--event-model", "async"}, []string{"--event-model", "not supported yet"}},
+		{[]string{"--event-model", "carrier-pigeon"}, []string{"--event-model", "sync, async or queue"}},
+		{[]string{"--traffic", "tidal"}, []string{"--traffic", "poisson, diurnal, bursty or trace:FILE"}},
+		{[]string{"--traffic", "trace:" + filepath.Join(dir, "none.csv")}, []string{"--traffic", "none.csv"}},
+		{[]string{"--resolution", "fine"}, []string{"--resolution", "auto, request or bucket"}},
+		{[]string{"--policy", "prayer"}, []string{"--policy", "none, alarms, compare or sequential"}},
+		{[]string{"--strategies", "Canary10Percent7Minutesx"}, []string{"--strategies", "Canary10Percent7Minutesx"}},
+		{[]string{"--format", "xml"}, []string{"--format", "table, markdown, csv or json"}},
+		{[]string{"--alarm", "MetricName=Errors"}, []string{"--alarm", "Threshold is required"}},
+		{[]string{"--alarm", "MetricName=Errorz,Threshold=1"}, []string{"--alarm", "MetricName", "Errorz"}},
+		{[]string{"--alarm", "MetricName=Errors,Threshold=1,Period=61"}, []string{"--alarm", "Period"}},
+		{[]string{"--alarm", "MetricName=Errors,Threshold=1,Colour=red"}, []string{"--alarm", `unknown field "Colour"`}},
+		{[]string{"--alarm", "MetricName=Errors,Threshold=1,EvaluationPeriods=2,DatapointsToAlarm=3"}, []string{"--alarm", "DatapointsToAlarm"}},
+		{[]string{"--compare-confidence", "0.2"}, []string{"--compare-confidence", "(0.5, 1)"}},
+		{[]string{"--ingestion-delay", "-1m"}, []string{"--ingestion-delay"}},
+		{[]string{"--scenario", filepath.Join(dir, "missing.yaml")}, []string{"--scenario", "missing.yaml"}},
+		{[]string{"--scenario", unknown}, []string{"unknown.yaml", "line 2", "rsp"}},
+		{[]string{"--scenario", badDur}, []string{"bad.yaml", "line 2", "soon"}},
+		{[]string{"--scenario", badVal}, []string{"badval.yaml: error_rate = 1.5", "[0, 1]"}},
+	} {
+		code, out, errs := runCLI(t, append([]string{"compare", "--runs", "1"}, c.args...)...)
+		if c.args[0] == "--runs" {
+			code, out, errs = runCLI(t, append([]string{"compare"}, c.args...)...)
+		}
+		if code != 2 || out != "" {
+			t.Errorf("%q: exit %d, stdout %q; want 2 and nothing", c.args, code, out)
+		}
+		if strings.Count(errs, "\n") != 1 || !strings.HasPrefix(errs, "deploysim compare: ") {
+			t.Errorf("%q: stderr %q is not one line", c.args, errs)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(errs, w) {
+				t.Errorf("%q: stderr %q lacks %q", c.args, errs, w)
+			}
+		}
+	}
+}
+
+func TestSplitStrategies(t *testing.T) {
+	for in, want := range map[string][]string{
+		"":                                   nil,
+		"AllAtOnce":                          {"AllAtOnce"},
+		"Canary10Percent5Minutes, AllAtOnce": {"Canary10Percent5Minutes", "AllAtOnce"},
+		"Linear:20%,1m,Canary:5%,2m":         {"Linear:20%,1m", "Canary:5%,2m"},
+		"Steps:10%,5m,50%,10m,AllAtOnce":     {"Steps:10%,5m,50%,10m", "AllAtOnce"},
+		"Exponential:1%,x2,5m;AllAtOnce":     {"Exponential:1%,x2,5m", "AllAtOnce"},
+	} {
+		got := splitStrategies(in)
+		if strconv.Quote(strings.Join(got, "|")) != strconv.Quote(strings.Join(want, "|")) || len(got) != len(want) {
+			t.Errorf("splitStrategies(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
