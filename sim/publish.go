@@ -29,6 +29,11 @@ type recorder struct {
 	visible int // periods [0, visible) are visible to the policy
 	stale   int // alias dimensions of periods >= stale may be out of date
 	view    metrics.Series
+
+	// The period of the last invocation recorded, [curStart, curEnd): most
+	// invocations fall in it, which saves a division per invocation.
+	cur              int
+	curStart, curEnd time.Duration
 }
 
 func (r *recorder) reset(period, delay time.Duration) {
@@ -42,6 +47,7 @@ func (r *recorder) reset(period, delay time.Duration) {
 	r.period, r.delay = period, delay
 	r.visible, r.stale = 0, 0
 	r.view = metrics.Series{Resolution: period}
+	r.cur, r.curStart, r.curEnd = 0, 0, 0
 }
 
 // index is the period that instant t falls in.
@@ -73,7 +79,12 @@ func (r *recorder) at(i int) *metrics.Period {
 // metrics.Baseline) that started at start, ran durMs milliseconds and failed
 // or not.
 func (r *recorder) invocation(v metrics.Dimension, start time.Duration, durMs float64, failed bool) {
-	s := &r.at(r.index(start)).Dims[v]
+	if start < r.curStart || start >= r.curEnd {
+		r.cur = r.index(start)
+		r.curStart = time.Duration(r.cur) * r.period
+		r.curEnd = r.curStart + r.period
+	}
+	s := &r.at(r.cur).Dims[v]
 	s.Invocations++
 	if failed {
 		s.Errors++

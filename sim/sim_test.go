@@ -460,7 +460,7 @@ func TestBadScenarios(t *testing.T) {
 		{"too many users", func(s *Scenario) { s.Users.N = MaxUsers + 1 }, "Users.N = 100000001"},
 		{"negative factor", func(s *Scenario) { s.Fault.LatencyFactor = -2 }, "LatencyFactor = -2"},
 		{"negative onset", func(s *Scenario) { s.Fault.OnsetAfter = -1 }, "OnsetAfter = -1"},
-		{"bucketed", func(s *Scenario) { s.Resolution = Bucketed }, "Resolution"},
+		{"unknown resolution", func(s *Scenario) { s.Resolution = Resolution(9) }, "Resolution = 9"},
 		{"policy period", func(s *Scenario) {
 			s.Policy = visiblePolicy{Every: time.Minute, Res: 15 * time.Second}
 		}, "Resolution() = 15s"},
