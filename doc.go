@@ -69,6 +69,31 @@
 //	fmt.Println(s.Schedule())            // 10% at 0s, 20% at 10m, … 100% at 1h30m
 //	fmt.Println(s.Schedule().Duration()) // 1h30m0s
 //
+// # Comparing strategies
+//
+// Compare is the one call most users need: it simulates many deployments of
+// a scenario under each strategy and returns a metrics.Table, one row per
+// strategy. DefaultScenario is the built-in case the README and the command
+// line start from: a candidate that fails an extra 5 % of requests at
+// 100 req/s, watched by a CloudWatch alarm on its error rate that CodeDeploy
+// polls every minute.
+//
+//	sc := deploysim.DefaultScenario()
+//	tab, err := deploysim.Compare(ctx, sc, nil, 500) // nil: every Lambda preset
+//	if err != nil {
+//		return err
+//	}
+//	tab.Write(os.Stdout, metrics.Text) // failures, users hit, time to detect and roll back
+//
+// HealthyScenario is the same case with a healthy candidate, for each
+// strategy's duration and false-rollback rate; metrics.Pareto and
+// metrics.Recommend pick among the rows.
+//
+// Every strategy sees the same seeds, and sim.MonteCarlo, which Compare runs
+// per strategy, gives the same Summary whatever the number of cores. For
+// benchstat users, BenchmarkPresets reports the same figures per preset as
+// benchmark metrics (see the README).
+//
 // The reference facts the simulator honours (CodeDeploy schedules, alarm
 // evaluation, Lambda routing and metrics) are cited in each package's doc
 // comments.
