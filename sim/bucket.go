@@ -1,0 +1,772 @@
+package sim
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"time"
+
+	"github.com/deploysim/deploysim/internal/eventq"
+	"github.com/deploysim/deploysim/internal/seed"
+	"github.com/deploysim/deploysim/metrics"
+	"github.com/deploysim/deploysim/rollback"
+)
+
+// The bucketed engine.
+//
+// Between two control events (weight steps, fault onset, publications,
+// policy evaluations, the rollback action, the horizon) and, while somebody
+// reads the series, two period boundaries, nothing about the routing or the
+// versions changes. Over such a bucket [a, b) the engine draws counts
+// instead of requests: for Poisson arrivals of intensity λ(t) and per-request
+// independent routing, the candidate's and the baseline's arrivals are
+// independent Poisson(w·Λ) and Poisson((1-w)·Λ) with Λ = ∫_a^b λ (thinning
+// of a Poisson process); the requests of a version split by kind binomially,
+// their timeouts are Binomial(n, P(latency > timeout)) and their errors
+// Binomial(n - timeouts, p), errors being independent of latency. These are
+// the laws of the per-request engine's counts, so every count, and therefore
+// every datapoint the policy sees, has exactly the per-request distribution
+// at a cost per bucket that does not depend on the rate.
+//
+// What depends on when requests end is resolved from the same groups of
+// counts (one group per bucket, version, affected-or-not and outcome):
+// given its count, a group's arrival instants are iid uniform on [a, b) and
+// its durations iid from the class's law, so "still running at t" has a
+// closed-form probability (durLaw.pending). This gives:
+//
+//   - in flight at the horizon: Binomial per latency-sketch bucket, with
+//     the probability that a request of that duration started late enough
+//     (durLaw.inflightIn), so the counts, the series and the latency sketch
+//     lose exactly the requests still running;
+//   - the drain after a rollback (Drained) and the end of the run (End): the
+//     maximum completion instant of all groups, drawn by inversion of the
+//     product of the groups' completion CDFs;
+//   - FirstFailure: the minimum completion instant, at or after the fault's
+//     onset, of the candidate's failed requests, drawn the same way;
+//   - OnsetAfter (the fault shows after N candidate requests): the bucket is
+//     split at the (N+1)-th candidate arrival, drawn as the order statistic
+//     of the bucket's arrivals (Beta), mapped through Λ.
+//
+// Each of these is exact in its marginal distribution for a constant-rate
+// Poisson workload. Two dependences of the per-request engine are not
+// reproduced, and are documented here rather than approximated silently:
+// the draws of FirstFailure, End and the latency sketch of one group are
+// independent, whereas in the per-request engine the same requests shape
+// all three (it matters only when a handful of requests decide them at
+// once); and for a time-varying rate (Diurnal, Profile, Trace) arrivals are
+// taken as uniform within a bucket for these timing quantities (not for the
+// counts, which stay exact), an error of the order of the rate's relative
+// change over one bucket, at most 0.4 % per minute for a full-amplitude
+// Diurnal.
+//
+// A policy sees a period's datapoint only once all of its invocations have
+// ended when the ingestion delay is at least the longest possible
+// invocation (the larger timeout); otherwise late data would need
+// completion times per period and the scenario needs per-request resolution
+// (needsPerRequest).
+
+// needsPerRequest names the first feature of s that the bucketed engine
+// cannot reproduce exactly, or returns "" when s can run bucketed. Auto picks
+// PerRequest when it returns a reason; an explicit Bucketed is then an error
+// naming that reason. Each feature that only the per-request engine models
+// must be listed here (issue 4: concurrency limits, cold starts, throttles,
+// asynchronous retries, queue batches, hooks).
+func needsPerRequest(s *Scenario) string {
+	if !s.Workload.Poisson() {
+		return fmt.Sprintf("Scenario.Workload (%T) is not a Poisson process: its counts per bucket are not Poisson draws", s.Workload)
+	}
+	for _, v := range []struct {
+		name string
+		v    Version
+	}{{"Baseline", s.Baseline}, {"Candidate", s.Candidate}} {
+		if v.v.Latency == nil {
+			continue
+		}
+		lat := v.v.Latency(rand.NewPCG(0, 0))
+		if _, ok := lat.(cdfer); !ok {
+			return fmt.Sprintf("Scenario.%s.Latency (%T) has no CDF method: timeouts, drains and latency sketches need the distribution function", v.name, lat)
+		}
+	}
+	if s.Policy != nil {
+		for _, v := range []struct {
+			name string
+			t    time.Duration
+		}{{"Baseline", s.Baseline.Timeout}, {"Candidate", s.Candidate.Timeout}} {
+			if v.t == 0 {
+				return fmt.Sprintf("Scenario.%s.Timeout = 0 (none) with a policy: a datapoint could become visible before its invocations end (late data)", v.name)
+			}
+			if v.t > s.IngestionDelay {
+				return fmt.Sprintf("Scenario.%s.Timeout = %v > Scenario.IngestionDelay = %v with a policy: a datapoint could become visible before its invocations end (late data)", v.name, v.t, s.IngestionDelay)
+			}
+		}
+	}
+	return ""
+}
+
+// resolution is the engine that runs the validated scenario s: the one it
+// asks for, or for Auto, Bucketed unless needsPerRequest names a reason.
+// (Validate has already refused an explicit Bucketed that needs per-request
+// resolution.)
+func (s *Scenario) resolution() Resolution {
+	switch {
+	case s.Resolution == PerRequest:
+		return PerRequest
+	case s.Resolution == Bucketed || needsPerRequest(s) == "":
+		return Bucketed
+	}
+	return PerRequest
+}
+
+// Outcome classes of a group.
+const (
+	clsSuccess = iota
+	clsError
+	clsTimeout
+	numClasses
+)
+
+// group is the requests of one class that arrived in one bucket: count by
+// outcome, of one version, affected by the fault or not.
+type group struct {
+	a, b   time.Duration
+	period int // series period of a, or -1 when not recorded
+	d      metrics.Dimension
+	aff    int
+	n      [numClasses]int64
+}
+
+// bucketEngine draws a run bucket by bucket; the controller (control), the
+// event queue of control events and the recorder are those of the
+// per-request engine.
+type bucketEngine struct {
+	q   eventq.Queue
+	rec recorder
+	c   control
+	pcg *rand.PCG
+	r   *rand.Rand
+	s   *Scenario
+	now time.Duration
+
+	ver    [metrics.NumDimensions]version
+	law    [metrics.NumDimensions][2]durLaw // non-timeout durations by version, affected
+	tlaw   [metrics.NumDimensions]durLaw    // timeout durations (point)
+	pErr   [metrics.NumDimensions][2]float64
+	pTime  [metrics.NumDimensions][2]float64
+	maxDur time.Duration // longest possible duration
+
+	hasFault bool
+	kindFrac float64 // share of candidate requests of the kinds the fault affects
+
+	latPeriods bool // fill the per-period Duration sketches
+	groups     []group
+	pending    []group // scratch for the end of the run
+	totals     [metrics.NumDimensions][2][numClasses]int64
+	sk         sketchDraw
+	extra      [metrics.NumDimensions]metrics.Sketch // latency not recorded per period
+
+	nHealthy, nFaulty int64
+	candFailed        int64 // candidate failures that completed
+	first             time.Duration
+
+	users bool
+	zipf  zipf
+	hit   userSet
+}
+
+// run runs the validated scenario s with the bucketed engine, reusing the
+// engine's memory from an earlier run.
+func (e *bucketEngine) run(s *Scenario) (metrics.Run, error) {
+	e.setup(s)
+	end := e.loop()
+	if e.c.err != nil {
+		return metrics.Run{Seed: s.Seed}, e.c.err
+	}
+	return e.result(end), nil
+}
+
+func (e *bucketEngine) setup(s *Scenario) {
+	e.s = s
+	if e.pcg == nil {
+		e.pcg = seed.PCG(s.Seed)
+		e.r = rand.New(e.pcg)
+	} else {
+		*e.pcg = *seed.PCG(s.Seed)
+	}
+	e.q.Reset()
+	e.now = 0
+	period := s.Period
+	if s.Policy != nil {
+		period, _ = seriesPeriod(s.Period, s.Policy.Resolution())
+	}
+	e.rec.reset(period, s.IngestionDelay)
+	e.hasFault = s.Fault.effective()
+	factor := s.Fault.LatencyFactor
+	if factor == 0 {
+		factor = 1
+	}
+	e.maxDur = 0
+	for _, d := range []metrics.Dimension{metrics.Baseline, metrics.Candidate} {
+		v := s.Baseline
+		if d == metrics.Candidate {
+			v = s.Candidate
+		}
+		e.ver[d] = version{lat: v.sampler(e.r), p: v.ErrorProb, timeout: v.Timeout}
+		tms := ms(v.Timeout)
+		e.tlaw[d] = pointLaw(tms)
+		for aff := 0; aff < 2; aff++ {
+			f, p := 1.0, v.ErrorProb
+			if aff == 1 {
+				f = factor
+				p = 1 - (1-v.ErrorProb)*(1-s.Fault.ErrorProb)
+			}
+			e.law[d][aff] = newDurLaw(e.ver[d].lat, f, tms)
+			e.pErr[d][aff] = p
+			e.pTime[d][aff] = 0
+			if v.Timeout > 0 {
+				l := newDurLaw(e.ver[d].lat, f, 0)
+				e.pTime[d][aff] = l.S(tms)
+			}
+		}
+		m := v.Timeout
+		if m == 0 {
+			m = time.Duration(maxLatencyMs * float64(time.Millisecond))
+		}
+		e.maxDur = max(e.maxDur, m)
+	}
+	e.kindFrac = 1
+	if len(s.Fault.Kinds) > 0 && len(s.Kinds) > 1 {
+		total, aff := 0.0, 0.0
+		for _, k := range s.Kinds {
+			total += k.Weight
+			for _, name := range s.Fault.Kinds {
+				if name == k.Name {
+					aff += k.Weight
+					break
+				}
+			}
+		}
+		e.kindFrac = aff / total
+	}
+	e.latPeriods = s.KeepSeries || readsDuration(s.Policy)
+	e.groups = e.groups[:0]
+	e.extra[metrics.Candidate].Reset()
+	e.extra[metrics.Baseline].Reset()
+	e.totals = [metrics.NumDimensions][2][numClasses]int64{}
+	e.nHealthy, e.nFaulty, e.candFailed = 0, 0, 0
+	e.first = metrics.Never
+	e.users = s.Users.N > 0
+	if e.users {
+		e.zipf = newZipf(s.Users.N, s.Users.Exponent)
+		e.hit.reset(s.Users.N)
+	}
+	e.c.start(s, &e.q, &e.rec)
+}
+
+// readsDuration reports whether policy p may read the Duration metric, so
+// that the per-period latency sketches must be drawn. Only CloudWatch alarm
+// sets say what they read; any other policy is assumed to read it.
+func readsDuration(p rollback.Policy) bool {
+	if p == nil {
+		return false
+	}
+	var alarms []rollback.Alarm
+	switch a := p.(type) {
+	case rollback.Alarms:
+		alarms = a.Alarms
+	case *rollback.Alarms:
+		alarms = a.Alarms
+	default:
+		return true
+	}
+	for _, a := range alarms {
+		if a.Metric == metrics.Duration {
+			return true
+		}
+	}
+	return false
+}
+
+// recording reports whether the per-period series is read: by the policy
+// while the deployment runs, or by the caller when it keeps the series.
+func (e *bucketEngine) recording() bool {
+	return e.s.KeepSeries || (e.c.pol != nil && e.c.deploying)
+}
+
+// loop draws buckets up to each control event and handles it, until the run
+// stops; it returns the end instant.
+func (e *bucketEngine) loop() time.Duration {
+	for {
+		ev, ok := e.q.Peek()
+		if !ok {
+			// Nothing is left to happen (cannot occur: the schedule's last
+			// step stops a run without horizon); end here.
+			e.c.stop(e.now, true)
+			return e.drain()
+		}
+		e.advance(ev.At)
+		e.q.Pop()
+		e.prune(ev.At)
+		e.c.handle(ev)
+		if e.c.err != nil {
+			return e.now
+		}
+		if e.c.stopped {
+			if e.c.drain {
+				return e.drain()
+			}
+			e.resolveAt(e.now, true)
+			return e.now
+		}
+	}
+}
+
+// advance draws the buckets from now to t.
+func (e *bucketEngine) advance(t time.Duration) {
+	for e.now < t {
+		b := t
+		if e.recording() {
+			if pe := time.Duration(e.rec.index(e.now)+1) * e.rec.period; pe < b {
+				b = pe
+			}
+		}
+		if !e.c.stopped {
+			e.bucket(e.now, b)
+		}
+		e.now = b
+	}
+}
+
+// bucket draws the arrivals of [a, b) and their fates.
+func (e *bucketEngine) bucket(a, b time.Duration) {
+	c := &e.c
+	lam := e.s.Workload.Integral(a, b)
+	w := c.weight
+	var nc, nb int64
+	switch {
+	case w >= 1:
+		nc = poissonDraw(e.r, lam)
+	case w <= 0:
+		nb = poissonDraw(e.r, lam)
+	default:
+		nc = poissonDraw(e.r, lam*w)
+		nb = poissonDraw(e.r, lam*(1-w))
+	}
+	e.add(a, b, metrics.Baseline, 0, nb)
+	if nc == 0 {
+		return
+	}
+	if !e.hasFault || !c.faultTime {
+		e.add(a, b, metrics.Candidate, 0, nc)
+		return
+	}
+	if !c.faultOn {
+		need := c.fault.OnsetAfter - c.run.Candidate.Requests
+		if nc <= need {
+			e.add(a, b, metrics.Candidate, 0, nc)
+			return
+		}
+		// The (need+1)-th candidate arrival of the bucket is the first the
+		// fault affects: the order statistic of nc iid arrivals.
+		u := orderStat(e.r, need+1, nc)
+		ton := e.invert(a, b, u)
+		e.add(a, ton, metrics.Candidate, 0, need)
+		c.faultOn = true
+		c.run.FaultOnset = ton
+		aff := binomialDraw(e.r, 1, e.kindFrac)
+		e.add(ton, ton, metrics.Candidate, int(aff), 1)
+		nc -= need + 1
+		a = ton
+	}
+	aff := binomialDraw(e.r, nc, e.kindFrac)
+	e.add(a, b, metrics.Candidate, 1, aff)
+	e.add(a, b, metrics.Candidate, 0, nc-aff)
+}
+
+// invert is the instant t in [a, b] with Λ(a, t) = u·Λ(a, b): where a
+// fraction u of the bucket's arrival intensity lies (arrival instants,
+// given their number, are iid with density λ/Λ).
+func (e *bucketEngine) invert(a, b time.Duration, u float64) time.Duration {
+	if _, ok := e.s.Workload.(Poisson); ok {
+		return a + time.Duration(u*float64(b-a))
+	}
+	target := u * e.s.Workload.Integral(a, b)
+	lo, hi := a, b
+	for hi-lo > 1 {
+		m := lo + (hi-lo)/2
+		if e.s.Workload.Integral(a, m) < target {
+			lo = m
+		} else {
+			hi = m
+		}
+	}
+	return hi
+}
+
+// add draws the fates of n requests of version d (affected by the fault or
+// not) arriving in [a, b) and records them.
+func (e *bucketEngine) add(a, b time.Duration, d metrics.Dimension, aff int, n int64) {
+	if n <= 0 {
+		return
+	}
+	g := group{a: a, b: b, period: -1, d: d, aff: aff}
+	nt := binomialDraw(e.r, n, e.pTime[d][aff])
+	ne := binomialDraw(e.r, n-nt, e.pErr[d][aff])
+	g.n = [numClasses]int64{n - nt - ne, ne, nt}
+	counts := &e.c.run.Baseline
+	if d == metrics.Candidate {
+		counts = &e.c.run.Candidate
+		if aff == 1 {
+			e.nFaulty += n
+		} else {
+			e.nHealthy += n
+		}
+	}
+	counts.Requests += n
+	counts.Successes += g.n[clsSuccess]
+	counts.Errors += ne
+	counts.Timeouts += nt
+	if e.recording() {
+		g.period = e.rec.index(a)
+		v := &e.rec.at(g.period).Dims[d]
+		v.Invocations += float64(n)
+		v.Errors += float64(ne + nt)
+	}
+	e.groups = append(e.groups, g)
+}
+
+// prune retires the groups whose requests have all ended by t: their
+// durations are drawn into the latency sketches and their failures offered
+// to FirstFailure.
+func (e *bucketEngine) prune(t time.Duration) {
+	keep := e.groups[:0]
+	for i := range e.groups {
+		g := &e.groups[i]
+		if g.b+e.maxDur > t && !e.done(g, t) {
+			keep = append(keep, *g)
+			continue
+		}
+		e.retire(g, metrics.Never)
+	}
+	e.groups = keep
+}
+
+// done reports whether every request of g has ended by t in floating point.
+func (e *bucketEngine) done(g *group, t time.Duration) bool {
+	a, b, tm := ms(g.a), ms(g.b), ms(t)
+	if g.n[clsTimeout] > 0 && e.tlaw[g.d].pending(a, b, tm) > 0 {
+		return false
+	}
+	if g.n[clsSuccess]+g.n[clsError] > 0 && e.law[g.d][g.aff].pending(a, b, tm) > 0 {
+		return false
+	}
+	return true
+}
+
+// retire accounts for a group whose remaining requests have all completed
+// (by cap, when cap is not Never: their completion law is conditioned on
+// ending by cap).
+func (e *bucketEngine) retire(g *group, cap time.Duration) {
+	n := g.n[clsSuccess] + g.n[clsError]
+	if e.latPeriods && g.period >= 0 {
+		sk := &e.rec.at(g.period).Dims[g.d].Duration
+		if n > 0 {
+			e.law[g.d][g.aff].draw(e.r, n, &e.sk)
+			e.sk.add(sk, e.law[g.d][g.aff].trunc)
+		}
+		if g.n[clsTimeout] > 0 {
+			sk.AddN(ms(e.ver[g.d].timeout), float64(g.n[clsTimeout]))
+		}
+	} else {
+		for k := range g.n {
+			e.totals[g.d][g.aff][k] += g.n[k]
+		}
+	}
+	if g.d == metrics.Candidate {
+		e.candFailed += g.n[clsError] + g.n[clsTimeout]
+		e.firstFailure(g, cap)
+	}
+}
+
+// firstFailure offers g's failed requests to FirstFailure: the first
+// candidate failure that completes at or after the fault's onset.
+func (e *bucketEngine) firstFailure(g *group, cap time.Duration) {
+	c := &e.c
+	if !c.faultOn || (e.first != metrics.Never && g.a >= e.first) {
+		return
+	}
+	on := c.run.FaultOnset
+	for _, k := range []int{clsError, clsTimeout} {
+		n := g.n[k]
+		if n == 0 {
+			continue
+		}
+		l := &e.law[g.d][g.aff]
+		if k == clsTimeout {
+			l = &e.tlaw[g.d]
+		}
+		a, b := ms(g.a), ms(g.b)
+		pc := 0.0 // P(still running at cap)
+		if cap != metrics.Never {
+			pc = l.pending(a, b, ms(cap))
+		}
+		// Completions are whole nanoseconds: "at or after on" is "after on-1ns".
+		po := l.pending(a, b, ms(on-1))
+		if g.a >= on {
+			po = 1
+		}
+		p := (po - pc) / (1 - pc)
+		m := binomialDraw(e.r, n, math.Min(1, math.Max(0, p)))
+		if m == 0 {
+			continue
+		}
+		// The minimum of m completions on [on, cap]: P(min > t) =
+		// ((pend(t) - pc)/(po - pc))^m; invert at a uniform draw.
+		target := pc + (po-pc)*math.Pow(e.r.Float64(), 1/float64(m))
+		lo, hi := max(on, g.a), g.b+e.maxDur
+		if cap != metrics.Never && cap < hi {
+			hi = cap
+		}
+		t := bisect(lo, hi, func(t time.Duration) bool { return l.pending(a, b, ms(t)) <= target })
+		if e.first == metrics.Never || t < e.first {
+			e.first = t
+		}
+	}
+}
+
+// bisect returns the smallest t in [lo, hi] with ok(t) (hi if none), for a
+// monotone ok.
+func bisect(lo, hi time.Duration, ok func(time.Duration) bool) time.Duration {
+	if ok(lo) {
+		return lo
+	}
+	for hi-lo > 1 {
+		m := lo + (hi-lo)/2
+		if ok(m) {
+			hi = m
+		} else {
+			lo = m
+		}
+	}
+	return hi
+}
+
+// resolveAt ends the run at the horizon t: the requests of the pending
+// groups still running at t are drawn per latency-sketch bucket and become
+// in flight; the others complete by t.
+func (e *bucketEngine) resolveAt(t time.Duration, retire bool) (inflight [metrics.NumDimensions]int64) {
+	tm := ms(t)
+	for i := range e.groups {
+		g := &e.groups[i]
+		a, b := ms(g.a), ms(g.b)
+		var gone [numClasses]int64
+		for k := clsSuccess; k <= clsError; k++ {
+			if g.n[k] == 0 {
+				continue
+			}
+			l := &e.law[g.d][g.aff]
+			l.draw(e.r, g.n[k], &e.sk)
+			for j := e.sk.min; j <= e.sk.max; j++ {
+				c := e.sk.counts[j-e.sk.base]
+				if c == 0 {
+					continue
+				}
+				x := binomialDraw(e.r, c, l.inflightIn(a, b, tm, metrics.BucketUpper(j-1), metrics.BucketUpper(j)))
+				e.sk.counts[j-e.sk.base] -= x
+				gone[k] += x
+			}
+			// Durations at or below the zero threshold end at once.
+			e.addLatency(g, &e.sk)
+		}
+		if n := g.n[clsTimeout]; n > 0 {
+			x := binomialDraw(e.r, n, e.tlaw[g.d].pending(a, b, tm))
+			gone[clsTimeout] = x
+			e.addTimeouts(g, n-x)
+		}
+		counts := &e.c.run.Baseline
+		if g.d == metrics.Candidate {
+			counts = &e.c.run.Candidate
+		}
+		counts.Successes -= gone[clsSuccess]
+		counts.Errors -= gone[clsError]
+		counts.Timeouts -= gone[clsTimeout]
+		all := gone[clsSuccess] + gone[clsError] + gone[clsTimeout]
+		counts.InFlight += all
+		inflight[g.d] += all
+		if g.period >= 0 {
+			v := &e.rec.at(g.period).Dims[g.d]
+			v.Invocations -= float64(all)
+			v.Errors -= float64(gone[clsError] + gone[clsTimeout])
+		}
+		for k := range g.n {
+			g.n[k] -= gone[k]
+		}
+		if retire && g.d == metrics.Candidate {
+			e.candFailed += g.n[clsError] + g.n[clsTimeout]
+			e.firstFailure(g, t)
+		}
+	}
+	if retire {
+		e.groups = e.groups[:0]
+	}
+	e.c.inflight = inflight
+	return inflight
+}
+
+// addLatency adds drawn non-timeout durations of g to its sketch: the
+// period's when the periods carry latency, else the run's totals sketch.
+func (e *bucketEngine) addLatency(g *group, d *sketchDraw) {
+	if e.latPeriods && g.period >= 0 {
+		d.add(&e.rec.at(g.period).Dims[g.d].Duration, e.law[g.d][g.aff].trunc)
+		return
+	}
+	d.add(e.runSketch(g.d), e.law[g.d][g.aff].trunc)
+}
+
+func (e *bucketEngine) addTimeouts(g *group, n int64) {
+	if n <= 0 {
+		return
+	}
+	if e.latPeriods && g.period >= 0 {
+		e.rec.at(g.period).Dims[g.d].Duration.AddN(ms(e.ver[g.d].timeout), float64(n))
+		return
+	}
+	e.runSketch(g.d).AddN(ms(e.ver[g.d].timeout), float64(n))
+}
+
+// extra holds latency drawn straight into the run's sketches (requests not
+// recorded per period); result merges it.
+func (e *bucketEngine) runSketch(d metrics.Dimension) *metrics.Sketch {
+	return &e.extra[d]
+}
+
+// drain ends a run stopped with a drain at now (a rollback, or the last step
+// without horizon): arrivals have stopped, and the run ends when the last
+// request in flight ends, or at the horizon if that comes first.
+func (e *bucketEngine) drain() time.Duration {
+	w := e.now
+	h := e.s.Horizon
+	capAt := metrics.Never
+	if h > 0 && h < w+e.maxDur && len(e.groups) > 0 {
+		// The horizon may cut the drain: draw what is still running at h.
+		in := e.resolveAt(h, false)
+		for i := range e.groups {
+			g := &e.groups[i]
+			if g.d == metrics.Candidate {
+				e.candFailed += g.n[clsError] + g.n[clsTimeout]
+				e.firstFailure(g, h)
+			}
+		}
+		if in[metrics.Candidate]+in[metrics.Baseline] > 0 {
+			if e.c.run.WeightZero != metrics.Never {
+				e.c.run.Drained = metrics.Never
+				if in[metrics.Candidate] == 0 {
+					e.c.run.Drained = e.maxCompletion(w, h, true)
+				}
+			}
+			e.groups = e.groups[:0]
+			return h
+		}
+		capAt = h
+	} else {
+		for i := range e.groups {
+			e.retire(&e.groups[i], metrics.Never)
+		}
+	}
+	if e.c.run.WeightZero != metrics.Never {
+		e.c.run.Drained = e.maxCompletion(w, capAt, true)
+	}
+	end := e.maxCompletion(w, capAt, false)
+	e.groups = e.groups[:0]
+	return end
+}
+
+// maxCompletion draws max(w, the last completion instant) of the pending
+// groups' requests (only the candidate's if candOnly), each group's
+// completions conditioned on ending by capAt unless capAt is Never. The
+// maximum's CDF is the product over groups and classes of
+// ((1 - pend(t))/(1 - pend(cap)))^n, inverted at a uniform draw.
+func (e *bucketEngine) maxCompletion(w, capAt time.Duration, candOnly bool) time.Duration {
+	hi := w
+	for i := range e.groups {
+		g := &e.groups[i]
+		if !candOnly || g.d == metrics.Candidate {
+			hi = max(hi, g.b+e.maxDur)
+		}
+	}
+	if capAt != metrics.Never && capAt < hi {
+		hi = capAt
+	}
+	if hi == w {
+		return w
+	}
+	logU := math.Log(e.r.Float64())
+	capMs := ms(capAt)
+	return bisect(w, hi, func(t time.Duration) bool {
+		tm := ms(t)
+		sum := 0.0
+		for i := range e.groups {
+			g := &e.groups[i]
+			if candOnly && g.d != metrics.Candidate {
+				continue
+			}
+			a, b := ms(g.a), ms(g.b)
+			for k, n := range g.n {
+				if n == 0 {
+					continue
+				}
+				l := &e.law[g.d][g.aff]
+				if k == clsTimeout {
+					l = &e.tlaw[g.d]
+				}
+				lf := math.Log1p(-l.pending(a, b, tm))
+				if capAt != metrics.Never {
+					lf -= math.Log1p(-l.pending(a, b, capMs))
+				}
+				sum += float64(n) * lf
+				if sum < logU {
+					return false
+				}
+			}
+		}
+		return sum >= logU
+	})
+}
+
+// result finishes the run at end.
+func (e *bucketEngine) result(end time.Duration) metrics.Run {
+	r := e.c.finish(end, Bucketed, e.s.KeepSeries)
+	if e.first != metrics.Never && e.first <= end {
+		r.FirstFailure = e.first
+	}
+	for _, d := range []metrics.Dimension{metrics.Candidate, metrics.Baseline} {
+		into := &r.CandidateLatency
+		if d == metrics.Baseline {
+			into = &r.BaselineLatency
+		}
+		into.Merge(&e.extra[d])
+		for aff := 0; aff < 2; aff++ {
+			t := &e.totals[d][aff]
+			if n := t[clsSuccess] + t[clsError]; n > 0 {
+				e.law[d][aff].draw(e.r, n, &e.sk)
+				e.sk.add(into, e.law[d][aff].trunc)
+			}
+			if t[clsTimeout] > 0 {
+				into.AddN(ms(e.ver[d].timeout), float64(t[clsTimeout]))
+			}
+		}
+	}
+	base := &e.ver[metrics.Baseline]
+	cand := &e.ver[metrics.Candidate]
+	factor := e.s.Fault.LatencyFactor
+	if factor == 0 {
+		factor = 1
+	}
+	qb := failProb(base.lat, 1, base.timeout, base.p)
+	q0 := failProb(cand.lat, 1, cand.timeout, cand.p)
+	q1 := failProb(cand.lat, factor, cand.timeout, e.pErr[metrics.Candidate][1])
+	r.ExcessFailures = float64(e.nHealthy)*(q0-qb) + float64(e.nFaulty)*(q1-qb)
+	if e.users {
+		r.UsersHit = float64(e.usersHit(e.candFailed))
+	}
+	return r
+}

@@ -1,0 +1,369 @@
+package sim
+
+import (
+	"math"
+	"math/rand/v2"
+
+	"github.com/deploysim/deploysim/metrics"
+)
+
+// durLaw is the law of the duration D (milliseconds) of one class of
+// invocations in the bucketed engine: the version's latency scaled by the
+// fault's factor and conditioned on not exceeding the timeout (an invocation
+// that would exceed it is in the timeout class instead, whose duration is
+// the point mass at the timeout: point).
+//
+// The bucketed engine needs, besides the CDF, the integral of the survival
+// function S(x) = P(D > x): a request arriving uniformly in [a, b) is still
+// running at t with probability (1/(b-a))∫_{t-b}^{t-a} S(u) du, and the
+// partial expectations that thin a latency-sketch bucket follow from it by
+// parts. Both are closed form for the lognormal; for any other sampler with
+// a CDF the integral is taken by composite Simpson quadrature.
+type durLaw struct {
+	point bool    // every duration is exactly at
+	at    float64 // the point, ms
+
+	// Continuous law: base latency L (lognormal mu, sigma, or cdf) times
+	// factor, conditioned on D <= trunc (+Inf: no timeout).
+	logn      bool
+	mu, sigma float64
+	cdf       func(float64) float64
+	factor    float64
+	trunc     float64
+	fT, sT    float64 // base F and S at trunc/factor: the normaliser and the cut mass
+}
+
+// newDurLaw builds the law of lat·factor conditioned on <= timeout (0: none).
+func newDurLaw(lat Sampler, factor float64, timeoutMs float64) durLaw {
+	l := durLaw{factor: factor, trunc: math.Inf(1)}
+	if ln, ok := lat.(LogNormal); ok {
+		l.logn, l.mu, l.sigma = true, ln.Mu, ln.Sigma
+	} else if c, ok := lat.(cdfer); ok {
+		l.cdf = c.CDF
+	}
+	l.fT, l.sT = 1, 0
+	if timeoutMs > 0 {
+		l.trunc = timeoutMs
+		l.fT, l.sT = l.baseF(timeoutMs/factor), l.baseS(timeoutMs/factor)
+	}
+	return l
+}
+
+// pointLaw is the law of a duration that is always at (a timeout).
+func pointLaw(at float64) durLaw { return durLaw{point: true, at: at} }
+
+// baseF and baseS are the CDF and survival function of the base latency L,
+// each computed from its own tail so that small values keep their precision.
+func (l *durLaw) baseF(y float64) float64 {
+	if !(y > 0) {
+		if l.logn || l.cdf == nil {
+			return 0
+		}
+	}
+	if l.logn {
+		if l.sigma == 0 {
+			if math.Log(y) >= l.mu {
+				return 1
+			}
+			return 0
+		}
+		return 0.5 * math.Erfc(-(math.Log(y)-l.mu)/(l.sigma*math.Sqrt2))
+	}
+	return math.Min(1, math.Max(0, l.cdf(y)))
+}
+
+func (l *durLaw) baseS(y float64) float64 {
+	if l.logn {
+		if !(y > 0) {
+			return 1
+		}
+		if l.sigma == 0 {
+			if math.Log(y) >= l.mu {
+				return 0
+			}
+			return 1
+		}
+		return 0.5 * math.Erfc((math.Log(y)-l.mu)/(l.sigma*math.Sqrt2))
+	}
+	return 1 - l.baseF(y)
+}
+
+// phiDiff is Φ(w2) - Φ(w1) for w1 <= w2, from whichever tail keeps precision.
+func phiDiff(w1, w2 float64) float64 {
+	if w1 > 0 {
+		return 0.5 * (math.Erfc(w1/math.Sqrt2) - math.Erfc(w2/math.Sqrt2))
+	}
+	return 0.5 * (math.Erfc(-w2/math.Sqrt2) - math.Erfc(-w1/math.Sqrt2))
+}
+
+// baseIS is ∫_{y1}^{y2} S_L(u) du for 0 <= y1 <= y2 < ∞.
+//
+// Lognormal: by parts, ∫ S = [u S(u)] + ∫ u f(u) du, and the partial
+// expectation is E[L; L <= y] = e^{μ+σ²/2} Φ((ln y - μ - σ²)/σ).
+func (l *durLaw) baseIS(y1, y2 float64) float64 {
+	if !(y2 > y1) {
+		return 0
+	}
+	if l.logn {
+		if l.sigma == 0 {
+			m := math.Exp(l.mu)
+			return math.Max(0, math.Min(y2, m)-math.Min(y1, m))
+		}
+		z := func(y float64) float64 {
+			if y <= 0 {
+				return math.Inf(-1)
+			}
+			return (math.Log(y) - l.mu) / l.sigma
+		}
+		z1, z2 := z(y1), z(y2)
+		pe := math.Exp(l.mu+l.sigma*l.sigma/2) * phiDiff(z1-l.sigma, z2-l.sigma)
+		v := y2*l.baseS(y2) - y1*l.baseS(y1) + pe
+		return math.Max(0, math.Min(v, y2-y1))
+	}
+	// Composite Simpson on 64 panels (S is monotone and bounded by 1).
+	const panels = 64
+	h := (y2 - y1) / panels
+	sum := l.baseS(y1) + l.baseS(y2)
+	for i := 1; i < panels; i++ {
+		w := 2.0
+		if i%2 == 1 {
+			w = 4
+		}
+		sum += w * l.baseS(y1+float64(i)*h)
+	}
+	return math.Max(0, math.Min(sum*h/3, y2-y1))
+}
+
+// S is P(D > x).
+func (l *durLaw) S(x float64) float64 {
+	if l.point {
+		if x < l.at {
+			return 1
+		}
+		return 0
+	}
+	if x < 0 {
+		return 1
+	}
+	if x >= l.trunc || l.fT == 0 {
+		return 0
+	}
+	return math.Max(0, (l.baseS(x/l.factor)-l.sT)/l.fT)
+}
+
+// F is P(D <= x), from the lower tail.
+func (l *durLaw) F(x float64) float64 {
+	if l.point {
+		return 1 - l.S(x)
+	}
+	if x < 0 {
+		return 0
+	}
+	if x >= l.trunc || l.fT == 0 {
+		return 1
+	}
+	return math.Min(1, l.baseF(x/l.factor)/l.fT)
+}
+
+// IS is ∫_{x1}^{x2} S(u) du for x1 <= x2 (S = 1 below 0).
+func (l *durLaw) IS(x1, x2 float64) float64 {
+	if !(x2 > x1) {
+		return 0
+	}
+	if l.point {
+		return math.Max(0, math.Min(x2, l.at)-x1)
+	}
+	v := 0.0
+	if x1 < 0 {
+		v += math.Min(x2, 0) - x1
+		x1 = 0
+	}
+	hi := math.Min(x2, l.trunc)
+	if hi > x1 && l.fT > 0 {
+		v += math.Max(0, (l.factor*l.baseIS(x1/l.factor, hi/l.factor)-(hi-x1)*l.sT)/l.fT)
+	}
+	return v
+}
+
+// pending is P(s + D > t) for s uniform on [a, b) (a point when a == b),
+// all in milliseconds: the probability that a request of the class arriving
+// in the bucket is still running at t.
+func (l *durLaw) pending(a, b, t float64) float64 {
+	if b <= a {
+		return l.S(t - a)
+	}
+	return math.Min(1, l.IS(t-b, t-a)/(b-a))
+}
+
+// inflightIn is P(s + D > t | D in (x1, x2]) for s uniform on [a, b): the
+// probability that a request whose duration fell in that sketch bucket is
+// still running at t. With h(x) = P(s > t - x), it is ∫ h dF / P(x1 < D <= x2),
+// and ∫ (x - L0) dF over an interval is [-(x - L0) S(x)] + ∫ S by parts.
+func (l *durLaw) inflightIn(a, b, t, x1, x2 float64) float64 {
+	mass := l.S(x1) - l.S(x2)
+	if l.point {
+		if l.at > x1 && l.at <= x2 {
+			return l.pending(a, b, t)
+		}
+		return 0
+	}
+	if !(mass > 0) {
+		return 0
+	}
+	l0, l1 := t-b, t-a // h is 0 below l0, 1 above l1, linear between
+	num := 0.0
+	if b <= a {
+		if x2 > l1 {
+			num = l.S(math.Max(x1, l1)) - l.S(x2)
+		}
+		return math.Min(1, num/mass)
+	}
+	if u1, u2 := math.Max(x1, l0), math.Min(x2, l1); u2 > u1 {
+		j := (u1-l0)*l.S(u1) - (u2-l0)*l.S(u2) + l.IS(u1, u2)
+		num += math.Max(0, j) / (l1 - l0)
+	}
+	if x2 > l1 {
+		num += l.S(math.Max(x1, l1)) - l.S(x2)
+	}
+	return math.Max(0, math.Min(1, num/mass))
+}
+
+// sketchDraw holds one multinomial draw of n durations over the sketch's
+// global log buckets: counts[j-base] values in bucket j for j in [min, max],
+// and zeros values at or below the sketch's zero threshold. Its memory
+// covers every bucket a duration can fall in and is reused between draws.
+type sketchDraw struct {
+	base     int
+	counts   []int64
+	min, max int
+	zeros    int64
+}
+
+func (d *sketchDraw) reset() {
+	if d.counts == nil {
+		d.base = metrics.BucketIndex(sketchZero) - 1
+		d.counts = make([]int64, metrics.BucketIndex(maxLatencyMs)-d.base+2)
+	} else if d.min <= d.max {
+		clear(d.counts[d.min-d.base : d.max-d.base+1])
+	}
+	d.min, d.max = math.MaxInt, math.MinInt
+	d.zeros = 0
+}
+
+func (d *sketchDraw) set(j int, c int64) {
+	d.counts[j-d.base] += c
+	d.min, d.max = min(d.min, j), max(d.max, j)
+}
+
+// add adds the drawn values to s, each bucket at its representative value
+// (as Sketch.AddBucket does), except that no value is recorded above top:
+// the bucket holding a timeout records its values at most at the timeout,
+// so the sketch's Max never exceeds what a request can take.
+func (d *sketchDraw) add(s *metrics.Sketch, top float64) {
+	if d.zeros > 0 {
+		s.AddN(0, float64(d.zeros))
+	}
+	gamma := metrics.BucketUpper(1)
+	for j := d.min; j <= d.max; j++ {
+		c := d.counts[j-d.base]
+		if c <= 0 {
+			continue
+		}
+		if rep := 2 * metrics.BucketUpper(j) / (1 + gamma); rep > top {
+			s.AddN(top, float64(c))
+		} else {
+			s.AddBucket(j, float64(c))
+		}
+	}
+}
+
+// sketchZero is the sketch's zero threshold: values at or below count as 0.
+const sketchZero = 1e-9
+
+// draw draws the bucket counts of n iid durations of the law into d: the
+// counts are Multinomial(n, bucket probabilities), drawn exactly by
+// sequential conditional binomials, outwards from the median so that the
+// walk stops as soon as every value is placed (its length is the range the
+// n values span, not the width of the distribution's support).
+func (l *durLaw) draw(r *rand.Rand, n int64, d *sketchDraw) {
+	d.reset()
+	if n <= 0 {
+		return
+	}
+	if l.point {
+		if l.at <= sketchZero {
+			d.zeros = n
+		} else {
+			d.set(metrics.BucketIndex(l.at), n)
+		}
+		return
+	}
+	// The median's bucket, by bisection on bucket indices.
+	lo, hi := metrics.BucketIndex(sketchZero), metrics.BucketIndex(maxLatencyMs)
+	if l.trunc < math.Inf(1) {
+		hi = metrics.BucketIndex(l.trunc)
+	}
+	if l.F(sketchZero) >= 0.5 {
+		hi = lo
+	}
+	for lo < hi {
+		m := lo + (hi-lo)/2
+		if l.F(metrics.BucketUpper(m)) >= 0.5 {
+			hi = m
+		} else {
+			lo = m + 1
+		}
+	}
+	j0 := hi
+	below := l.F(metrics.BucketUpper(j0 - 1)) // mass of the buckets under j0
+	nLow := binomialDraw(r, n, below)
+	// Upwards: bucket j takes its share of what lies above bucket j-1.
+	rem := n - nLow
+	sPrev := l.S(metrics.BucketUpper(j0 - 1))
+	for j := j0; rem > 0; j++ {
+		x := metrics.BucketUpper(j)
+		sj := l.S(x)
+		var c int64
+		if sj <= 0 || sPrev <= 0 || x >= maxLatencyMs {
+			c = rem
+		} else {
+			c = binomialDraw(r, rem, (sPrev-sj)/sPrev)
+		}
+		if c > 0 {
+			d.set(j, c)
+		}
+		rem -= c
+		sPrev = sj
+	}
+	// Downwards: bucket j takes its share of what lies at or below its top.
+	rem = nLow
+	fPrev := below
+	for j := j0 - 1; rem > 0; j-- {
+		xl := metrics.BucketUpper(j - 1)
+		if xl <= sketchZero {
+			// The rest is split between this bucket and the zero bucket.
+			fz := l.F(sketchZero)
+			c := rem
+			if fPrev > 0 {
+				c = binomialDraw(r, rem, (fPrev-fz)/fPrev)
+			}
+			if c > 0 {
+				d.set(j, c)
+			}
+			d.zeros += rem - c
+			break
+		}
+		fl := l.F(xl)
+		var c int64
+		if fl <= 0 || fPrev <= 0 {
+			c = rem
+		} else {
+			c = binomialDraw(r, rem, (fPrev-fl)/fPrev)
+		}
+		if c > 0 {
+			d.set(j, c)
+		}
+		rem -= c
+		fPrev = fl
+	}
+}
