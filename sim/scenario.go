@@ -16,13 +16,21 @@ import (
 type Resolution uint8
 
 const (
-	// Auto lets Run pick the engine. Today only the per-request engine
-	// exists, so Auto means PerRequest.
+	// Auto lets Run pick the engine: Bucketed unless the scenario has a
+	// feature that only the per-request engine reproduces exactly (a
+	// non-Poisson workload, a latency model without a CDF, a policy that
+	// could see late data; see needsPerRequest in bucket.go), then
+	// PerRequest. metrics.Run.Resolution records the choice.
 	Auto Resolution = iota
-	// PerRequest simulates every arrival and completion as an event.
+	// PerRequest simulates every arrival and completion as an event. Exact
+	// for everything, at a cost proportional to the number of requests.
 	PerRequest
-	// Bucketed draws per-bucket counts instead of per-request events
-	// (reserved: not available yet).
+	// Bucketed draws per-bucket counts (Poisson arrivals, binomial routing,
+	// errors and timeouts) instead of per-request events, at a cost that does
+	// not grow with the request rate; the counts, and so the datapoints a
+	// policy sees, have exactly the per-request distribution (bucket.go
+	// documents what is exact and what is not). Asking for it with a
+	// feature it cannot reproduce is an error naming the feature.
 	Bucketed
 )
 
@@ -371,7 +379,9 @@ func (s Scenario) Validate() error {
 	switch s.Resolution {
 	case Auto, PerRequest:
 	case Bucketed:
-		return invalid("Scenario.Resolution = %v: not available yet (use Auto or PerRequest)", s.Resolution)
+		if why := needsPerRequest(&s); why != "" {
+			return invalid("Scenario.Resolution = bucket: %s (use Auto or PerRequest)", why)
+		}
 	default:
 		return invalid("Scenario.Resolution = %d: must be Auto, PerRequest or Bucketed", s.Resolution)
 	}
