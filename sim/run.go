@@ -19,12 +19,16 @@ func Run(s Scenario) (metrics.Run, error) {
 // Run(s) returns.
 type Runner struct {
 	e engine
+	b bucketEngine
 }
 
 // Run simulates one deployment of s (see the package-level Run).
 func (r *Runner) Run(s Scenario) (metrics.Run, error) {
 	if err := s.Validate(); err != nil {
 		return metrics.Run{Seed: s.Seed}, err
+	}
+	if s.resolution() == Bucketed {
+		return r.b.run(&s)
 	}
 	e := &r.e
 	e.setup(&s)
