@@ -70,6 +70,7 @@ type observed struct {
 	Now     time.Duration
 	Visible int
 	Res     time.Duration
+	First   float64 // candidate invocations in period 0, if visible
 }
 
 func (p visiblePolicy) Name() string              { return "visible" }
@@ -88,7 +89,11 @@ func (m *visibleMonitor) Next(t time.Duration) time.Duration {
 
 func (m *visibleMonitor) Evaluate(obs rollback.Observation) rollback.Decision {
 	if m.p.log != nil {
-		*m.p.log = append(*m.p.log, observed{obs.Now, len(obs.Series.Periods), obs.Series.Resolution})
+		o := observed{Now: obs.Now, Visible: len(obs.Series.Periods), Res: obs.Series.Resolution}
+		if o.Visible > 0 {
+			o.First = obs.Series.Periods[0].Dims[metrics.Candidate].Invocations
+		}
+		*m.p.log = append(*m.p.log, o)
 	}
 	if len(obs.Series.Periods) > m.p.Trigger &&
 		obs.Series.Periods[m.p.Trigger].Dims[metrics.Candidate].Invocations > 0 {

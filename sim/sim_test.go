@@ -538,3 +538,62 @@ func TestRunnerReuse(t *testing.T) {
 		}
 	}
 }
+
+// Datapoints are stamped with the invocation's start and sent when it ends
+// (reference: "Lambda's built-in metrics"). With no ingestion delay and
+// every request taking exactly 30 s, period 0 becomes visible at 60 s
+// holding only the requests that started before 30 s (each of the n
+// arrivals of period 0 independently with probability 1/2: binomial, 4
+// standard errors); the rest arrive late and are in period 0 by the next
+// evaluation.
+func TestLateDataStampedAtStart(t *testing.T) {
+	var log []observed
+	s := DefaultScenario()
+	s.Workload = Poisson{Rate: 10}
+	s.Strategy = steps{{At: 0, Weight: 1}, {At: 10 * time.Hour, Weight: 1}}
+	s.Candidate.P50, s.Candidate.P99, s.Candidate.Timeout = 30*time.Second, 30*time.Second, 0
+	s.IngestionDelay = 0
+	s.Horizon = 3 * time.Minute
+	s.Policy = visiblePolicy{Every: time.Minute, Res: time.Minute, Trigger: 1 << 30, log: &log}
+	s.KeepSeries = true
+	r, err := Run(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(log) < 2 || log[0].Now != time.Minute || log[1].Now != 2*time.Minute {
+		t.Fatalf("evaluations %+v, want at 1m and 2m", log)
+	}
+	n := r.Series.Periods[0].Dims[metrics.Candidate].Invocations
+	if log[1].First != n {
+		t.Errorf("period 0 at 2m holds %v invocations, want all %v", log[1].First, n)
+	}
+	if tol := 4 * math.Sqrt(n/4); math.Abs(log[0].First-n/2) > tol {
+		t.Errorf("period 0 at 1m holds %v of %v invocations, want about half (± %.1f)", log[0].First, n, tol)
+	}
+}
+
+// A period with no invocations publishes no datapoint: missing, not zero.
+func TestEmptyPeriodIsMissing(t *testing.T) {
+	s := DefaultScenario()
+	counts := make([]float64, 180)
+	for i := range counts {
+		if i < 60 || i >= 120 {
+			counts[i] = 5 // seconds 60-119 have no traffic
+		}
+	}
+	s.Workload = Trace{Counts: counts}
+	s.Strategy = strategy.AllAtOnce{}
+	s.Horizon = 3 * time.Minute
+	s.KeepSeries = true
+	r, err := Run(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, wantOK := range []bool{true, false, true} {
+		v := &r.Series.Periods[i].Dims[metrics.Candidate]
+		_, ok := v.Value(metrics.Errors, metrics.Statistic{Kind: metrics.Sum})
+		if ok != wantOK {
+			t.Errorf("period %d: Errors datapoint present = %v, want %v", i, ok, wantOK)
+		}
+	}
+}
