@@ -30,6 +30,7 @@ const (
 	Kubernetes
 )
 
+// String returns "CloudFormation" or "Kubernetes".
 func (f Format) String() string {
 	switch f {
 	case CloudFormation:

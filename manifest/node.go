@@ -22,6 +22,7 @@ type Error struct {
 	Err  error
 }
 
+// Error formats the error as file:line: path: message.
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString(e.File)

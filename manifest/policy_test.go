@@ -108,3 +108,21 @@ func TestSAMExampleInSimulation(t *testing.T) {
 		t.Errorf("bad: %v detected at %v (%s)", r.Outcome, r.Detected, r.Reason)
 	}
 }
+
+// Evaluating an Argo analysis allocates nothing per measurement (the
+// monitor runs on the simulator's hot path).
+func TestArgoPolicyAllocationFree(t *testing.T) {
+	p := argoPolicy{checks: []Check{errCheck(0, 0, 1<<20)}}
+	m := p.Start()
+	s := series(1000, 100, 50)
+	now := time.Duration(0)
+	obs := rollback.Observation{Series: s}
+	allocs := testing.AllocsPerRun(200, func() {
+		now = m.Next(now)
+		obs.Now = now
+		m.Evaluate(obs)
+	})
+	if allocs != 0 {
+		t.Errorf("%v allocations per evaluation", allocs)
+	}
+}
