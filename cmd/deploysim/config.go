@@ -1,11 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
 	"os"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -197,54 +197,130 @@ func readScenarioFile(path string, c *scenarioConfig) error {
 	return decodeScenario(path, data, c)
 }
 
-// typeNames are the Go type names yaml's errors mention, and what to say.
-var yamlTypeRe = regexp.MustCompile(` in type main\.\w+`)
-
 // decodeScenario decodes data (named name in errors) over c. A document may
-// hold the whole output of `deploysim compare --format json`: then its
-// "scenario" object is read and the rest ignored.
+// hold the whole output of `deploysim compare --format json` (JSON is YAML):
+// then its "scenario" object is read and the rest ignored. Unknown keys and
+// bad values are errors naming the file, the line and the key.
 func decodeScenario(name string, data []byte, c *scenarioConfig) error {
-	var probe struct {
-		Scenario yaml.Node `yaml:"scenario"`
-		Rows     yaml.Node `yaml:"rows"`
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return fmt.Errorf("%s: %s", name, strings.TrimPrefix(oneLine(err.Error()), "yaml: "))
 	}
-	doc := data
-	if err := yaml.Unmarshal(data, &probe); err == nil && probe.Scenario.Kind == yaml.MappingNode && probe.Rows.Kind != 0 {
-		return decodeNode(name, &probe.Scenario, c)
-	}
-	dec := yaml.NewDecoder(bytes.NewReader(doc))
-	dec.KnownFields(true)
-	err := dec.Decode(c)
-	if err != nil && err.Error() == "EOF" {
+	if doc.Kind == 0 || len(doc.Content) == 0 {
 		return fmt.Errorf("%s: empty scenario file", name)
 	}
-	return yamlError(name, err)
-}
-
-func decodeNode(name string, n *yaml.Node, c *scenarioConfig) error {
-	// Node.Decode has no KnownFields switch: re-encode and decode strictly.
-	b, err := yaml.Marshal(n)
-	if err != nil {
-		return yamlError(name, err)
+	root := doc.Content[0]
+	if root.Kind == yaml.MappingNode {
+		var sc, rows *yaml.Node
+		for i := 0; i+1 < len(root.Content); i += 2 {
+			switch root.Content[i].Value {
+			case "scenario":
+				sc = root.Content[i+1]
+			case "rows":
+				rows = root.Content[i+1]
+			}
+		}
+		if sc != nil && rows != nil {
+			root = sc
+		}
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
-	return yamlError(name, dec.Decode(c))
+	return decodeStrict(name, "", root, reflect.ValueOf(c).Elem())
 }
 
-// yamlError turns yaml's errors into one line naming the file.
-func yamlError(name string, err error) error {
-	if err == nil {
+// decodeStrict decodes n into v: a struct from a mapping whose keys are the
+// fields' yaml tags (any other key is an error), a slice from a sequence,
+// anything else with yaml's own decoding (and the types' UnmarshalYAML).
+// path is the key path so far, for errors.
+func decodeStrict(name, path string, n *yaml.Node, v reflect.Value) error {
+	at := func(n *yaml.Node, p, msg string) error {
+		if p == "" {
+			return fmt.Errorf("%s: line %d: %s", name, n.Line, msg)
+		}
+		return fmt.Errorf("%s: line %d: %s: %s", name, n.Line, p, msg)
+	}
+	if n.Kind == yaml.AliasNode {
+		return at(n, path, "YAML aliases are not supported in a scenario file")
+	}
+	switch {
+	case v.Kind() == reflect.Struct && v.Type() != reflect.TypeOf(duration(0)):
+		if n.Kind != yaml.MappingNode {
+			return at(n, path, "want a mapping of keys to values")
+		}
+		t := v.Type()
+		seen := map[string]bool{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, val := n.Content[i], n.Content[i+1]
+			p := k.Value
+			if path != "" {
+				p = path + "." + k.Value
+			}
+			if seen[k.Value] {
+				return at(k, p, "given twice")
+			}
+			seen[k.Value] = true
+			j := fieldByTag(t, k.Value)
+			if j < 0 {
+				return at(k, path, fmt.Sprintf("unknown key %q (want one of %s)", k.Value, strings.Join(tags(t), ", ")))
+			}
+			if err := decodeStrict(name, p, val, v.Field(j)); err != nil {
+				return err
+			}
+		}
+		return nil
+	case v.Kind() == reflect.Slice && v.Type().Elem().Kind() == reflect.Struct:
+		if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+			v.Set(reflect.Zero(v.Type()))
+			return nil
+		}
+		if n.Kind != yaml.SequenceNode {
+			return at(n, path, "want a list")
+		}
+		s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
+		for i, e := range n.Content {
+			if err := decodeStrict(name, fmt.Sprintf("%s[%d]", path, i), e, s.Index(i)); err != nil {
+				return err
+			}
+		}
+		v.Set(s)
 		return nil
 	}
-	msg := err.Error()
-	if te, ok := err.(*yaml.TypeError); ok {
-		msg = strings.Join(te.Errors, "; ")
+	if err := n.Decode(v.Addr().Interface()); err != nil {
+		msg := oneLine(err.Error())
+		if te, ok := err.(*yaml.TypeError); ok {
+			msg = strings.Join(te.Errors, "; ")
+		}
+		msg = yamlLineRe.ReplaceAllString(strings.TrimPrefix(msg, "yaml: "), "")
+		msg = strings.ReplaceAll(msg, "unmarshal errors: ", "")
+		return at(n, path, oneLine(msg))
 	}
-	msg = strings.TrimPrefix(msg, "yaml: ")
-	msg = yamlTypeRe.ReplaceAllString(msg, "")
-	msg = strings.ReplaceAll(msg, "\n", " ")
-	return fmt.Errorf("%s: %s", name, msg)
+	return nil
+}
+
+// yamlLineRe matches the "line N: " yaml and UnmarshalYAML put in messages
+// that decodeStrict already prefixes with the line.
+var yamlLineRe = regexp.MustCompile(`^(line \d+: )+`)
+
+func oneLine(s string) string { return strings.ReplaceAll(strings.TrimSpace(s), "\n", " ") }
+
+// fieldByTag returns the index of t's field whose yaml tag is key, or -1.
+func fieldByTag(t reflect.Type, key string) int {
+	for i := range t.NumField() {
+		if tag, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ","); tag == key {
+			return i
+		}
+	}
+	return -1
+}
+
+// tags lists t's yaml keys in declaration order.
+func tags(t reflect.Type) []string {
+	var out []string
+	for i := range t.NumField() {
+		if tag, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ","); tag != "" {
+			out = append(out, tag)
+		}
+	}
+	return out
 }
 
 // strategies resolves the strategy names; empty means every Lambda preset.

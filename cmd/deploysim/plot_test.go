@@ -1,0 +1,74 @@
+package main
+
+import (
+	"bytes"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// Every chart writes a decodable PNG or a well-formed SVG.
+func TestPlotCharts(t *testing.T) {
+	dir := t.TempDir()
+	common := []string{"--runs", "5", "--rps", "10", "--strategies", "Canary10Percent5Minutes,Linear10PercentEvery1Minute,AllAtOnce"}
+	for _, c := range []struct{ chart, ext string }{
+		{"schedule", "png"}, {"schedule", "svg"},
+		{"errors", "png"}, {"errors", "svg"},
+		{"cdf", "png"},
+		{"pareto", "svg"},
+	} {
+		out := filepath.Join(dir, c.chart+"."+c.ext)
+		stdout := mustRun(t, append([]string{"plot", "--chart", c.chart, "--out", out}, common...)...)
+		if stdout != "" {
+			t.Errorf("%s: stdout %q, want nothing", c.chart, stdout)
+		}
+		b, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatalf("%s: %v", c.chart, err)
+		}
+		switch c.ext {
+		case "png":
+			img, err := png.Decode(bytes.NewReader(b))
+			if err != nil {
+				t.Errorf("%s: not a PNG: %v", out, err)
+			} else if r := img.Bounds(); r.Dx() < 400 || r.Dy() < 200 {
+				t.Errorf("%s: %v pixels", out, r)
+			}
+		case "svg":
+			if !bytes.Contains(b, []byte("<svg")) || !bytes.HasSuffix(bytes.TrimSpace(b), []byte("</svg>")) {
+				t.Errorf("%s: not an SVG document", out)
+			}
+		}
+	}
+	// The errors chart labels the rollback instants; at 10 req/s a 10 %
+	// canary with a 5 % fault trips the 1 % error-rate alarm in its first
+	// minute (P(no candidate error in 60 expected requests) ≈ e^-3), so run 0
+	// is rolled back.
+	b, _ := os.ReadFile(filepath.Join(dir, "errors.svg"))
+	if !bytes.Contains(b, []byte("rollback decided")) || !bytes.Contains(b, []byte("threshold")) {
+		t.Errorf("errors chart lacks the threshold or the rollback instant")
+	}
+}
+
+func TestPlotErrors(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--chart", "schedule"}, "--out is required"},
+		{[]string{"--chart", "schedule", "--out", filepath.Join(dir, "x.gif")}, "--out"},
+		{[]string{"--out", filepath.Join(dir, "x.png")}, "--chart is required"},
+		{[]string{"--chart", "pie", "--out", filepath.Join(dir, "x.png")}, `--chart = "pie"`},
+		{[]string{"--chart", "pareto", "--x", "beauty", "--out", filepath.Join(dir, "x.png")}, "--x"},
+		{[]string{"--chart", "errors", "--run", "-1", "--out", filepath.Join(dir, "x.png")}, "--run"},
+		{[]string{"--chart", "schedule", "--out", filepath.Join(dir, "no", "such", "dir.png")}, "dir.png"},
+	} {
+		code, _, errs := runCLI(t, append([]string{"plot", "--runs", "2"}, c.args...)...)
+		if code != 2 || !strings.Contains(errs, c.want) {
+			t.Errorf("plot %q: exit %d, stderr %q; want 2 and %q", c.args, code, errs, c.want)
+		}
+	}
+}
