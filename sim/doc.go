@@ -25,6 +25,24 @@
 // when it decides to roll back, the weight goes to 0 after the action latency
 // and the requests already running on the candidate finish (drain).
 //
+// A Scenario can also declare request kinds (a mix such as 80% reads and 20%
+// writes; a fault may hit only some kinds, as an input-dependent bug does)
+// and a user population with Zipf-distributed activity, so that a run counts
+// the distinct users who saw at least one candidate failure.
+//
+// # What a run measures
+//
+// Run returns a metrics.Run: requests, successes, errors, timeouts and
+// requests still in flight per version; the blast radius (candidate
+// failures, ExcessFailures — the expected failures above what the baseline
+// would have failed on the same requests — distinct users hit, and the
+// exposure ∫ weight dt); the instants of fault onset, first failure,
+// detection, weight back at 0, drain, promotion and end; the outcome
+// (completed, rolled back, false rollback, missed, unfinished); latency
+// sketches per version; and, with KeepSeries, the per-period series the
+// policy watched. A Runner reuses its memory across runs for Monte Carlo
+// loops.
+//
 // # The engine
 //
 // Simulated time is a time.Duration since the deployment started; nothing
