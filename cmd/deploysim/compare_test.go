@@ -309,3 +309,23 @@ func TestSplitStrategies(t *testing.T) {
 		}
 	}
 }
+
+// examples/scenario.yaml documents the file format: it reads, runs, and
+// spells out every key a scenario has.
+func TestExampleScenarioFile(t *testing.T) {
+	const path = "../../examples/scenario.yaml"
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := compareJSON(t, "--scenario", path, "--runs", "2")
+	sc := doc["scenario"].(map[string]any)
+	for k := range sc {
+		if !strings.Contains(string(b), "\n"+k+":") {
+			t.Errorf("examples/scenario.yaml does not show key %q", k)
+		}
+	}
+	if len(doc["rows"].([]any)) != 3 || len(sc["alarms"].([]any)) != 2 {
+		t.Errorf("the example's 3 strategies and 2 alarms were not read: %v", sc)
+	}
+}
