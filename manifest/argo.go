@@ -301,10 +301,17 @@ func (k *kube) analysisRef(a at, start time.Duration, ph phase) ([]Check, time.D
 		}
 		tmpl := k.find(name, kinds...)
 		if tmpl == nil {
-			k.warnf(tn, "%s %s is not in this file: its metrics are unknown, so not modelled (put the template in the same file, separated by ---)", kinds[0], name)
+			also := ""
+			if ph == stepAnalysis {
+				also = "; the step is modelled as taking no time"
+			}
+			k.warnf(tn, "%s %s is not in the files read: its metrics are unknown, so not modelled (read the file that defines it too, or put it in the same file after ---)%s", kinds[0], name, also)
 			continue
 		}
 		tmpl.used = true
+		// Errors and warnings about the template name its own file.
+		rolloutFile := k.file
+		k.file = tmpl.file
 		tspec, _ := tmpl.root.get("spec")
 		if al, ok := tspec.get("args"); ok {
 			if err := readArgs(al); err != nil {
@@ -337,6 +344,7 @@ func (k *kube) analysisRef(a at, start time.Duration, ph phase) ([]Check, time.D
 				checks = append(checks, c)
 			}
 		}
+		k.file = rolloutFile
 	}
 	return checks, dur, nil
 }

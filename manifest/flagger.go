@@ -239,7 +239,10 @@ func (k *kube) flaggerMetric(m at, interval time.Duration, ticks int) ([]Check, 
 			prov, _ := ts.get("provider")
 			pt, _ := prov.get("type")
 			if s, _ := pt.scalar(); s != "prometheus" {
+				canaryFile := k.file
+				k.file = tmpl.file // the warning is about the template's own line
 				k.warnf(prov, "metric %s: MetricTemplate provider %q is not modelled (only Prometheus)", name, s)
+				k.file = canaryFile
 				return nil, nil
 			}
 			qn, _ := ts.get("query")

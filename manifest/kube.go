@@ -7,8 +7,9 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// kobj is one Kubernetes object of the file.
+// kobj is one Kubernetes object of the input.
 type kobj struct {
+	file       string // the file it came from
 	root       at
 	apiVersion string
 	kind       string
@@ -25,11 +26,20 @@ func (o *kobj) group() string {
 
 func (o *kobj) label() string { return o.kind + "/" + o.name }
 
-// readKubernetes reads Argo Rollouts Rollouts (with the AnalysisTemplates of
-// the same file) and Flagger Canaries (with the MetricTemplates of the same
-// file).
-func (r *reader) readKubernetes(docs []*yaml.Node, out *File) error {
+// kdocs are the documents of one file.
+type kdocs struct {
+	file string
+	docs []*yaml.Node
+}
+
+// readKubernetesFiles reads Argo Rollouts Rollouts (with the
+// AnalysisTemplates read with them) and Flagger Canaries (with their
+// MetricTemplates). It reads the objects of several files together, so that
+// a Rollout can use the AnalysisTemplates of another file; out[i] receives
+// what files[i] declares.
+func (r *reader) readKubernetesFiles(files []kdocs, outs []*File) error {
 	var objs []*kobj
+	var cur string
 	var add func(a at, depth int) error
 	add = func(a at, depth int) error {
 		if !a.isMap() {
@@ -40,7 +50,7 @@ func (r *reader) readKubernetes(docs []*yaml.Node, out *File) error {
 		if !ok1 || !ok2 {
 			return r.errf(a, "neither a CloudFormation template (no Resources) nor a Kubernetes object (no apiVersion and kind)")
 		}
-		o := &kobj{root: a}
+		o := &kobj{root: a, file: cur}
 		var err error
 		if o.apiVersion, err = r.plainString(av); err != nil {
 			return err
@@ -64,13 +74,26 @@ func (r *reader) readKubernetes(docs []*yaml.Node, out *File) error {
 		objs = append(objs, o)
 		return nil
 	}
-	for _, d := range docs {
-		if err := add(at{n: d}, 0); err != nil {
-			return err
+	for _, f := range files {
+		cur, r.file = f.file, f.file
+		for _, d := range f.docs {
+			if err := add(at{n: d}, 0); err != nil {
+				return err
+			}
 		}
+	}
+	outOf := func(file string) *File {
+		for i, f := range files {
+			if f.file == file {
+				return outs[i]
+			}
+		}
+		return outs[0]
 	}
 	k := &kube{reader: r, objs: objs}
 	for _, o := range objs {
+		r.file = o.file
+		out := outOf(o.file)
 		var d *Deployable
 		var err error
 		switch {
@@ -99,13 +122,20 @@ func (r *reader) readKubernetes(docs []*yaml.Node, out *File) error {
 	}
 	for _, o := range objs {
 		if (o.kind == "AnalysisTemplate" || o.kind == "ClusterAnalysisTemplate" || o.kind == "MetricTemplate") && !o.used {
-			r.warnf(o.root, "%s is not used by any Rollout or Canary of this file; not read", o.label())
+			r.file = o.file
+			r.warnf(o.root, "%s is not used by any Rollout or Canary read with it; not read", o.label())
+			outOf(o.file).Warnings = append(outOf(o.file).Warnings, r.takeWarnings()...)
 		}
 	}
-	if len(out.Deployables) == 0 {
-		r.warnf(at{n: docs[0]}, "no Argo Rollouts Rollout and no Flagger Canary in the file: nothing is deployed progressively")
+	total := 0
+	for _, out := range outs {
+		total += len(out.Deployables)
 	}
-	out.Warnings = append(out.Warnings, r.takeWarnings()...)
+	if total == 0 {
+		r.file = files[0].file
+		r.warnf(at{n: files[0].docs[0]}, "no Argo Rollouts Rollout and no Flagger Canary: nothing is deployed progressively")
+		outs[0].Warnings = append(outs[0].Warnings, r.takeWarnings()...)
+	}
 	return nil
 }
 

@@ -149,42 +149,84 @@ func (o Options) ReadFile(path string) (*File, error) {
 // naming the file, line and path; what is valid but cannot be simulated is a
 // Warning. It never panics.
 func (o Options) Read(name string, data []byte) (f *File, err error) {
+	files, err := o.readAll([]string{name}, [][]byte{data})
+	if err != nil {
+		return nil, err
+	}
+	return files[0], nil
+}
+
+// ReadFiles reads several files: each CloudFormation template on its own,
+// the Kubernetes manifests together, so that a Rollout may use the
+// AnalysisTemplates of another file and a Canary its MetricTemplates. It
+// returns one File per path, in order; errors and warnings name the file
+// they are about.
+func (o Options) ReadFiles(paths ...string) ([]*File, error) {
+	datas := make([][]byte, len(paths))
+	for i, p := range paths {
+		f, err := os.Open(p)
+		if err != nil {
+			return nil, fmt.Errorf("manifest: %w", err)
+		}
+		datas[i], err = io.ReadAll(io.LimitReader(f, maxInput+1))
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("manifest: %s: %w", p, err)
+		}
+	}
+	return o.readAll(paths, datas)
+}
+
+func (o Options) readAll(names []string, datas [][]byte) (files []*File, err error) {
 	defer func() {
 		// The readers are written not to panic; this is the last line of
 		// defence for a user-facing parser fed arbitrary files.
 		if p := recover(); p != nil {
-			f, err = nil, &Error{File: name, Err: fmt.Errorf("internal error reading the file: %v", p)}
+			files, err = nil, &Error{File: strings.Join(names, ", "), Err: fmt.Errorf("internal error reading the file: %v", p)}
 		}
 	}()
-	if len(data) > maxInput {
-		return nil, &Error{File: name, Err: fmt.Errorf("file is %d bytes: must be at most %d", len(data), maxInput)}
-	}
-	docs, err := parseDocuments(name, data)
-	if err != nil {
-		return nil, err
-	}
-	r := &reader{file: name, opts: o}
-	out := &File{Name: name}
-	if len(docs) == 0 {
-		return nil, &Error{File: name, Line: 1, Err: errors.New("empty file: expected a CloudFormation/SAM template or Kubernetes objects")}
-	}
-	first := at{n: docs[0]}
-	if len(docs) == 1 && isTemplate(first) {
-		out.Format = CloudFormation
-		if err := r.readTemplate(first, out); err != nil {
+	files = make([]*File, len(names))
+	var kube []kdocs
+	var kubeOut []*File
+	for i, name := range names {
+		data := datas[i]
+		if len(data) > maxInput {
+			return nil, &Error{File: name, Err: fmt.Errorf("file is %d bytes: must be at most %d", len(data), maxInput)}
+		}
+		docs, err := parseDocuments(name, data)
+		if err != nil {
 			return nil, err
 		}
-	} else {
-		out.Format = Kubernetes
-		if err := r.readKubernetes(docs, out); err != nil {
+		if len(docs) == 0 {
+			return nil, &Error{File: name, Line: 1, Err: errors.New("empty file: expected a CloudFormation/SAM template or Kubernetes objects")}
+		}
+		files[i] = &File{Name: name}
+		first := at{n: docs[0]}
+		if len(docs) == 1 && isTemplate(first) {
+			files[i].Format = CloudFormation
+			r := &reader{file: name, opts: o}
+			if err := r.readTemplate(first, files[i]); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		files[i].Format = Kubernetes
+		kube = append(kube, kdocs{file: name, docs: docs})
+		kubeOut = append(kubeOut, files[i])
+	}
+	if len(kube) > 0 {
+		r := &reader{file: kube[0].file, opts: o}
+		if err := r.readKubernetesFiles(kube, kubeOut); err != nil {
 			return nil, err
 		}
 	}
-	for i := range out.Deployables {
-		out.Deployables[i].Warnings = dedupe(out.Deployables[i].Warnings)
+	for _, f := range files {
+		for i := range f.Deployables {
+			f.Deployables[i].Warnings = dedupe(f.Deployables[i].Warnings)
+		}
+		f.Warnings = dedupe(f.Warnings)
 	}
-	out.Warnings = dedupe(out.Warnings)
-	return out, nil
+	return files, nil
 }
 
 // parseDocuments splits a YAML stream (JSON is YAML) into its non-empty
@@ -350,3 +392,7 @@ func jsonSyntaxError(data []byte) (line int, msg string, ok bool) {
 	}
 	return bytes.Count(data[:off], []byte("\n")) + 1, se.Error(), true
 }
+
+// ReadFiles reads several files together with the default Options (see
+// Options.ReadFiles).
+func ReadFiles(paths ...string) ([]*File, error) { return Options{}.ReadFiles(paths...) }

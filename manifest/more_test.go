@@ -156,3 +156,39 @@ func asError(err error, target **Error) bool {
 	}
 	return ok
 }
+
+// A Rollout and its AnalysisTemplates in two files read together give the
+// same deployable as one file; warnings name the file they are about.
+func TestReadFiles(t *testing.T) {
+	files, err := ReadFiles("testdata/multi/rollout.yaml", "testdata/multi/templates.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != 2 || len(files[1].Deployables) != 0 {
+		t.Fatalf("files %+v", files)
+	}
+	d := only(t, files[0])
+	one := only(t, read(t, "testdata/argo-canary.yaml"))
+	if !strategy.Equal(d.Strategy, one.Strategy) || len(d.Checks) != len(one.Checks) {
+		t.Fatalf("two files: %v %+v; one file: %v %+v", d.Strategy, d.Checks, one.Strategy, one.Checks)
+	}
+	for i := range d.Checks {
+		if d.Checks[i] != one.Checks[i] {
+			t.Errorf("check %d: %+v vs %+v", i, d.Checks[i], one.Checks[i])
+		}
+	}
+	found := false
+	for _, w := range d.Warnings {
+		if strings.Contains(w.Message, "datadog") {
+			found = w.File == "testdata/multi/templates.yaml" && w.Line == 25
+		}
+	}
+	if !found {
+		t.Errorf("datadog warning not at templates.yaml:25:\n%s", dumpWarnings(d.Warnings))
+	}
+	// Read alone, the rollout cannot see its templates, and says so.
+	alone := read(t, "testdata/multi/rollout.yaml")
+	if d := only(t, alone); len(d.Checks) != 0 || !hasWarning(d.Warnings, 30, "not in the files read") || !hasWarning(d.Warnings, 43, "no time") {
+		t.Errorf("alone: %+v\n%s", d.Checks, dumpWarnings(d.Warnings))
+	}
+}
