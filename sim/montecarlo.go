@@ -36,8 +36,9 @@ type MonteCarloOptions struct {
 // workers' summaries are merged at the end; since a Summary is integer state
 // whose Add and Merge are exactly order-independent (see metrics.Summary),
 // the result is bit-identical for any Workers value and across calls.
-// Memory is one engine and one Summary per worker, whatever runs is: no run
-// is kept after it has been added.
+// Memory is one Runner (engine memory reused from run to run) and one
+// Summary per worker, whatever runs is: no run is kept after it has been
+// added.
 //
 // sc is validated once, before any run starts; a bad scenario returns the
 // error of Scenario.Validate (wrapping ErrInvalid) and runs nothing.
@@ -94,13 +95,14 @@ func MonteCarlo(ctx context.Context, sc Scenario, runs int, opts MonteCarloOptio
 		go func() {
 			defer wg.Done()
 			s := sc // each worker its own copy: Run takes the scenario by value anyway
+			var rn Runner
 			for inner.Err() == nil {
 				i := next.Add(1) - 1
 				if i >= int64(runs) {
 					return
 				}
 				s.Seed = seed.Derive(base, uint64(i))
-				r, err := Run(s)
+				r, err := rn.Run(s)
 				if err != nil {
 					fails[w] = runFailure{index: i, seed: s.Seed, err: err}
 					cancel()

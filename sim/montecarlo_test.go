@@ -46,7 +46,16 @@ func mcScenario() Scenario {
 // by one with the documented seeds (seed.Derive(base, i)), added in index
 // order: the contract, checked against an independent sequential loop.
 func TestMonteCarloDeterministicAcrossWorkers(t *testing.T) {
-	sc := mcScenario()
+	for _, res := range []Resolution{Auto, PerRequest} {
+		t.Run(res.String(), func(t *testing.T) {
+			sc := mcScenario()
+			sc.Resolution = res
+			testDeterministicAcrossWorkers(t, sc)
+		})
+	}
+}
+
+func testDeterministicAcrossWorkers(t *testing.T, sc Scenario) {
 	runs := 96
 	if testing.Short() {
 		runs = 40
@@ -109,11 +118,18 @@ func TestMonteCarloDeterministicAcrossWorkers(t *testing.T) {
 // Var(s²) ≈ (μ4 - σ⁴)/n = (μ + 2μ²)/n for Poisson counts (μ4 = μ + 3μ²), so
 // the failures are Poisson-dispersed, not merely right on average.
 func TestMonteCarloClosedFormMean(t *testing.T) {
+	for _, res := range []Resolution{Auto, PerRequest} {
+		t.Run(res.String(), func(t *testing.T) { testClosedFormMean(t, res) })
+	}
+}
+
+func testClosedFormMean(t *testing.T, res Resolution) {
 	const (
 		lambda = 40.0
 		p      = 0.05
 	)
 	sc, area := closedFormScenario(lambda, p)
+	sc.Resolution = res
 	mu := lambda * p * area
 	runs := 400
 	if testing.Short() {
@@ -162,13 +178,19 @@ func closedFormScenario(lambda, p float64) (Scenario, float64) {
 // batches (base seeds 0..B-1) of n runs each, the number of covering
 // intervals is Binomial(B, c) with c ≈ 0.95 if the intervals are right; the
 // test accepts coverage within 4 binomial standard deviations of 0.95
-// (sqrt(B·0.95·0.05): 4.4 batches of 400, 3.1 of 200). Counts with mean
+// (sqrt(B·0.95·0.05): 4.4 batches of 400, 3.1 of 200, 2.2 of 100). Counts with mean
 // μ ≈ 38 are close enough to normal that the t interval's coverage is
 // within a fraction of a percent of nominal with n = 20, far inside the
 // tolerance; a wrong interval (a z interval with the wrong scale, a
 // standard deviation instead of a standard error, an interval around the
 // wrong figure) falls outside it.
 func TestMonteCarloConfidenceCoverage(t *testing.T) {
+	for _, res := range []Resolution{Auto, PerRequest} {
+		t.Run(res.String(), func(t *testing.T) { testCoverage(t, res) })
+	}
+}
+
+func testCoverage(t *testing.T, res Resolution) {
 	const (
 		lambda = 5.0
 		p      = 0.12
@@ -176,10 +198,14 @@ func TestMonteCarloConfidenceCoverage(t *testing.T) {
 		level  = 0.95
 	)
 	batches := 400
-	if testing.Short() {
+	if testing.Short() || raceEnabled {
 		batches = 200
 	}
+	if testing.Short() && raceEnabled {
+		batches = 100
+	}
 	sc, area := closedFormScenario(lambda, p)
+	sc.Resolution = res
 	mu := lambda * p * area
 	covered := 0
 	for b := 0; b < batches; b++ {
