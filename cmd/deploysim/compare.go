@@ -55,9 +55,9 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprint(w, compareHelp)
 		sf.printSettings(w)
 	})
-	sf = addScenarioFlags(fs)
+	sf = addScenarioFlags(fs.FlagSet)
 	format := fs.String("format", "table", "")
-	if err := parseFlags(fs, args, 0); err != nil {
+	if err := fs.parse(args, 0); err != nil {
 		return err
 	}
 	f, err := parseFormat(*format)

@@ -42,9 +42,9 @@ func runEvaluate(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprint(w, evaluateHelp)
 		sf.printSettings(w)
 	})
-	sf = addScenarioFlags(fs, evaluateSkips...)
+	sf = addScenarioFlags(fs.FlagSet, evaluateSkips...)
 	format := fs.String("format", "table", "")
-	if err := parseFlags(fs, args, 1); err != nil {
+	if err := fs.parse(args, 1); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {

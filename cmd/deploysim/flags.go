@@ -76,8 +76,8 @@ var settings = []setting{
 		show:  func(c *scenarioConfig) string { return strings.Join(c.Strategies, ",") }},
 	floatSetting("rps", "RATE", "mean requests per second through the alias", func(c *scenarioConfig) *float64 { return &c.RPS }),
 	stringSetting("traffic", "SHAPE", "arrivals: poisson, diurnal (±50% daily cycle, start 10:00, peak 14:00), bursty (5× bursts of 1m every 5m on average) or trace:FILE (per-second counts, CSV)", func(c *scenarioConfig) *string { return &c.Traffic }),
-	floatSetting("error_rate", "P", "the candidate's error probability; above the baseline's the excess is a fault (bad candidate), equal is a healthy candidate", func(c *scenarioConfig) *float64 { return &c.ErrorRate }),
-	floatSetting("baseline_error_rate", "P", "the baseline version's error probability", func(c *scenarioConfig) *float64 { return &c.BaselineErrorRate }),
+	floatSetting("error_rate", "P", "the candidate's error regression: probability that its fault fails an invocation, on top of the baseline error rate both versions share (0: a healthy candidate)", func(c *scenarioConfig) *float64 { return &c.ErrorRate }),
+	floatSetting("baseline_error_rate", "P", "error probability of both versions without the fault", func(c *scenarioConfig) *float64 { return &c.BaselineErrorRate }),
 	durSetting("fault_onset", "instant the candidate's fault starts showing", func(c *scenarioConfig) *duration { return &c.FaultOnset }),
 	durSetting("latency_p50", "median latency of both versions (lognormal)", func(c *scenarioConfig) *duration { return &c.LatencyP50 }),
 	durSetting("latency_p99", "99th percentile latency of both versions", func(c *scenarioConfig) *duration { return &c.LatencyP99 }),
@@ -241,11 +241,11 @@ func (sf *scenarioFlags) printSettings(w io.Writer) {
 		if sf.skip[s.key] {
 			continue
 		}
-		def := s.show(&d)
-		if def == "" {
-			def = `""`
+		if def := s.show(&d); def != "" {
+			fmt.Fprintf(w, "  --%s %s\n      %s (default %s)\n", s.flagName(), s.arg, s.usage, def)
+		} else {
+			fmt.Fprintf(w, "  --%s %s\n      %s\n", s.flagName(), s.arg, s.usage)
 		}
-		fmt.Fprintf(w, "  --%s %s\n      %s (default %s)\n", s.flagName(), s.arg, s.usage, def)
 	}
 }
 

@@ -110,21 +110,28 @@ func runHelp(args []string, stdout, stderr io.Writer) error {
 	return fmt.Errorf("unknown command %q", args[0])
 }
 
-// newFlagSet returns a FlagSet that reports errors without printing the flag
-// package's usage dump, and prints help (to stdout) when asked for it.
-func newFlagSet(name string, stdout io.Writer, help func(w io.Writer)) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.Usage = func() { help(stdout) }
-	return fs
+// flagSet is a subcommand's FlagSet with its help text.
+type flagSet struct {
+	*flag.FlagSet
+	stdout io.Writer
+	help   func(w io.Writer)
 }
 
-// parseFlags parses args and refuses positional arguments beyond want.
-// Help output is the FlagSet's Usage; flag.ErrHelp is returned after it.
-func parseFlags(fs *flag.FlagSet, args []string, maxArgs int) error {
+// newFlagSet returns a FlagSet that reports errors in one line, without the
+// flag package's usage dump, and prints help (to stdout) only when asked.
+func newFlagSet(name string, stdout io.Writer, help func(w io.Writer)) *flagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	return &flagSet{FlagSet: fs, stdout: stdout, help: help}
+}
+
+// parse parses args and refuses positional arguments beyond maxArgs. On
+// -h or --help it prints the help and returns flag.ErrHelp.
+func (fs *flagSet) parse(args []string, maxArgs int) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fs.Usage()
+			fs.help(fs.stdout)
 		}
 		return err
 	}

@@ -74,13 +74,15 @@ func TestDispatch(t *testing.T) {
 		{[]string{"presets", "extra"}, 2, "", `deploysim presets: unexpected argument "extra"`},
 		{[]string{"presets", "-nope"}, 2, "", "deploysim presets: flag provided but not defined: -nope"},
 		{[]string{"compare", "extra"}, 2, "", `deploysim compare: unexpected argument "extra"`},
+		{[]string{"compare", "-nope"}, 2, "", "deploysim compare: flag provided but not defined: -nope"},
+		{[]string{"sweep", "--shard"}, 2, "", "deploysim sweep: flag needs an argument: -shard"},
 	} {
 		code, out, errs := runCLI(t, c.args...)
 		if code != c.code || !strings.Contains(out, c.out) || !strings.Contains(errs, c.err) {
 			t.Errorf("run(%q) = %d, stdout %.80q, stderr %q; want %d, %q and %q", c.args, code, out, errs, c.code, c.out, c.err)
 		}
-		if code == 2 && c.args != nil && strings.Count(strings.TrimSpace(errs), "\n") > 0 {
-			t.Errorf("run(%q): error is more than one line: %q", c.args, errs)
+		if code == 2 && c.args != nil && (strings.Count(strings.TrimSpace(errs), "\n") > 0 || out != "") {
+			t.Errorf("run(%q): error is more than one line (%q) or stdout is not empty (%.80q)", c.args, errs, out)
 		}
 	}
 }
@@ -95,7 +97,7 @@ func TestHelpEverySubcommand(t *testing.T) {
 		if code != 0 || errs != "" {
 			t.Errorf("%s --help: exit %d, stderr %q", c.name, code, errs)
 		}
-		if !strings.Contains(out, "usage: deploysim "+c.name) || !strings.Contains(out, "example") {
+		if strings.Count(out, "usage: deploysim "+c.name) != 1 || !strings.Contains(out, "example") {
 			t.Errorf("%s --help lacks usage or examples:\n%s", c.name, out)
 		}
 	}

@@ -63,13 +63,13 @@ func runPlot(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprint(w, plotHelp)
 		sf.printSettings(w)
 	})
-	sf = addScenarioFlags(fs)
+	sf = addScenarioFlags(fs.FlagSet)
 	chart := fs.String("chart", "", "")
 	out := fs.String("out", "", "")
 	runIndex := fs.Int("run", 0, "")
 	xName := fs.String("x", "time_to_rollback_s", "")
 	yName := fs.String("y", "candidate_failures", "")
-	if err := parseFlags(fs, args, 0); err != nil {
+	if err := fs.parse(args, 0); err != nil {
 		return err
 	}
 	ext := strings.ToLower(strings.TrimPrefix(filepath.Ext(*out), "."))

@@ -14,7 +14,7 @@ func runPresets(args []string, stdout, _ io.Writer) error {
 	fs := newFlagSet("presets", stdout, func(w io.Writer) {
 		fmt.Fprintln(w, "usage: deploysim presets\n\nPrints every CodeDeploy predefined configuration's traffic schedule: its\nCodeDeploy name, its SAM DeploymentPreference.Type, the time to 100% and\nthe candidate's weight from each instant.\n\nexample:\n  deploysim presets | grep Lambda")
 	})
-	if err := parseFlags(fs, args, 0); err != nil {
+	if err := fs.parse(args, 0); err != nil {
 		return err
 	}
 	return presetsTable(stdout, strategy.Presets())

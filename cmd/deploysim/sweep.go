@@ -148,12 +148,12 @@ func runSweep(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprint(w, sweepHelp)
 		sf.printSettings(w)
 	})
-	sf = addScenarioFlags(fs, "rps", "error_rate")
+	sf = addScenarioFlags(fs.FlagSet, "rps", "error_rate")
 	rpsList := fs.String("rps", "", "")
 	errList := fs.String("error-rate", "", "")
 	shardFlag := fs.String("shard", "", "")
 	format := fs.String("format", "", "")
-	if err := parseFlags(fs, args, 0); err != nil {
+	if err := fs.parse(args, 0); err != nil {
 		return err
 	}
 	shard := shardSpec{0, 1}
@@ -296,7 +296,7 @@ type shardDoc struct {
 func runMerge(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("merge", stdout, func(w io.Writer) { fmt.Fprint(w, mergeHelp) })
 	format := fs.String("format", "table", "")
-	if err := parseFlags(fs, args, math.MaxInt); err != nil {
+	if err := fs.parse(args, math.MaxInt); err != nil {
 		return err
 	}
 	f, err := parseFormat(*format)
