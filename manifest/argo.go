@@ -45,6 +45,9 @@ func (k *kube) argoCanary(d *Deployable, spec, c at) error {
 	if !c.isMap() && !c.isNull() {
 		return k.errf(c, "got %s: canary must be a mapping", kindName(c.n))
 	}
+	k.warnUnknown(c, "canary", "steps", "analysis", "trafficRouting", "canaryService", "stableService", "canaryMetadata", "stableMetadata",
+		"maxSurge", "maxUnavailable", "antiAffinity", "scaleDownDelaySeconds", "scaleDownDelayRevisionLimit", "abortScaleDownDelaySeconds",
+		"dynamicStableScale", "pingPong", "minPodsPerReplicaSet", "replicaProgressThreshold")
 	if _, ok := c.get("trafficRouting"); !ok {
 		msg := "no trafficRouting: Argo approximates each weight by the ratio of canary to stable pods, so the real share moves in steps of 1/replicas; the simulator routes the exact weights"
 		if rep, ok := spec.get("replicas"); ok {
@@ -172,6 +175,9 @@ func (k *kube) argoBlueGreen(d *Deployable, bg at) error {
 	if !bg.isMap() {
 		return k.errf(bg, "got %s: blueGreen must be a mapping", kindName(bg.n))
 	}
+	k.warnUnknown(bg, "blueGreen", "activeService", "previewService", "autoPromotionEnabled", "autoPromotionSeconds", "prePromotionAnalysis",
+		"postPromotionAnalysis", "scaleDownDelaySeconds", "scaleDownDelayRevisionLimit", "abortScaleDownDelaySeconds", "previewReplicaCount",
+		"previewMetadata", "activeMetadata", "antiAffinity", "maxUnavailable")
 	auto := true
 	if a, ok := bg.get("autoPromotionEnabled"); ok {
 		var err error
@@ -359,6 +365,8 @@ func (k *kube) argoMetric(m at, start time.Duration, ph phase, args map[string]s
 	if !ok {
 		return c, 0, false, k.errf(m, "a metric needs a name")
 	}
+	k.warnUnknown(m, "an AnalysisTemplate metric", "name", "interval", "initialDelay", "count", "successCondition", "failureCondition",
+		"failureLimit", "inconclusiveLimit", "consecutiveErrorLimit", "consecutiveSuccessLimit", "provider")
 	var err error
 	if c.Name, err = k.plainString(nn); err != nil {
 		return c, 0, false, err

@@ -48,6 +48,8 @@ func (k *kube) flaggerCanary(o *kobj) (*Deployable, error) {
 	if !an.isMap() {
 		return nil, k.errf(an, "got %s: analysis must be a mapping", kindName(an.n))
 	}
+	k.warnUnknown(an, "analysis", "interval", "threshold", "maxWeight", "stepWeight", "stepWeights", "stepWeightPromotion", "iterations",
+		"match", "mirror", "mirrorWeight", "metrics", "webhooks", "alerts", "primaryReadyThreshold", "canaryReadyThreshold", "sessionAffinity")
 	if sk, ok := spec.get("skipAnalysis"); ok {
 		if b, err := k.boolField(sk); err != nil {
 			return nil, err
@@ -182,6 +184,7 @@ func (k *kube) flaggerMetric(m at, interval time.Duration, ticks int) ([]Check, 
 	if err != nil {
 		return nil, err
 	}
+	k.warnUnknown(m, "a Flagger metric", "name", "interval", "thresholdRange", "threshold", "query", "templateRef", "templateVariables")
 	window := time.Minute
 	if iv, ok := m.get("interval"); ok {
 		if window, err = k.duration(iv); err != nil {

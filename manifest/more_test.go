@@ -192,3 +192,17 @@ func TestReadFiles(t *testing.T) {
 		t.Errorf("alone: %+v\n%s", d.Checks, dumpWarnings(d.Warnings))
 	}
 }
+
+// A misspelt field is never dropped silently: SAM rejects unknown
+// DeploymentPreference properties (an error), Kubernetes prunes unknown
+// fields (a warning).
+func TestMisspeltFields(t *testing.T) {
+	_, err := Read("t.yaml", tmpl("        Type: AllAtOnce\n        Alarm: [!Ref X]\n", ""))
+	if err == nil || !strings.Contains(err.Error(), `t.yaml:9: Resources.MyFn.Properties.DeploymentPreference.Alarm: unknown DeploymentPreference property "Alarm"`) {
+		t.Errorf("err = %v", err)
+	}
+	f := mustRead(t, "apiVersion: flagger.app/v1beta1\nkind: Canary\nmetadata: {name: c}\nspec:\n  analysis:\n    interval: 1m\n    treshold: 5\n    stepWeight: 10\n")
+	if d := only(t, f); !hasWarning(d.Warnings, 7, `no field "treshold"`) {
+		t.Errorf("warnings:\n%s", dumpWarnings(d.Warnings))
+	}
+}

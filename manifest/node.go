@@ -347,3 +347,35 @@ func (r *reader) boolField(a at) (bool, error) {
 func scalarAt(v string, line int, path string) at {
 	return at{n: &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: v, Line: line}, path: path}
 }
+
+// unknownKey returns the first key of mapping a that is not in allowed.
+func (a at) unknownKey(allowed ...string) (kv, bool) {
+	for _, e := range a.entries() {
+		ok := false
+		for _, k := range allowed {
+			if e.key == k {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return e, true
+		}
+	}
+	return kv{}, false
+}
+
+// warnUnknown warns about every key of a Kubernetes mapping the reader does
+// not know: the API server prunes unknown fields of a structural schema, so
+// a misspelt field is silently lost there; here it is said.
+func (r *reader) warnUnknown(a at, what string, allowed ...string) {
+	for _, e := range a.entries() {
+		known := false
+		for _, k := range allowed {
+			known = known || e.key == k
+		}
+		if !known {
+			r.warnf(e.val, "%s has no field %q (a misspelling?); ignored", what, e.key)
+		}
+	}
+}

@@ -162,6 +162,11 @@ func (t *template) samFunction(id string, res at, gfn at) (*Deployable, error) {
 		if p.ok && !p.a.isMap() {
 			return nil, t.errf(p.a, "got %s: DeploymentPreference must be a mapping", kindName(p.a.n))
 		}
+		// SAM rejects unknown properties; a misspelt Alarms would otherwise
+		// drop every alarm without a word.
+		if e, bad := p.a.unknownKey("Alarms", "Enabled", "Hooks", "PassthroughCondition", "Role", "TriggerConfigurations", "Type"); p.ok && bad {
+			return nil, t.errf(e.val, "unknown DeploymentPreference property %q: must be one of Alarms, Enabled, Hooks, PassthroughCondition, Role, TriggerConfigurations, Type", e.key)
+		}
 	}
 	// lookup finds a DeploymentPreference key, the function's own first.
 	lookup := func(key string) (at, bool, error) {
