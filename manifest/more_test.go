@@ -198,7 +198,7 @@ func TestReadFiles(t *testing.T) {
 // fields (a warning).
 func TestMisspeltFields(t *testing.T) {
 	_, err := Read("t.yaml", tmpl("        Type: AllAtOnce\n        Alarm: [!Ref X]\n", ""))
-	if err == nil || !strings.Contains(err.Error(), `t.yaml:9: Resources.MyFn.Properties.DeploymentPreference.Alarm: unknown DeploymentPreference property "Alarm"`) {
+	if err == nil || !strings.Contains(err.Error(), `t.yaml:10: Resources.MyFn.Properties.DeploymentPreference.Alarm: unknown DeploymentPreference property "Alarm"`) {
 		t.Errorf("err = %v", err)
 	}
 	f := mustRead(t, "apiVersion: flagger.app/v1beta1\nkind: Canary\nmetadata: {name: c}\nspec:\n  analysis:\n    interval: 1m\n    treshold: 5\n    stepWeight: 10\n")
