@@ -329,3 +329,33 @@ func TestExampleScenarioFile(t *testing.T) {
 		t.Errorf("the example's 3 strategies and 2 alarms were not read: %v", sc)
 	}
 }
+
+// The traffic shapes keep --rps as their mean, with the documented shape
+// parameters. AllAtOnce with no policy sends every request of a 1-hour
+// horizon to the candidate, so candidate_requests counts the arrivals.
+func TestTrafficShapes(t *testing.T) {
+	for _, c := range []struct {
+		traffic   string
+		runs      int
+		want, tol float64
+	}{
+		// Poisson(36,000): SD 190 per run, 10 runs: 60; 5 SD.
+		{"poisson", 10, 36000, 300},
+		// λ(t) = 10·(1 + 0.5·cos(2π(h-14)/24)) from 10:00 to 11:00 integrates
+		// to 36,000·(1 + 0.5·(24/2π)·(sin(-π/4) - sin(-π/3))) = 46,926.5;
+		// Poisson SD 217 per run, 10 runs: 69; 5 SD.
+		{"diurnal", 10, 46926.5, 345},
+		// MMPP-2 with rates 6 and 30 req/s (mean 10), mean sojourns 300 s and
+		// 60 s: the index of dispersion of long counts is
+		// 1 + 2(λb-λn)²πnπb/((1/300+1/60)·λ̄) = 801, so one hour's count has
+		// SD sqrt(801·36,000) ≈ 5,370, 20 runs: 1,200; 5 SD.
+		{"bursty", 20, 36000, 6000},
+	} {
+		doc := compareJSON(t, "--traffic", c.traffic, "--rps", "10", "--strategies", "AllAtOnce", "--policy", "none",
+			"--horizon", "1h", "--runs", strconv.Itoa(c.runs))
+		got := doc["rows"].([]any)[0].(map[string]any)["candidate_requests"].(map[string]any)["mean"].(float64)
+		if math.Abs(got-c.want) > c.tol {
+			t.Errorf("%s: mean requests in 1 h = %.1f, want %.1f ± %.0f", c.traffic, got, c.want, c.tol)
+		}
+	}
+}
