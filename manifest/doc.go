@@ -76,6 +76,26 @@
 // traffic the simulator does not generate, a warning. Webhooks are warnings,
 // except pre-rollout, read as a pre-traffic hook.
 //
-// Deployable.Apply puts a deployable's strategy and policy into a
-// sim.Scenario whose workload and versions the caller chooses.
+// # Using it
+//
+// ReadFile (or Read, for bytes) reads one file; ReadFiles reads several,
+// Kubernetes manifests together so that a Rollout finds AnalysisTemplates
+// kept in another file. Options.ManualPause sets the assumed delay of a
+// human promotion. Deployable.Apply puts a deployable's strategy and policy
+// into a sim.Scenario whose workload and versions the caller chooses:
+//
+//	f, err := manifest.ReadFile("template.yaml")
+//	if err != nil {
+//		return err // template.yaml:14: Resources.MyFn.Properties…: …
+//	}
+//	for _, d := range f.Deployables {
+//		run, err := sim.Run(d.Apply(scenario))
+//		…
+//	}
+//	for _, w := range f.AllWarnings() {
+//		fmt.Println(w)
+//	}
+//
+// A misspelt field is not lost: SAM rejects unknown DeploymentPreference
+// properties, so does Read; Kubernetes prunes unknown fields, Read warns.
 package manifest

@@ -339,23 +339,30 @@ func sortWarnings(ws []Warning) {
 
 // Check is one metric check of an Argo Rollouts analysis or a Flagger canary
 // analysis, in the simulator's terms: a measurement of Statistic of Metric on
-// Dimension over the last Window, which fails when it is Comparison Threshold
-// (e.g. ErrorRate > 0.05 fails).
+// Dimension over the last Window, which fails when its value is FailWhen
+// Threshold (ErrorRate > 0.01 fails; a success rate >= 99 % reads so).
+//
+// Measurements are taken at Start, Start+Interval, …, Count of them (0: for
+// as long as the deployment runs). For Argo, a check fails the rollout when
+// more than Limit (failureLimit) of its measurements fail; for Flagger, Limit
+// is 0 and the failed-checks threshold, shared by all checks, is the
+// policy's (rollback.FailedChecks.Threshold).
 type Check struct {
 	Name      string
 	Metric    metrics.Metric
 	Dimension metrics.Dimension
 	Statistic metrics.Statistic
-	FailWhen  rollback.Comparison // the measurement fails when value FailWhen Threshold
+	FailWhen  rollback.Comparison
 	Threshold float64
 	Window    time.Duration // data each measurement reads (PromQL range, Flagger metric interval)
 	Interval  time.Duration // time between measurements
-	Count     int           // measurements before the analysis succeeds; 0: until the rollout ends
-	Limit     int           // failures tolerated: the check fails the rollout at Limit+1 failed measurements
+	Count     int           // measurements in all; 0: until the deployment ends
+	Limit     int           // Argo failureLimit: failed measurements tolerated
 	Start     time.Duration // instant of the first measurement, since the deployment started
 	// PassOnNoData: a window with no samples passes (Argo's
-	// `len(result) == 0 || …`); otherwise it fails, as Flagger counts a query
-	// with no data as a failed check.
+	// `len(result) == 0 || …`). Otherwise Argo counts it as a measurement
+	// error (more than 4 in a row fail the rollout) and Flagger as a failed
+	// check.
 	PassOnNoData bool
 }
 
