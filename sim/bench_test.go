@@ -13,7 +13,7 @@ import (
 // latency (median 100 ms, p99 500 ms), a 1% error rate on both versions, the
 // default 60 s series, and a horizon far enough that the run never ends.
 func benchScenario() Scenario {
-	s := DefaultScenario()
+	s := perRequestScenario()
 	s.Workload = Poisson{Rate: 1000}
 	s.Baseline.ErrorProb = 0.01
 	s.Candidate.ErrorProb = 0.01

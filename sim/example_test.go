@@ -27,6 +27,7 @@ func ExampleRun() {
 		EvaluationPeriods: 1, Threshold: 5, Comparison: rollback.GreaterThanOrEqualToThreshold,
 	})
 	s.Seed = 1
+	s.Resolution = sim.PerRequest // simulate every request (Auto may draw per-bucket counts instead)
 	r, err := sim.Run(s)
 	if err != nil {
 		fmt.Println(err)

@@ -66,7 +66,7 @@ func scenarioFromBytes(data []byte) Scenario {
 		for i := range counts {
 			counts[i] = r.f64(200)
 		}
-		s.Workload = Trace{Counts: counts, Loop: r.u8()%2 == 0}
+		s.Workload = Trace{Counts: counts, Loop: r.u8()%2 == 0, Exact: r.u8()%3 == 0}
 	case 4:
 		var p Profile
 		for i := range p.Hourly {

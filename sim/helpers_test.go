@@ -101,3 +101,11 @@ func (m *visibleMonitor) Evaluate(obs rollback.Observation) rollback.Decision {
 	}
 	return rollback.Decision{}
 }
+
+// perRequestScenario is DefaultScenario on the per-request engine: the tests
+// of this engine must not be answered by the bucketed one that Auto may pick.
+func perRequestScenario() Scenario {
+	s := DefaultScenario()
+	s.Resolution = PerRequest
+	return s
+}

@@ -18,7 +18,7 @@ import (
 // the p50 and 2% of the p99 here, and the sketch adds at most 1%
 // (metrics.SketchAccuracy), so 1% + 4 standard errors is the tolerance.
 func TestLogNormalLatency(t *testing.T) {
-	s := DefaultScenario()
+	s := perRequestScenario()
 	s.Workload = Poisson{Rate: 200}
 	s.Strategy = strategy.AllAtOnce{}
 	s.Horizon = 5 * time.Minute
@@ -45,7 +45,7 @@ func TestLogNormalLatency(t *testing.T) {
 // source, so runs stay reproducible. Gamma(α=4, β=0.1/ms) has mean 40 ms and
 // standard deviation 20 ms; the mean of n draws is within 4·20/sqrt(n).
 func TestDistuvLatency(t *testing.T) {
-	s := DefaultScenario()
+	s := perRequestScenario()
 	s.Workload = Poisson{Rate: 100}
 	s.Strategy = strategy.AllAtOnce{}
 	s.Horizon = 3 * time.Minute

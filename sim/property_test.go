@@ -31,6 +31,7 @@ type knobs struct {
 	Users      int
 	Workload   int
 	Seed       uint64
+	Auto       bool // let Run pick the engine (else PerRequest)
 }
 
 var testStrategies = []strategy.Strategy{
@@ -76,12 +77,17 @@ func (k knobs) scenario() Scenario {
 	s.ActionLatency = time.Duration(k.ActionSec) * time.Second
 	s.Seed = k.Seed
 	s.KeepSeries = true
+	s.Resolution = PerRequest
+	if k.Auto {
+		s.Resolution = Auto
+	}
 	return s
 }
 
 // Every arrival ends as exactly one of success, error, timeout, throttle or
 // in flight; per-version series add up to the alias series and to the run's
-// counts; instants come in order (checkRun lists the invariants).
+// counts; instants come in order (checkRun lists the invariants). Half the
+// cases let Run pick the engine, so the invariants bind whichever it picks.
 func TestConservationProperty(t *testing.T) {
 	params := gopter.DefaultTestParametersWithSeed(20261125)
 	params.MinSuccessfulTests = 300
@@ -94,11 +100,11 @@ func TestConservationProperty(t *testing.T) {
 		gen.OneConstOf(0.0, 1.0, 0.5, 3.0), gen.IntRange(0, 400), gen.IntRange(0, 200), gen.OneConstOf(0, 100, 250, 3000),
 		gen.IntRange(0, len(testStrategies)-1), gen.OneConstOf(0, 1, 61, 200, 600), gen.IntRange(0, 4),
 		gen.OneConstOf(0, 30, 60), gen.OneConstOf(0, 5), gen.IntRange(0, 3), gen.OneConstOf(0, 1, 50),
-		gen.IntRange(0, 3), gen.UInt64(),
+		gen.IntRange(0, 3), gen.UInt64(), gen.Bool(),
 	}
 	properties.Property("conservation", prop.ForAll(
-		func(rate, pb, pc, fp, factor float64, onset, after, timeout, strat, horizon, pol, delay, action, kinds, users, wl int, seed uint64) string {
-			k := knobs{rate, pb, pc, fp, factor, onset, after, timeout, strat, horizon, pol, delay, action, kinds, users, wl, seed}
+		func(rate, pb, pc, fp, factor float64, onset, after, timeout, strat, horizon, pol, delay, action, kinds, users, wl int, seed uint64, auto bool) string {
+			k := knobs{rate, pb, pc, fp, factor, onset, after, timeout, strat, horizon, pol, delay, action, kinds, users, wl, seed, auto}
 			s := k.scenario()
 			r, err := Run(s)
 			if err != nil {

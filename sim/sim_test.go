@@ -44,7 +44,7 @@ func TestCandidateFailuresClosedForm(t *testing.T) {
 		t.Run(tc.strat.Name(), func(t *testing.T) {
 			area := integral(tc.sched, h)
 			mu := lambda * p * area
-			s := DefaultScenario()
+			s := perRequestScenario()
 			s.Workload = Poisson{Rate: lambda}
 			s.Candidate.ErrorProb = p
 			s.Baseline.P50, s.Baseline.P99 = time.Millisecond, 2*time.Millisecond
@@ -87,7 +87,7 @@ func TestPeriodCountsPoisson(t *testing.T) {
 	if testing.Short() {
 		n = 120
 	}
-	s := DefaultScenario()
+	s := perRequestScenario()
 	s.Workload = Poisson{Rate: lambda}
 	s.Strategy = steps{{At: 0, Weight: w}, {At: 1000 * time.Hour, Weight: 1}}
 	s.Horizon = time.Duration(n+1) * period
@@ -125,7 +125,7 @@ func TestPeriodCountsPoisson(t *testing.T) {
 
 // richScenario uses every feature at once, for the determinism test.
 func richScenario(sd uint64) Scenario {
-	s := DefaultScenario()
+	s := perRequestScenario()
 	s.Workload = Diurnal{Mean: 30, Amplitude: 0.5, PeakHour: 12, StartHour: 11}
 	s.Baseline.ErrorProb = 0.002
 	s.Candidate.ErrorProb = 0.003
@@ -137,6 +137,7 @@ func richScenario(sd uint64) Scenario {
 	s.Policy = visiblePolicy{Every: time.Minute, Res: time.Minute, Trigger: 4}
 	s.KeepSeries = true
 	s.Seed = sd
+	s.Resolution = PerRequest
 	return s
 }
 
@@ -179,7 +180,7 @@ func TestPolicyHook(t *testing.T) {
 		{59 * time.Second, 30 * time.Second, 4 * time.Minute},
 	} {
 		var log []observed
-		s := DefaultScenario()
+		s := perRequestScenario()
 		s.Workload = Poisson{Rate: 10}
 		// The deployment must still run when the policy fires: the policy is
 		// consulted only until the last step.
@@ -231,7 +232,7 @@ func TestPolicyHook(t *testing.T) {
 // failure are recorded; a rollback decided at a step's instant cancels the
 // step (evaluations come before weight changes at the same instant).
 func TestRollbackOfBadCandidate(t *testing.T) {
-	s := DefaultScenario()
+	s := perRequestScenario()
 	s.Workload = Poisson{Rate: 50}
 	s.Strategy = strategy.Linear{Percent: 10, Interval: time.Minute}
 	s.Fault = Fault{ErrorProb: 0.5, OnsetAt: 30 * time.Second}
@@ -268,7 +269,7 @@ func TestRollbackOfBadCandidate(t *testing.T) {
 // last step and, with Horizon 0, the run ends once the requests in flight
 // have finished.
 func TestCompletesAtLastStep(t *testing.T) {
-	s := DefaultScenario()
+	s := perRequestScenario()
 	s.Workload = Poisson{Rate: 20}
 	s.Strategy = strategy.Canary{Percent: 10, Interval: 5 * time.Minute}
 	r, err := Run(s)
@@ -298,7 +299,7 @@ func TestCompletesAtLastStep(t *testing.T) {
 // healthy, so with a fault that fails every request and a candidate that
 // never fails on its own, exactly the requests after the N-th fail.
 func TestOnsetAfterRequests(t *testing.T) {
-	s := DefaultScenario()
+	s := perRequestScenario()
 	s.Workload = Poisson{Rate: 20}
 	s.Strategy = strategy.AllAtOnce{}
 	s.Horizon = time.Minute
@@ -323,7 +324,7 @@ func TestOnsetAfterRequests(t *testing.T) {
 // A faster candidate (LatencyFactor < 1) is a change, not a fault: the
 // latency shrinks and the run is not Bad.
 func TestSpeedupIsNotBad(t *testing.T) {
-	s := DefaultScenario()
+	s := perRequestScenario()
 	s.Workload = Poisson{Rate: 100}
 	s.Strategy = strategy.AllAtOnce{}
 	s.Horizon = time.Minute
@@ -346,7 +347,7 @@ func TestSpeedupIsNotBad(t *testing.T) {
 // with kinds a:b = 1:3 and a fault failing every "a" request, the candidate
 // failure fraction is 1/4 (binomial, 4 standard errors).
 func TestFaultOnlyForSomeKinds(t *testing.T) {
-	s := DefaultScenario()
+	s := perRequestScenario()
 	s.Workload = Poisson{Rate: 100}
 	s.Strategy = strategy.AllAtOnce{}
 	s.Horizon = 5 * time.Minute
@@ -367,7 +368,7 @@ func TestFaultOnlyForSomeKinds(t *testing.T) {
 // (median 100 ms, p99 500 ms) times 4, so P(timeout at 1 s) = 1 - Φ((ln 250 - ln 100)/σ)
 // with σ = (ln 5)/z99; timeouts over n requests are binomial (4 standard errors).
 func TestLatencyRegressionTimeouts(t *testing.T) {
-	s := DefaultScenario()
+	s := perRequestScenario()
 	s.Workload = Poisson{Rate: 200}
 	s.Strategy = strategy.AllAtOnce{}
 	s.Horizon = 5 * time.Minute
@@ -421,7 +422,7 @@ func TestSeriesPeriod(t *testing.T) {
 
 func TestBadScenarios(t *testing.T) {
 	base := func() Scenario {
-		s := DefaultScenario()
+		s := perRequestScenario()
 		s.Workload = Poisson{Rate: 1}
 		s.Strategy = strategy.AllAtOnce{}
 		return s
@@ -548,7 +549,7 @@ func TestRunnerReuse(t *testing.T) {
 // evaluation.
 func TestLateDataStampedAtStart(t *testing.T) {
 	var log []observed
-	s := DefaultScenario()
+	s := perRequestScenario()
 	s.Workload = Poisson{Rate: 10}
 	s.Strategy = steps{{At: 0, Weight: 1}, {At: 10 * time.Hour, Weight: 1}}
 	s.Candidate.P50, s.Candidate.P99, s.Candidate.Timeout = 30*time.Second, 30*time.Second, 0
@@ -574,7 +575,7 @@ func TestLateDataStampedAtStart(t *testing.T) {
 
 // A period with no invocations publishes no datapoint: missing, not zero.
 func TestEmptyPeriodIsMissing(t *testing.T) {
-	s := DefaultScenario()
+	s := perRequestScenario()
 	counts := make([]float64, 180)
 	for i := range counts {
 		if i < 60 || i >= 120 {

@@ -13,15 +13,19 @@ import (
 	"time"
 )
 
-// Trace replays a recorded per-second request count: second i of the run
-// has Counts[i] expected arrivals, Poisson-distributed within that second
-// (a non-homogeneous Poisson process with a piecewise-constant rate). The
-// replay keeps the trace's shape and volume while drawing fresh arrivals
-// per seed, which is what a Monte Carlo over seeds needs. After the last
-// second the rate is 0, or the trace starts over when Loop is set.
+// Trace replays a recorded per-second request count. By default second i
+// of the run has Counts[i] expected arrivals, Poisson-distributed within
+// that second (a non-homogeneous Poisson process with a piecewise-constant
+// rate): the replay keeps the trace's shape and volume while drawing fresh
+// counts per seed, which is what a Monte Carlo over seeds needs, and what a
+// bucketed engine can reproduce exactly. With Exact, second i has exactly
+// Counts[i] arrivals (whole numbers), placed uniformly at random within the
+// second; the counts are then not Poisson. After the last second there is no
+// traffic, or the trace starts over when Loop is set.
 type Trace struct {
-	Counts []float64 // expected arrivals in each second, >= 0
+	Counts []float64 // arrivals in each second, >= 0 (whole numbers with Exact)
 	Loop   bool      // replay from the start after the last second
+	Exact  bool      // exactly Counts[i] arrivals in second i, instead of Poisson(Counts[i])
 }
 
 // ParseTrace reads a per-second count trace in CSV. Each non-blank line is
@@ -121,9 +125,16 @@ func (t Trace) Validate() error {
 		if err := rate(fmt.Sprintf("Trace.Counts[%d]", i), c); err != nil {
 			return err
 		}
+		if t.Exact && (c != math.Trunc(c) || c > maxExactCount) {
+			return fmt.Errorf("sim: Trace.Counts[%d] = %v: must be a whole number <= %g with Exact", i, c, float64(maxExactCount))
+		}
 	}
 	return nil
 }
+
+// maxExactCount bounds one second's count in an exact replay (a billion
+// requests in one second is beyond any trace; it keeps counts exact in int64).
+const maxExactCount = 1e9
 
 // countAt is the rate in second i (0 past the end unless Loop).
 func (t Trace) countAt(i int64) float64 {
@@ -161,8 +172,8 @@ func (t Trace) Integral(a, b time.Duration) float64 {
 	return sum
 }
 
-// Poisson is true.
-func (Trace) Poisson() bool { return true }
+// Poisson is true unless Exact.
+func (t Trace) Poisson() bool { return !t.Exact }
 
 // Arrivals starts the replay at second 0.
 func (t Trace) Arrivals(r *rand.Rand) Arrivals {
@@ -170,7 +181,44 @@ func (t Trace) Arrivals(r *rand.Rand) Arrivals {
 	for _, c := range t.Counts {
 		total += c
 	}
+	if t.Exact {
+		return &exactArrivals{tr: t, r: r, total: total, sec: -1}
+	}
 	return &traceArrivals{tr: t, r: r, total: total}
+}
+
+// exactArrivals places exactly Counts[i] arrivals in second i: the sorted
+// order statistics of that many uniforms, drawn one at a time (given the
+// previous point x and k points left, the next is the minimum of k uniforms
+// on (x, 1): x + (1-x)(1 - U^(1/k))).
+type exactArrivals struct {
+	tr    Trace
+	r     *rand.Rand
+	total float64
+	sec   int64   // current second
+	left  int64   // arrivals still to place in it
+	x     float64 // position of the last one within the second
+}
+
+func (p *exactArrivals) Next() time.Duration {
+	if !(p.total > 0) {
+		return NoArrival
+	}
+	n := int64(len(p.tr.Counts))
+	for p.left == 0 {
+		p.sec++
+		if p.sec >= maxTraceSecond || (!p.tr.Loop && p.sec >= n) {
+			return NoArrival
+		}
+		p.left = int64(p.tr.countAt(p.sec))
+		p.x = 0
+	}
+	p.x += (1 - p.x) * (1 - math.Pow(p.r.Float64(), 1/float64(p.left)))
+	p.left--
+	if p.x >= 1 {
+		p.x = math.Nextafter(1, 0)
+	}
+	return toDuration((float64(p.sec) + p.x) * secNs)
 }
 
 // traceArrivals draws the piecewise-constant-rate Poisson process by

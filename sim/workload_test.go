@@ -254,7 +254,7 @@ func TestZipf(t *testing.T) {
 // 4 standard errors.
 func TestUsersHit(t *testing.T) {
 	const users = 50
-	s := DefaultScenario()
+	s := perRequestScenario()
 	s.Workload = Poisson{Rate: 2}
 	s.Strategy = steps{{At: 0, Weight: 0.5}}
 	s.Candidate.ErrorProb = 0.2
@@ -289,5 +289,43 @@ func TestUsersHit(t *testing.T) {
 	sd = math.Sqrt(sd / float64(runs-1))
 	if math.Abs(mean) > 4*sd/math.Sqrt(float64(runs)) {
 		t.Errorf("mean residual of UsersHit = %.3f (sd %.3f over %d runs), want 0", mean, sd, runs)
+	}
+}
+
+// An exact replay puts exactly Counts[i] arrivals in second i, in order,
+// spread uniformly within the second: over many seconds the mean position
+// within its second is 1/2 (standard error sqrt(1/12/n), 4 allowed).
+func TestExactTrace(t *testing.T) {
+	tr := Trace{Counts: []float64{3, 0, 7, 1}, Exact: true, Loop: true}
+	if err := tr.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if tr.Poisson() {
+		t.Error("exact trace claims Poisson counts")
+	}
+	p := tr.Arrivals(rand.New(rand.NewPCG(4, 5)))
+	const seconds = 4000
+	counts := make([]int, seconds)
+	last := time.Duration(-1)
+	pos, n := 0.0, 0.0
+	for at := p.Next(); at < seconds*time.Second; at = p.Next() {
+		if at < last {
+			t.Fatalf("arrival at %v before the previous one at %v", at, last)
+		}
+		last = at
+		counts[at/time.Second]++
+		pos += float64(at%time.Second) / float64(time.Second)
+		n++
+	}
+	for i, c := range counts {
+		if want := int(tr.Counts[i%4]); c != want {
+			t.Fatalf("second %d: %d arrivals, want exactly %d", i, c, want)
+		}
+	}
+	if mean := pos / n; math.Abs(mean-0.5) > 4*math.Sqrt(1.0/12/n) {
+		t.Errorf("mean position within the second %.4f, want 0.5", mean)
+	}
+	if err := (Trace{Counts: []float64{1.5}, Exact: true}).Validate(); err == nil {
+		t.Error("exact trace with a fractional count accepted")
 	}
 }
