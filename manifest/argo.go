@@ -215,13 +215,21 @@ func (k *kube) argoBlueGreen(d *Deployable, bg at) error {
 	}
 	d.Strategy = strategy.BlueGreen{Validation: validation}
 	if post, ok := bg.get("postPromotionAnalysis"); ok {
-		checks, _, err := k.analysisRef(post, validation, postPromotion)
+		checks, dur, err := k.analysisRef(post, validation, postPromotion)
 		if err != nil {
 			return err
 		}
 		d.Checks = append(d.Checks, checks...)
-		if len(checks) > 0 {
-			k.warnf(post, "postPromotionAnalysis runs after the switch; the simulated deployment is complete at the switch, so its checks only count while the simulation runs on (set the horizon past %v)", validation)
+		if len(checks) > 0 && dur > 0 {
+			// The rollout is not complete until the post-promotion analysis
+			// passes: all traffic is on green, blue is kept, and a failure
+			// switches back at once. As a schedule: 0 % while green is
+			// validated, 100 % from the switch, complete when the analysis
+			// ends (the simulator consults the policy until then).
+			d.Strategy = strategy.Steps{{SetWeight: 0}, {Pause: validation}, {SetWeight: 100}, {Pause: dur}}
+			if validation == 0 {
+				d.Strategy = strategy.Steps{{SetWeight: 100}, {Pause: dur}}
+			}
 		}
 	}
 	return nil

@@ -55,7 +55,9 @@
 // warning. Background analysis starts at startingStep. A blueGreen strategy
 // is a strategy.BlueGreen validated for autoPromotionSeconds or the
 // pre-promotion analysis, whichever is longer (ManualPause when
-// autoPromotionEnabled is false). AnalysisTemplates in the same file
+// autoPromotionEnabled is false); with a post-promotion analysis the rollout
+// stays open at 100 % until the analysis ends, a strategy.Steps of 0 % then
+// 100 %, so that a failure switches back to blue. AnalysisTemplates in the same file
 // (separated by ---) give the checks: a Prometheus query whose text shows an
 // error rate, a success rate or a latency histogram quantile, with a
 // successCondition or failureCondition of the form result[0] OP number.

@@ -262,10 +262,10 @@ func TestArgoBlueGreen(t *testing.T) {
 	f := read(t, "testdata/argo-bluegreen.yaml")
 	d := only(t, f)
 	// autoPromotionSeconds 600 outlasts the pre-promotion analysis (3
-	// measurements 1 min apart: 2 min), so green takes traffic at 10 min.
-	if !strategy.Equal(d.Strategy, strategy.BlueGreen{Validation: 10 * time.Minute}) {
-		t.Errorf("strategy %v", d.Strategy)
-	}
+	// measurements 1 min apart: 2 min), so green takes traffic at 10 min;
+	// the post-promotion analysis (4 measurements 2 min apart: 6 min) keeps
+	// the rollout open until 16 min.
+	wantSchedule(t, d.Strategy, [][2]float64{{0, 0}, {10, 100}, {16, 100}})
 	wantWarning(t, d.Warnings, 26, "preview")
 	if len(d.Checks) != 1 {
 		t.Fatalf("checks %+v", d.Checks)

@@ -206,3 +206,33 @@ func TestMisspeltFields(t *testing.T) {
 		t.Errorf("warnings:\n%s", dumpWarnings(d.Warnings))
 	}
 }
+
+// The Argo blue/green of testdata in the simulator: green takes all traffic
+// at 10 min; the post-promotion analysis measures at 10, 12, 14, 16 min over
+// the last 2 min. A green failing every request: the 10-min window has no
+// green traffic (passes, as `len(result) == 0 ||` says), 12 and 14 min fail,
+// and the second failure exceeds failureLimit 1: back to blue at 14 min. A
+// healthy green completes at 16 min.
+func TestArgoBlueGreenInSimulation(t *testing.T) {
+	d := only(t, read(t, "testdata/argo-bluegreen.yaml"))
+	base := sim.DefaultScenario()
+	base.Workload = sim.Poisson{Rate: 10}
+	base.IngestionDelay, base.ActionLatency = 0, 0
+	base.Seed = 5
+	bad := d.Apply(base)
+	bad.Fault = sim.Fault{ErrorProb: 1}
+	r, err := sim.Run(bad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Outcome != metrics.RolledBack || r.Detected != 14*time.Minute {
+		t.Errorf("bad: %v detected at %v (%s)", r.Outcome, r.Detected, r.Reason)
+	}
+	r, err = sim.Run(d.Apply(base))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Outcome != metrics.Completed || r.Promoted != 16*time.Minute {
+		t.Errorf("healthy: %v at %v (%s)", r.Outcome, r.Promoted, r.Reason)
+	}
+}
