@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -234,5 +235,46 @@ func TestArgoBlueGreenInSimulation(t *testing.T) {
 	}
 	if r.Outcome != metrics.Completed || r.Promoted != 16*time.Minute {
 		t.Errorf("healthy: %v at %v (%s)", r.Outcome, r.Promoted, r.Reason)
+	}
+}
+
+// YAML merge keys (<<: *anchor) are read like the keys they merge.
+func TestMergeKeys(t *testing.T) {
+	f := mustRead(t, `apiVersion: flagger.app/v1beta1
+kind: Canary
+metadata: {name: c}
+spec:
+  analysis:
+    <<: &defaults {interval: 30s, threshold: 2, maxWeight: 40}
+    stepWeight: 20
+    metrics:
+      - <<: &sr {name: request-success-rate, interval: 1m}
+        thresholdRange: {min: 95}
+`)
+	d := only(t, f)
+	wantSchedule(t, d.Strategy, [][2]float64{{0, 20}, {0.5, 40}, {1, 100}})
+	if len(d.Checks) != 1 || !near(d.Checks[0].Threshold, 0.05) || len(d.Warnings) != 0 {
+		t.Errorf("checks %+v\n%s", d.Checks, dumpWarnings(d.Warnings))
+	}
+}
+
+// Merges of merges cannot blow up: 40 levels of two-fold merges would be
+// 2^40 mappings.
+func TestMergeBomb(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("apiVersion: flagger.app/v1beta1\nkind: Canary\nmetadata: {name: c}\nx0: &a0 {k: v}\n")
+	for i := 1; i <= 40; i++ {
+		fmt.Fprintf(&b, "x%d: &a%d {<<: [*a%d, *a%d]}\n", i, i, i-1, i-1)
+	}
+	b.WriteString("spec:\n  analysis:\n    <<: *a40\n    interval: 1m\n    stepWeight: 50\n")
+	done := make(chan struct{})
+	go func() {
+		defer func() { done <- struct{}{} }()
+		Read("bomb.yaml", []byte(b.String()))
+	}()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("merge bomb: no answer in 20 s")
 	}
 }

@@ -121,34 +121,81 @@ func (a at) isSeq() bool {
 }
 
 // get returns the value under key in a mapping; ok is false when a is not a
-// mapping or has no such key.
+// mapping or has no such key. Keys merged with YAML's "<<: *anchor" count,
+// the mapping's own keys first.
 func (a at) get(key string) (at, bool) {
 	n := deref(a.n)
 	if n == nil || n.Kind != yaml.MappingNode {
 		return at{}, false
 	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k := deref(n.Content[i])
-		if k != nil && k.Kind == yaml.ScalarNode && k.Value == key {
-			return at{n: n.Content[i+1], path: joinPath(a.path, key), keyLine: k.Line}, true
-		}
-	}
-	return at{}, false
-}
-
-// keys returns the keys of a mapping in document order, with their values.
-func (a at) entries() []kv {
-	n := deref(a.n)
-	if n == nil || n.Kind != yaml.MappingNode {
-		return nil
-	}
-	out := make([]kv, 0, len(n.Content)/2)
+	merged := false
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k := deref(n.Content[i])
 		if k == nil || k.Kind != yaml.ScalarNode {
 			continue
 		}
+		if k.Value == key {
+			return at{n: n.Content[i+1], path: joinPath(a.path, key), keyLine: k.Line}, true
+		}
+		merged = merged || k.Value == "<<"
+	}
+	if merged {
+		for _, e := range a.entries() {
+			if e.key == key {
+				return e.val, true
+			}
+		}
+	}
+	return at{}, false
+}
+
+// entries returns the keys of a mapping in document order, with their
+// values, followed by the keys merged in with "<<" that the mapping does not
+// set itself (YAML merge keys, common in Kubernetes manifests).
+func (a at) entries() []kv {
+	budget := maxMergeVisits
+	return a.entriesDepth(0, &budget)
+}
+
+// maxMergeVisits bounds the mappings one lookup visits through merge keys:
+// merges of merges can otherwise grow exponentially ("billion laughs").
+const maxMergeVisits = 1000
+
+func (a at) entriesDepth(depth int, budget *int) []kv {
+	n := deref(a.n)
+	if n == nil || n.Kind != yaml.MappingNode || depth > maxDepth || *budget <= 0 {
+		return nil
+	}
+	*budget--
+	out := make([]kv, 0, len(n.Content)/2)
+	var merges []*yaml.Node
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := deref(n.Content[i])
+		if k == nil || k.Kind != yaml.ScalarNode {
+			continue
+		}
+		if k.Value == "<<" && (k.Tag == "!!merge" || k.Tag == "") {
+			merges = append(merges, n.Content[i+1])
+			continue
+		}
 		out = append(out, kv{key: k.Value, keyLine: k.Line, val: at{n: n.Content[i+1], path: joinPath(a.path, k.Value), keyLine: k.Line}})
+	}
+	for _, m := range merges {
+		srcs := []*yaml.Node{m}
+		if d := deref(m); d != nil && d.Kind == yaml.SequenceNode {
+			srcs = d.Content
+		}
+		for _, src := range srcs {
+			for _, e := range (at{n: src, path: a.path}).entriesDepth(depth+1, budget) {
+				dup := false
+				for _, o := range out {
+					dup = dup || o.key == e.key
+				}
+				if !dup {
+					out = append(out, e)
+				}
+			}
+		}
 	}
 	return out
 }
