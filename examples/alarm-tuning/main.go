@@ -382,18 +382,28 @@ func charts(outDir string, t *metrics.Table, label string, rec metrics.Recommend
 		p.Y.Label.Text = c.ylabel
 		p.Add(plotter.NewGrid())
 		p.Legend.Top = c.fig == metrics.FalseRollbackRate // where each chart has room
+		floor := math.Inf(-1)
+		if c.fig == metrics.FalseRollbackRate {
+			// Rates span five orders of magnitude: a log axis, on which
+			// zeros (no false rollback in the runs) cannot be drawn.
+			p.Y.Scale = plot.LogScale{}
+			p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+			p.Y.Label.Text += ", log; zeros not drawn"
+			floor = 1e-3
+		}
 		for i, n := range periods {
 			var sim, closed plotter.XYs
 			for _, thr := range thresholds {
 				r := t.Find(label, metrics.Param{Name: "threshold", Value: thrLabel(thr)}, metrics.Param{Name: "N", Value: strconv.Itoa(n)})
-				if v := r.Summary.Value(c.fig); !math.IsNaN(v) {
+				if v := r.Summary.Value(c.fig); !math.IsNaN(v) && c.scale*v > floor {
 					sim = append(sim, plotter.XY{X: 100 * thr, Y: c.scale * v})
 				}
-				if v := c.closed(thr, n); !math.IsNaN(v) {
+				if v := c.closed(thr, n); !math.IsNaN(v) && v > floor {
 					closed = append(closed, plotter.XY{X: 100 * thr, Y: v})
 				}
 			}
 			col := colors[i%len(colors)]
+			var thumbs []plot.Thumbnailer
 			if len(closed) > 0 {
 				l, err := plotter.NewLine(closed)
 				if err != nil {
@@ -402,6 +412,7 @@ func charts(outDir string, t *metrics.Table, label string, rec metrics.Recommend
 				l.Color = col
 				l.Dashes = []vg.Length{vg.Points(4), vg.Points(2)}
 				p.Add(l)
+				thumbs = []plot.Thumbnailer{l}
 			}
 			if len(sim) > 0 {
 				l, sc, err := plotter.NewLinePoints(sim)
@@ -411,10 +422,13 @@ func charts(outDir string, t *metrics.Table, label string, rec metrics.Recommend
 				l.Color, sc.Color = col, col
 				sc.Shape = draw.CircleGlyph{}
 				p.Add(l, sc)
-				p.Legend.Add(fmt.Sprintf("N = %d of %d", n, n), l, sc)
+				thumbs = []plot.Thumbnailer{l, sc}
+			}
+			if len(thumbs) > 0 {
+				p.Legend.Add(fmt.Sprintf("N = %d of %d", n, n), thumbs...)
 			}
 		}
-		if v := rec.Row.Summary.Value(c.fig); !math.IsNaN(v) {
+		if v := rec.Row.Summary.Value(c.fig); !math.IsNaN(v) && c.scale*v > floor {
 			mark, err := plotter.NewScatter(plotter.XYs{{X: recThr, Y: c.scale * v}})
 			if err != nil {
 				return nil, err
