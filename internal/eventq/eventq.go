@@ -47,15 +47,6 @@ func (q *Queue) Reset() {
 	q.seq = 0
 }
 
-// Grow makes room for n events without reallocating.
-func (q *Queue) Grow(n int) {
-	if cap(q.h)-len(q.h) < n {
-		h := make([]Event, len(q.h), len(q.h)+n)
-		copy(h, q.h)
-		q.h = h
-	}
-}
-
 func less(a, b *Event) bool {
 	return a.At < b.At || (a.At == b.At && a.ord < b.ord)
 }
