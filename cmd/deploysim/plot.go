@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -53,8 +54,11 @@ flags:
   --x FIGURE, --y FIGURE
       figures for --chart pareto: candidate_failures, excess_failures, users_hit,
       candidate_requests, exposure_s, time_to_detect_s, time_to_rollback_s,
-      duration_s, detection_rate, false_rollback_rate … (default
-      time_to_rollback_s and candidate_failures)
+      duration_s, detection_rate, false_rollback_rate … (default duration_s
+      and candidate_failures). When the candidate is bad, duration_s and
+      false_rollback_rate are measured on the same scenario without the fault
+      (no horizon), so the default chart weighs how long a good release takes
+      against how much a bad one hurts.
 `
 
 func runPlot(args []string, stdout, stderr io.Writer) error {
@@ -67,7 +71,7 @@ func runPlot(args []string, stdout, stderr io.Writer) error {
 	chart := fs.String("chart", "", "")
 	out := fs.String("out", "", "")
 	runIndex := fs.Int("run", 0, "")
-	xName := fs.String("x", "time_to_rollback_s", "")
+	xName := fs.String("x", "duration_s", "")
 	yName := fs.String("y", "candidate_failures", "")
 	if err := fs.parse(args, 0); err != nil {
 		return err
@@ -106,17 +110,14 @@ func runPlot(args []string, stdout, stderr io.Writer) error {
 		p, err = scheduleChart(ss)
 	case "errors":
 		p, err = errorsChart(&c, o, ss[0], *runIndex)
-	case "cdf", "pareto":
+	case "cdf":
 		var t *metrics.Table
-		t, _, err = compareTable(context.Background(), &c, o, ss, stderr)
-		if err != nil {
+		if t, _, err = compareTable(context.Background(), &c, o, ss, stderr); err != nil {
 			return err
 		}
-		if *chart == "cdf" {
-			p, err = cdfChart(t)
-		} else {
-			p, err = paretoChart(t, xf, yf)
-		}
+		p, err = cdfChart(t)
+	case "pareto":
+		p, err = paretoFromScenario(&c, o, ss, xf, yf, stderr)
 	case "":
 		return fmt.Errorf("--chart is required: schedule, errors, cdf or pareto")
 	default:
@@ -138,6 +139,36 @@ func runPlot(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	return fh.Close()
+}
+
+// paretoFromScenario simulates the scenario and, when its candidate is bad
+// and a figure describes a healthy deployment (duration_s,
+// false_rollback_rate), its healthy twin: the same scenario with no fault
+// and no horizon, so that the chart weighs how long a good release takes
+// against how much a bad one hurts.
+func paretoFromScenario(c *scenarioConfig, o origin, ss []strategy.Strategy, x, y metrics.Figure, stderr io.Writer) (*plot.Plot, error) {
+	bad := *c
+	t, _, err := compareTable(context.Background(), &bad, o, ss, stderr)
+	if err != nil {
+		return nil, err
+	}
+	xt, yt, note := t, t, ""
+	if (c.ErrorRate > 0 || c.LatencyRegression != 1) && (healthyFigure(x) || healthyFigure(y)) {
+		good := *c
+		good.ErrorRate, good.LatencyRegression, good.Horizon = 0, 1, 0
+		h, _, err := compareTable(context.Background(), &good, o, ss, stderr)
+		if err != nil {
+			return nil, err
+		}
+		if healthyFigure(x) {
+			xt = h
+		}
+		if healthyFigure(y) {
+			yt = h
+		}
+		note = " (healthy figures from the same scenario without the fault)"
+	}
+	return paretoChart(xt, yt, x, y, note)
 }
 
 // minutes converts simulated time to the charts' x unit.
@@ -316,25 +347,88 @@ func cdfChart(t *metrics.Table) (*plot.Plot, error) {
 	return p, nil
 }
 
-// paretoChart plots every row's mean y against its mean x and joins the
-// front metrics.Pareto finds.
-func paretoChart(t *metrics.Table, x, y metrics.Figure) (*plot.Plot, error) {
-	p := plot.New()
-	p.Title.Text = fmt.Sprintf("Pareto front: %s against %s", y, x)
-	p.X.Label.Text = x.String()
-	p.Y.Label.Text = y.String()
-	var all plotter.XYs
-	var labels []string
-	for _, r := range t.Rows {
-		vx, vy := r.Summary.Value(x), r.Summary.Value(y)
+// healthyFigure reports whether figure f describes a healthy deployment:
+// how long it takes to promote, how often it is rolled back anyway. In a
+// scenario with a bad candidate these come from its healthy twin.
+func healthyFigure(f metrics.Figure) bool {
+	return f == metrics.DeployDuration || f == metrics.FalseRollbackRate
+}
+
+// frontPoint is one strategy on the Pareto chart.
+type frontPoint struct {
+	label string
+	x, y  float64
+}
+
+// paretoPoints reads every row's mean x and y (Summary.Value), x from xt's
+// row and y from yt's (the same table unless one figure is a healthy one),
+// leaving out rows where either is NaN.
+func paretoPoints(xt, yt *metrics.Table, x, y metrics.Figure) []frontPoint {
+	var ps []frontPoint
+	for i, r := range xt.Rows {
+		vx, vy := r.Summary.Value(x), yt.Rows[i].Summary.Value(y)
 		if math.IsNaN(vx) || math.IsNaN(vy) {
 			continue
 		}
-		all = append(all, plotter.XY{X: vx, Y: vy})
-		labels = append(labels, r.Label)
+		ps = append(ps, frontPoint{r.Label, vx, vy})
 	}
-	if len(all) == 0 {
-		return nil, fmt.Errorf("--x %s, --y %s: no strategy has both figures in this scenario (e.g. duration_s needs runs that complete, time_to_detect_s runs that detect)", x, y)
+	return ps
+}
+
+// paretoFront returns the points no other beats on both figures, sorted by
+// x from best to worst then by y, with metrics.Pareto's rules: every figure
+// is minimised except DetectionRate, and equal points do not dominate each
+// other. It exists because the chart may read x and y from two tables (a
+// bad scenario and its healthy twin), which metrics.Pareto cannot.
+func paretoFront(ps []frontPoint, x, y metrics.Figure) []frontPoint {
+	better := func(f metrics.Figure, a, b float64) bool {
+		if f.HigherIsBetter() {
+			return a > b
+		}
+		return a < b
+	}
+	dominates := func(a, b frontPoint) bool {
+		return !better(x, b.x, a.x) && !better(y, b.y, a.y) && (better(x, a.x, b.x) || better(y, a.y, b.y))
+	}
+	var front []frontPoint
+	for _, p := range ps {
+		ok := true
+		for _, q := range ps {
+			if dominates(q, p) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			front = append(front, p)
+		}
+	}
+	sort.SliceStable(front, func(i, j int) bool {
+		a, b := front[i], front[j]
+		if a.x != b.x {
+			return better(x, a.x, b.x)
+		}
+		return better(y, a.y, b.y)
+	})
+	return front
+}
+
+// paretoChart plots every strategy's mean y against its mean x and joins the
+// Pareto front. xt and yt are the tables the figures come from.
+func paretoChart(xt, yt *metrics.Table, x, y metrics.Figure, note string) (*plot.Plot, error) {
+	p := plot.New()
+	p.Title.Text = fmt.Sprintf("Pareto front: %s against %s%s", y, x, note)
+	p.X.Label.Text = x.String()
+	p.Y.Label.Text = y.String()
+	ps := paretoPoints(xt, yt, x, y)
+	if len(ps) == 0 {
+		return nil, fmt.Errorf("--x %s, --y %s: no strategy has both figures in this scenario (time_to_detect_s needs runs that detect, time_to_rollback_s runs rolled back)", x, y)
+	}
+	all := make(plotter.XYs, len(ps))
+	labels := make([]string, len(ps))
+	for i, q := range ps {
+		all[i] = plotter.XY{X: q.x, Y: q.y}
+		labels[i] = q.label
 	}
 	sc, err := plotter.NewScatter(all)
 	if err != nil {
@@ -347,20 +441,29 @@ func paretoChart(t *metrics.Table, x, y metrics.Figure) (*plot.Plot, error) {
 		return nil, err
 	}
 	p.Add(lb)
-	front := metrics.Pareto(t.Rows, x, y)
 	var fp plotter.XYs
-	for _, r := range front {
-		fp = append(fp, plotter.XY{X: r.Summary.Value(x), Y: r.Summary.Value(y)})
+	for _, q := range paretoFront(ps, x, y) {
+		fp = append(fp, plotter.XY{X: q.x, Y: q.y})
 	}
-	if len(fp) > 0 {
-		l, s, err := plotter.NewLinePoints(fp)
-		if err != nil {
-			return nil, err
-		}
-		l.Color = color.RGBA{R: 200, A: 255}
-		s.Color = l.Color
-		p.Add(l, s)
-		p.Legend.Add("Pareto front", l, s)
+	l, s, err := plotter.NewLinePoints(fp)
+	if err != nil {
+		return nil, err
+	}
+	l.Color = color.RGBA{R: 200, A: 255}
+	s.Color = l.Color
+	p.Add(l, s)
+	p.Legend.Add("Pareto front", l, s)
+	p.Legend.Top = true
+	// Blast radii span orders of magnitude (AllAtOnce against a canary):
+	// a log scale keeps the small ones apart.
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, q := range ps {
+		lo, hi = min(lo, q.y), max(hi, q.y)
+	}
+	if lo > 0 && hi/lo > 100 {
+		p.Y.Scale = plot.LogScale{}
+		p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+		p.Y.Label.Text += " (log scale)"
 	}
 	return p, nil
 }

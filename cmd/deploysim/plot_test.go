@@ -1,7 +1,11 @@
 package main
 
 import (
+	"context"
+	"io"
+
 	"bytes"
+	"github.com/deploysim/deploysim/metrics"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -69,6 +73,36 @@ func TestPlotErrors(t *testing.T) {
 		code, _, errs := runCLI(t, append([]string{"plot", "--runs", "2"}, c.args...)...)
 		if code != 2 || !strings.Contains(errs, c.want) {
 			t.Errorf("plot %q: exit %d, stderr %q; want 2 and %q", c.args, code, errs, c.want)
+		}
+	}
+}
+
+// The chart's front agrees with metrics.Pareto whenever both figures come
+// from one table (a healthy scenario here, so durations exist).
+func TestParetoFrontMatchesLibrary(t *testing.T) {
+	c := defaultConfig()
+	c.Runs, c.RPS, c.ErrorRate, c.Horizon = 20, 5, 0, 0
+	ss, _ := c.strategies(origin{})
+	tab, _, err := compareTable(context.Background(), &c, origin{}, ss, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, xy := range [][2]metrics.Figure{
+		{metrics.DeployDuration, metrics.CandidateRequests},
+		{metrics.DeployDuration, metrics.Exposure},
+		{metrics.FalseRollbackRate, metrics.DeployDuration},
+		{metrics.CandidateFailures, metrics.DeployDuration},
+	} {
+		var want []string
+		for _, r := range metrics.Pareto(tab.Rows, xy[0], xy[1]) {
+			want = append(want, r.Label)
+		}
+		var got []string
+		for _, p := range paretoFront(paretoPoints(tab, tab, xy[0], xy[1]), xy[0], xy[1]) {
+			got = append(got, p.label)
+		}
+		if strings.Join(got, ",") != strings.Join(want, ",") || len(want) == 0 {
+			t.Errorf("%v × %v: front %v, metrics.Pareto %v", xy[0], xy[1], got, want)
 		}
 	}
 }
