@@ -232,3 +232,88 @@ func TestParseKubeDuration(t *testing.T) {
 		}
 	}
 }
+
+// Every CloudFormation short tag parses; the ones in properties deploysim
+// does not read are left alone.
+func TestAllShortTags(t *testing.T) {
+	src := `Transform: AWS::Serverless-2016-10-31
+Parameters:
+  Env: {Type: String, Default: prod}
+  Vpc: {Type: String, Default: 10.0.0.0/16}
+Mappings:
+  M: {prod: {Size: "256"}}
+Conditions:
+  IsProd: !Equals [!Ref Env, prod]
+  NotDev: !Not [!Equals [!Ref Env, dev]]
+  Both: !And [!Condition IsProd, !Condition NotDev]
+  Either: !Or [!Condition IsProd, !Equals [a, b]]
+Resources:
+  MyFn:
+    Type: AWS::Serverless::Function
+    Properties:
+      AutoPublishAlias: live
+      MemorySize: !FindInMap [M, !Ref Env, Size]
+      Role: !GetAtt Role.Arn
+      Environment:
+        Variables:
+          A: !Sub "${AWS::StackName}-${Env}"
+          B: !Join [",", [!Ref Env, !Select [0, !GetAZs ""]]]
+          C: !ImportValue shared-table
+          D: !Base64 hello
+          E: !Select [0, !Cidr [!Ref Vpc, 2, 8]]
+          F: !Select [1, !Split ["-", "a-b"]]
+          G: !If [Both, yes, no]
+      DeploymentPreference:
+        Type: !If [Either, Canary10Percent5Minutes, AllAtOnce]
+  Role:
+    Type: AWS::IAM::Role
+`
+	d := only(t, mustRead(t, src))
+	if !strategy.Equal(d.Strategy, strategy.Canary{Percent: 10, Interval: 5 * time.Minute}) {
+		t.Errorf("strategy %v", d.Strategy)
+	}
+}
+
+// Alarms the simulator cannot evaluate are warnings; the others are read.
+func TestAlarmMapping(t *testing.T) {
+	const dims = "      Dimensions:\n        - {Name: Resource, Value: !Sub '${MyFn}:live'}\n"
+	const rest = "      Statistic: Sum\n      Period: 60\n      EvaluationPeriods: 1\n      Threshold: 1\n      ComparisonOperator: GreaterThanThreshold\n"
+	cases := []struct {
+		name, props string
+		ok          bool
+		dim         metrics.Dimension
+		warn        string
+	}{
+		{"errors", "      Namespace: AWS/Lambda\n      MetricName: Errors\n" + dims + rest, true, metrics.Alias, ""},
+		{"iterator-age", "      Namespace: AWS/Lambda\n      MetricName: IteratorAge\n" + dims + rest, false, 0, "not one the simulator publishes"},
+		{"api-gateway", "      Namespace: AWS/ApiGateway\n      MetricName: 5XXError\n" + rest, false, 0, "not AWS/Lambda"},
+		{"other-alias", "      Namespace: AWS/Lambda\n      MetricName: Errors\n      Dimensions:\n        - {Name: Resource, Value: !Sub '${MyFn}:beta'}\n" + rest, true, metrics.Alias, "not the deployed alias"},
+		{"no-dims", "      Namespace: AWS/Lambda\n      MetricName: Errors\n" + rest, true, metrics.Alias, "every function in the account"},
+		{"literal-version", "      Namespace: AWS/Lambda\n      MetricName: Errors\n" + dims + "        - {Name: ExecutedVersion, Value: '12'}\n" + rest, true, metrics.Candidate, "fixed version"},
+		{"anomaly", "      Namespace: AWS/Lambda\n      MetricName: Errors\n" + dims + rest + "      ThresholdMetricId: ad1\n", false, 0, "anomaly"},
+		{"math-not-rate", "      Metrics:\n        - {Id: e, Expression: 'm1 + m2', ReturnData: true}\n        - {Id: m1, ReturnData: false, MetricStat: {Period: 60, Stat: Sum, Metric: {Namespace: AWS/Lambda, MetricName: Errors}}}\n        - {Id: m2, ReturnData: false, MetricStat: {Period: 60, Stat: Sum, Metric: {Namespace: AWS/Lambda, MetricName: Throttles}}}\n      EvaluationPeriods: 1\n      Threshold: 1\n      ComparisonOperator: GreaterThanThreshold\n", false, 0, "not an error rate"},
+		{"percentile-ext", "      Namespace: AWS/Lambda\n      MetricName: Duration\n" + dims + "      ExtendedStatistic: tm99\n      Period: 60\n      EvaluationPeriods: 1\n      Threshold: 1\n      ComparisonOperator: GreaterThanThreshold\n", false, 0, "not a percentile"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			src := append(tmpl("        Type: AllAtOnce\n        Alarms: [!Ref A]\n", ""), "  A:\n    Type: AWS::CloudWatch::Alarm\n    Properties:\n"+c.props...)
+			f, err := Read("a.yaml", src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := only(t, f)
+			if c.ok != (len(d.Alarms) == 1) || (c.ok && d.Alarms[0].Dimension != c.dim) {
+				t.Errorf("alarms %+v, want ok=%v dim=%v", d.Alarms, c.ok, c.dim)
+			}
+			if c.warn != "" {
+				found := false
+				for _, w := range d.Warnings {
+					found = found || strings.Contains(w.Message, c.warn)
+				}
+				if !found {
+					t.Errorf("no warning %q:\n%s", c.warn, dumpWarnings(d.Warnings))
+				}
+			}
+		})
+	}
+}
