@@ -11,6 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leanovate/gopter"
+	"github.com/leanovate/gopter/gen"
+	"github.com/leanovate/gopter/prop"
+
 	"github.com/deploysim/deploysim/internal/seed"
 	"github.com/deploysim/deploysim/metrics"
 	"github.com/deploysim/deploysim/rollback"
@@ -108,6 +112,47 @@ func testDeterministicAcrossWorkers(t *testing.T, sc Scenario) {
 	if got.Equal(want) {
 		t.Error("base seeds 42 and 43 gave the same Summary")
 	}
+}
+
+// The same invariant as a property over random base seeds, run counts
+// (including fewer runs than workers), worker counts and engines: the
+// Summary equals the one built by adding the runs one by one in index order.
+func TestMonteCarloWorkersProperty(t *testing.T) {
+	params := gopter.DefaultTestParametersWithSeed(20261125)
+	params.MinSuccessfulTests = 60
+	if testing.Short() || raceEnabled {
+		params.MinSuccessfulTests = 20
+	}
+	properties := gopter.NewProperties(params)
+	properties.Property("any worker count gives the sequential Summary", prop.ForAll(
+		func(base uint64, runs, workers int, perRequest bool) string {
+			sc := mcScenario()
+			sc.Horizon = 4 * time.Minute
+			sc.Seed = base
+			if perRequest {
+				sc.Resolution = PerRequest
+			}
+			want := &metrics.Summary{}
+			for i := 0; i < runs; i++ {
+				s := sc
+				s.Seed = seed.Derive(base, uint64(i))
+				r, err := Run(s)
+				if err != nil {
+					return err.Error()
+				}
+				want.Add(&r)
+			}
+			got, err := MonteCarlo(context.Background(), sc, runs, MonteCarloOptions{Workers: workers})
+			if err != nil {
+				return err.Error()
+			}
+			if !reflect.DeepEqual(got, want) {
+				return fmt.Sprintf("runs=%d workers=%d: Summary differs from the sequential one", runs, workers)
+			}
+			return ""
+		},
+		gen.UInt64(), gen.IntRange(1, 30), gen.IntRange(1, 12), gen.Bool()))
+	properties.TestingRun(t)
 }
 
 // Candidate failures of a run with no policy are Poisson with mean
