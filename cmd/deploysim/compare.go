@@ -182,15 +182,26 @@ func writeResult(w io.Writer, f metrics.Format, t *metrics.Table, fields []field
 
 // describe summarises the scenario in one line for the text table's header.
 func describe(c *scenarioConfig, engine string) string {
+	return describeGrid(c, engine, false)
+}
+
+// describeGrid is describe for a sweep when swept is set: the request rate
+// and the error regression are then the grid's, not the scenario's.
+func describeGrid(c *scenarioConfig, engine string, swept bool) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d runs each, %g req/s %s", c.Runs, c.RPS, c.Traffic)
-	if c.Traffic != "poisson" && c.Traffic != "diurnal" && c.Traffic != "bursty" {
-		b.Reset()
+	switch {
+	case swept:
+		fmt.Fprintf(&b, "%d runs each, %s traffic", c.Runs, c.Traffic)
+	case strings.HasPrefix(c.Traffic, "trace:"):
 		fmt.Fprintf(&b, "%d runs each, %s", c.Runs, c.Traffic)
+	default:
+		fmt.Fprintf(&b, "%d runs each, %g req/s %s", c.Runs, c.RPS, c.Traffic)
 	}
-	if c.ErrorRate > 0 {
+	switch {
+	case swept:
+	case c.ErrorRate > 0:
 		fmt.Fprintf(&b, ", candidate fault +%g%% errors", 100*c.ErrorRate)
-	} else {
+	default:
 		b.WriteString(", healthy candidate")
 	}
 	if c.LatencyRegression != 1 {

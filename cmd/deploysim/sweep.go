@@ -220,7 +220,7 @@ func runSweep(args []string, stdout, stderr io.Writer) error {
 	}
 	fields = append(fields, field{"resolution", engine})
 	return writeResult(stdout, f, t, fields, func(w io.Writer) {
-		fmt.Fprintf(w, "# sweep over rps %v × error_rate %v; otherwise %s\n", g.RPS, g.ErrorRate, describe(&c, engine))
+		fmt.Fprintf(w, "# sweep over rps %v × error_rate %v; %s\n", g.RPS, g.ErrorRate, describeGrid(&c, engine, true))
 	})
 }
 
