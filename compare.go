@@ -41,6 +41,8 @@ const (
 // error rate (metric math Errors/Invocations on the ExecutedVersion =
 // candidate dimension) >= 1 % over one 60 s period, 1 out of 1, with missing
 // data treated as notBreaching (a minute without candidate traffic is fine).
+// Its statistic is Sum: the rate is the metric math Sum(Errors) /
+// Sum(Invocations) over the period.
 //
 // A rate rather than an absolute count (Errors Sum >= 5): with 0.1 % healthy
 // errors at 100 req/s, a healthy candidate at full weight fails 6 requests a
