@@ -23,15 +23,18 @@ import (
 //     the instant of a step cancels that step;
 //  5. weight change: the schedule's step at t (right-continuous: arrivals
 //     at t see the new weight);
-//  6. rollback action: the weight goes to 0 (after any step at t);
-//  7. horizon: the run ends; arrivals at the horizon are not admitted;
-//  8. arrival: a new request sees every change made at its instant.
+//  6. end of the bake: the deployment is over (an evaluation at t still
+//     counted);
+//  7. rollback action: the weight goes to 0 (after any step at t);
+//  8. horizon: the run ends; arrivals at the horizon are not admitted;
+//  9. arrival: a new request sees every change made at its instant.
 const (
 	evCompletion uint8 = 10
 	evFaultOnset uint8 = 20
 	evPublish    uint8 = 30
 	evEvaluate   uint8 = 40
 	evWeight     uint8 = 50
+	evBakeEnd    uint8 = 55
 	evRollback   uint8 = 60
 	evHorizon    uint8 = 70
 	evArrival    uint8 = 80
@@ -49,6 +52,7 @@ type control struct {
 	pol   rollback.Policy
 
 	horizon       time.Duration
+	bake          time.Duration
 	actionLatency time.Duration
 	fault         Fault
 	bad           bool
@@ -77,6 +81,7 @@ func (c *control) start(s *Scenario, q *eventq.Queue, rec *recorder) {
 		sched:         s.Strategy.Schedule(),
 		pol:           s.Policy,
 		horizon:       s.Horizon,
+		bake:          s.Bake,
 		actionLatency: s.ActionLatency,
 		fault:         s.Fault,
 		bad:           s.Fault.Bad(),
@@ -155,14 +160,19 @@ func (c *control) handle(e eventq.Event) (end bool) {
 		}
 		c.setWeight(now, c.sched[e.Idx].Weight)
 		if int(e.Idx) == len(c.sched)-1 {
-			c.deploying = false
 			c.run.Promoted = now
-			if c.horizon == 0 {
-				return c.stop(now, true)
+			if c.bake > 0 {
+				c.q.Push(eventq.Event{At: now + c.bake, Kind: evBakeEnd})
+				return false
 			}
-			return false
+			return c.endDeployment(now)
 		}
 		c.q.Push(eventq.Event{At: c.sched[e.Idx+1].At, Kind: evWeight, Idx: e.Idx + 1})
+	case evBakeEnd:
+		if !c.deploying {
+			return false // rolled back during the bake
+		}
+		return c.endDeployment(now)
 	case evRollback:
 		c.setWeight(now, 0)
 		c.run.WeightZero = now
@@ -173,6 +183,16 @@ func (c *control) handle(e eventq.Event) (end bool) {
 	case evHorizon:
 		c.stop(now, false)
 		return true
+	}
+	return false
+}
+
+// endDeployment ends a deployment that completed (no rollback): the policy
+// is no longer consulted, and without a horizon the run stops and drains.
+func (c *control) endDeployment(now time.Duration) bool {
+	c.deploying = false
+	if c.horizon == 0 {
+		return c.stop(now, true)
 	}
 	return false
 }

@@ -62,9 +62,9 @@
 // # When a run ends
 //
 // With Horizon 0, the run follows the deployment: it stops admitting
-// requests when the schedule's last step is reached (the weight is final) or
-// when a rollback has brought the weight to 0, and ends when the requests in
-// flight have finished. With Horizon > 0, requests keep arriving after the
+// requests when the deployment is over — at the schedule's last step (the
+// weight is final), or Bake later — or when a rollback has brought the
+// weight to 0, and ends when the requests in flight have finished. With Horizon > 0, requests keep arriving after the
 // deployment completes until the horizon, so that a missed fault keeps
 // failing requests; the policy is no longer consulted then, as CodeDeploy
 // watches alarms only while a deployment runs. A rollback ends the run once

@@ -127,6 +127,7 @@ func scenarioFromBytes(data []byte) Scenario {
 	}
 	s.IngestionDelay = r.dur(10 * time.Minute)
 	s.ActionLatency = r.dur(time.Minute)
+	s.Bake = r.dur(10 * time.Minute)
 	s.KeepSeries = r.u8()%2 == 0
 	s.Resolution = Resolution(r.u8() % 4)
 	return s

@@ -32,6 +32,7 @@ type knobs struct {
 	Workload   int
 	Seed       uint64
 	Auto       bool // let Run pick the engine (else PerRequest)
+	BakeSec    int
 }
 
 var testStrategies = []strategy.Strategy{
@@ -75,6 +76,7 @@ func (k knobs) scenario() Scenario {
 	}
 	s.IngestionDelay = time.Duration(k.DelaySec) * time.Second
 	s.ActionLatency = time.Duration(k.ActionSec) * time.Second
+	s.Bake = time.Duration(k.BakeSec) * time.Second
 	s.Seed = k.Seed
 	s.KeepSeries = true
 	s.Resolution = PerRequest
@@ -100,11 +102,11 @@ func TestConservationProperty(t *testing.T) {
 		gen.OneConstOf(0.0, 1.0, 0.5, 3.0), gen.IntRange(0, 400), gen.IntRange(0, 200), gen.OneConstOf(0, 100, 250, 3000),
 		gen.IntRange(0, len(testStrategies)-1), gen.OneConstOf(0, 1, 61, 200, 600), gen.IntRange(0, 4),
 		gen.OneConstOf(0, 30, 60), gen.OneConstOf(0, 5), gen.IntRange(0, 3), gen.OneConstOf(0, 1, 50),
-		gen.IntRange(0, 3), gen.UInt64(), gen.Bool(),
+		gen.IntRange(0, 3), gen.UInt64(), gen.Bool(), gen.OneConstOf(0, 0, 120),
 	}
 	properties.Property("conservation", prop.ForAll(
-		func(rate, pb, pc, fp, factor float64, onset, after, timeout, strat, horizon, pol, delay, action, kinds, users, wl int, seed uint64, auto bool) string {
-			k := knobs{rate, pb, pc, fp, factor, onset, after, timeout, strat, horizon, pol, delay, action, kinds, users, wl, seed, auto}
+		func(rate, pb, pc, fp, factor float64, onset, after, timeout, strat, horizon, pol, delay, action, kinds, users, wl int, seed uint64, auto bool, bake int) string {
+			k := knobs{rate, pb, pc, fp, factor, onset, after, timeout, strat, horizon, pol, delay, action, kinds, users, wl, seed, auto, bake}
 			s := k.scenario()
 			r, err := Run(s)
 			if err != nil {

@@ -151,13 +151,21 @@ type Scenario struct {
 	Policy rollback.Policy
 	// Horizon ends the run: arrivals at or after it are not admitted and
 	// requests still running count as in flight. 0 means the run ends with
-	// the deployment: at the last step of the schedule, or when a rollback
-	// has moved the weight to 0, after the requests in flight finish.
+	// the deployment: at the last step of the schedule (plus Bake), or when
+	// a rollback has moved the weight to 0, after the requests in flight
+	// finish.
 	// With Horizon > 0 traffic continues after the deployment completes
 	// (failures of a missed fault keep counting) but the policy is no
 	// longer consulted, as CodeDeploy watches alarms only while a
 	// deployment runs; a rollback still ends the run once drained.
 	Horizon time.Duration
+	// Bake keeps the deployment in progress for this long after the last
+	// step: the policy is still consulted and can roll back, as during a
+	// CodeDeploy AfterAllowTraffic hook or an Argo Rollouts post-promotion
+	// analysis. 0 (the default) ends the deployment at the last step, so an
+	// all-at-once deployment can only be rolled back by Bake or a hook.
+	// Promoted is the instant of the last step either way.
+	Bake time.Duration
 	// Seed determines every random draw of the run.
 	Seed uint64
 	// Period is the resolution of the published metric series: 10 s, 20 s,
@@ -357,6 +365,9 @@ func (s Scenario) Validate() error {
 	}
 	if s.IngestionDelay < 0 {
 		return invalid("Scenario.IngestionDelay = %v: must be >= 0", s.IngestionDelay)
+	}
+	if s.Bake < 0 {
+		return invalid("Scenario.Bake = %v: must be >= 0", s.Bake)
 	}
 	if s.ActionLatency < 0 {
 		return invalid("Scenario.ActionLatency = %v: must be >= 0", s.ActionLatency)

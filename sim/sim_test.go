@@ -454,6 +454,7 @@ func TestBadScenarios(t *testing.T) {
 		{"negative timeout", func(s *Scenario) { s.Candidate.Timeout = -1 }, "Candidate.Timeout"},
 		{"negative delay", func(s *Scenario) { s.IngestionDelay = -1 }, "IngestionDelay"},
 		{"negative action latency", func(s *Scenario) { s.ActionLatency = -1 }, "ActionLatency"},
+		{"negative bake", func(s *Scenario) { s.Bake = -time.Second }, "Scenario.Bake = -1s"},
 		{"unknown fault kind", func(s *Scenario) { s.Fault.Kinds = []string{"x"} }, `Fault.Kinds[0] = "x"`},
 		{"zero kind weight", func(s *Scenario) { s.Kinds = []Kind{{"a", 0}} }, "Kinds[0].Weight"},
 		{"duplicate kind", func(s *Scenario) { s.Kinds = []Kind{{"a", 1}, {"a", 1}} }, `Kinds[1].Name = "a"`},
@@ -596,5 +597,40 @@ func TestEmptyPeriodIsMissing(t *testing.T) {
 		if ok != wantOK {
 			t.Errorf("period %d: Errors datapoint present = %v, want %v", i, ok, wantOK)
 		}
+	}
+}
+
+// Bake keeps the policy watching after the last step: an all-at-once
+// deployment of a bad candidate is rolled back during the bake, at the
+// first evaluation that sees period 0 (visible at 1m + 1m delay), and the
+// bake's end is the end of a healthy deployment when there is no horizon.
+func TestBake(t *testing.T) {
+	s := perRequestScenario()
+	s.Workload = Poisson{Rate: 20}
+	s.Strategy = strategy.AllAtOnce{}
+	s.Fault = Fault{ErrorProb: 0.5}
+	s.Policy = visiblePolicy{Every: time.Minute, Res: time.Minute, Trigger: 0}
+	if r, _ := Run(s); r.Outcome != metrics.Missed || r.Detected != metrics.Never {
+		t.Fatalf("without bake: Outcome %v, Detected %v; want missed, never detected", r.Outcome, r.Detected)
+	}
+	s.Bake = 10 * time.Minute
+	r, err := Run(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Outcome != metrics.RolledBack || r.Detected != 2*time.Minute || r.Promoted != 0 {
+		t.Fatalf("with bake: Outcome %v, Detected %v, Promoted %v; want rolled-back at 2m, promoted at 0", r.Outcome, r.Detected, r.Promoted)
+	}
+	s.Fault = Fault{}
+	s.Policy = visiblePolicy{Every: time.Minute, Res: time.Minute, Trigger: 1 << 30}
+	r, err = Run(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Outcome != metrics.Completed || r.End < s.Bake || r.End > s.Bake+s.Candidate.Timeout {
+		t.Fatalf("healthy with bake: Outcome %v, End %v; want completed, ending after the 10m bake", r.Outcome, r.End)
+	}
+	if math.Abs(r.ExposureSeconds-600) > 1e-9 {
+		t.Errorf("ExposureSeconds = %v, want 600 (weight 1 during the bake)", r.ExposureSeconds)
 	}
 }
