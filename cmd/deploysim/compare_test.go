@@ -261,6 +261,8 @@ func TestCompareErrors(t *testing.T) {
 		{[]string{"--traffic", "tidal"}, []string{"--traffic", "poisson, diurnal, bursty or trace:FILE"}},
 		{[]string{"--traffic", "trace:" + filepath.Join(dir, "none.csv")}, []string{"--traffic", "none.csv"}},
 		{[]string{"--resolution", "fine"}, []string{"--resolution", "auto, request or bucket"}},
+		// Bursty arrivals are not Poisson: only the per-request engine runs them.
+		{[]string{"--resolution", "bucket", "--traffic", "bursty"}, []string{"--resolution = bucket", "Poisson"}},
 		{[]string{"--policy", "prayer"}, []string{"--policy", "none, alarms, compare or sequential"}},
 		{[]string{"--strategies", "Canary10Percent7Minutesx"}, []string{"--strategies", "Canary10Percent7Minutesx"}},
 		{[]string{"--format", "xml"}, []string{"--format", "table, markdown, csv or json"}},

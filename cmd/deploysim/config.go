@@ -583,7 +583,9 @@ func (c *scenarioConfig) scenario(o origin, s strategy.Strategy) (sim.Scenario, 
 			probe := sc
 			probe.Resolution = sim.Auto
 			if probe.Validate() == nil {
-				return sc, o.bad("resolution", "bucket", "not supported yet: this build's simulator has no bucketed engine (use auto or request)")
+				// The scenario is fine per request: the bucketed engine
+				// cannot run it (or does not exist in this build).
+				return sc, fmt.Errorf("%s = bucket: %w", o.name("resolution"), err)
 			}
 		}
 		return sc, fmt.Errorf("scenario for %v: %w", s, err)
