@@ -1,5 +1,6 @@
-// Package sim simulates a progressive deployment request by request and
-// measures what it did: how many requests and users a bad candidate hurt,
+// Package sim simulates a progressive deployment, request by request (or,
+// where that is exact, by per-bucket counts: see Resolution), and measures
+// what it did: how many requests and users a bad candidate hurt,
 // when the fault was detected and the traffic moved back, and, for a healthy
 // candidate, whether the rollout rolled it back anyway.
 //
@@ -49,10 +50,11 @@
 // reads the clock. The engine keeps one event queue ordered by (instant,
 // kind, scheduling order): arrivals (only the next one is queued at a time),
 // completions, weight steps, datapoint publications, policy evaluations,
-// fault onset, the rollback action and the horizon. Events at the same
-// instant are handled in a fixed order: completions, fault onset,
-// publications, evaluations, weight steps, rollback action, horizon,
-// arrivals (see the event kinds in control.go for why). Events are small
+// fault onset, the end of the bake, the rollback action and the horizon.
+// Events at the same instant are handled in a fixed order: completions,
+// fault onset, publications, evaluations, weight steps, end of the bake,
+// rollback action, horizon, arrivals (see the event kinds in control.go for
+// why). Events are small
 // values, so the steady state allocates nothing per event.
 //
 // All randomness of a run comes from one PCG generator seeded from
