@@ -116,25 +116,15 @@ func defaultConfig() scenarioConfig {
 // defaultRuns is the command line's default number of runs per strategy.
 const defaultRuns = 100
 
-// duration is a time.Duration written as a Go duration string ("1m30s") in
-// JSON and YAML; reading also accepts a number of seconds.
+// duration is a time.Duration written as a Go duration string ("1m30s");
+// the scenario reader (YAML, which reads JSON too) also accepts a number of
+// seconds.
 type duration time.Duration
 
 func (d duration) String() string { return time.Duration(d).String() }
 
 // MarshalJSON writes the Go duration string.
 func (d duration) MarshalJSON() ([]byte, error) { return json.Marshal(d.String()) }
-
-// UnmarshalJSON reads a Go duration string or a number of seconds.
-func (d *duration) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		s = string(b)
-	}
-	v, err := parseDuration(s)
-	*d = duration(v)
-	return err
-}
 
 // UnmarshalYAML reads a Go duration string or a number of seconds.
 func (d *duration) UnmarshalYAML(n *yaml.Node) error {

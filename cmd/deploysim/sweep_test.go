@@ -151,3 +151,19 @@ func TestShardUnitsPartition(t *testing.T) {
 	))
 	properties.TestingRun(t)
 }
+
+// More shards than runs: some shards hold no rows, and the merge is still
+// the unsharded sweep.
+func TestSweepMoreShardsThanRuns(t *testing.T) {
+	args := []string{"sweep", "--runs", "2", "--rps", "1,3", "--strategies", "AllAtOnce", "--horizon", "0"}
+	dir := t.TempDir()
+	var files []string
+	for i := range 5 {
+		f := filepath.Join(dir, fmt.Sprintf("s%d.json", i))
+		os.WriteFile(f, []byte(mustRun(t, append(args, "--shard", fmt.Sprintf("%d/5", i))...)), 0o600)
+		files = append(files, f)
+	}
+	if got, want := mustRun(t, append([]string{"merge", "--format", "json"}, files...)...), mustRun(t, append(args, "--format", "json")...); got != want {
+		t.Errorf("merge of 5 shards of 2 runs differs from the sweep:\n%s\nvs\n%s", got, want)
+	}
+}
