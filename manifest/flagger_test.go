@@ -100,10 +100,10 @@ func TestFlaggerScheduleProperties(t *testing.T) {
 
 // The simulator, driven by a Flagger manifest, reproduces Flagger's closed
 // forms: a healthy canary is promoted at interval × maxWeight/stepWeight, and
-// a canary failing every check is rolled back at interval × threshold. Zero
-// ingestion delay and action latency make the closed forms exact; a
-// candidate that fails every request fails every check whatever the seed, so
-// no Monte Carlo tolerance is needed.
+// a canary failing every check is rolled back at interval × threshold. The
+// checks run at fixed ticks, so Apply's Prometheus delay (15 s, 10 s periods)
+// does not move them; a candidate that fails every request fails every check
+// whatever the seed, so no Monte Carlo tolerance is needed.
 func TestFlaggerClosedFormsInSimulation(t *testing.T) {
 	const interval, threshold, maxW, step = time.Minute, 3, 50, 10
 	f, err := Read("c.yaml", []byte(flaggerYAML(interval, threshold, maxW, step)))
@@ -113,7 +113,7 @@ func TestFlaggerClosedFormsInSimulation(t *testing.T) {
 	d := only(t, f)
 	base := sim.DefaultScenario()
 	base.Workload = sim.Poisson{Rate: 20}
-	base.IngestionDelay, base.ActionLatency = 0, 0
+	base.ActionLatency = 0
 	base.Seed = 7
 
 	healthy := d.Apply(base)
@@ -133,5 +133,39 @@ func TestFlaggerClosedFormsInSimulation(t *testing.T) {
 	}
 	if r.Outcome != metrics.RolledBack || r.Detected != interval*threshold {
 		t.Errorf("bad: outcome %v detected %v, want rolled back at %v (%s)", r.Outcome, r.Detected, interval*threshold, r.Reason)
+	}
+}
+
+// Why Apply sets a Prometheus-like metric delay for Flagger: with
+// CloudWatch's 60 s delay the first check (at one interval) finds no data,
+// which Flagger counts as a failure, so a threshold of 1 rolls back every
+// healthy canary at the first check; with the Prometheus delay it completes.
+func TestFlaggerNeedsPrometheusDelay(t *testing.T) {
+	f, err := Read("c.yaml", []byte(flaggerYAML(time.Minute, 1, 50, 10)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := only(t, f)
+	if d.IngestionDelay != PrometheusDelay || d.Period != PrometheusPeriod {
+		t.Fatalf("delay %v period %v", d.IngestionDelay, d.Period)
+	}
+	base := sim.DefaultScenario()
+	base.Workload = sim.Poisson{Rate: 20}
+	base.Seed = 2
+	s := d.Apply(base)
+	r, err := sim.Run(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Outcome != metrics.Completed {
+		t.Errorf("Prometheus delay: %v at %v (%s)", r.Outcome, r.Detected, r.Reason)
+	}
+	s.IngestionDelay, s.Period = sim.DefaultIngestionDelay, sim.DefaultPeriod
+	r, err = sim.Run(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Outcome != metrics.FalseRollback || r.Detected != time.Minute {
+		t.Errorf("CloudWatch delay: %v at %v (%s), want a false rollback at the first check", r.Outcome, r.Detected, r.Reason)
 	}
 }

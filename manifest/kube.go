@@ -115,6 +115,9 @@ func (r *reader) readKubernetesFiles(files []kdocs, outs []*File) error {
 		}
 		if d != nil {
 			d.Source = Source{Kind: o.group() + "/" + o.kind, File: r.file, Line: o.root.line(), Path: o.label()}
+			if d.Policy != nil {
+				d.IngestionDelay, d.Period = PrometheusDelay, PrometheusPeriod
+			}
 			d.Warnings = append(d.Warnings, r.takeWarnings()...)
 			out.Deployables = append(out.Deployables, *d)
 		}

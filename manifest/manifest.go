@@ -76,10 +76,28 @@ type Deployable struct {
 	// The simulator models hooks itself (their pass/fail and duration); the
 	// file only tells that they exist.
 	PreTrafficHook, PostTrafficHook string
+	// IngestionDelay and Period describe the metric pipeline of the system
+	// that watches the deployment when it is not CloudWatch (whose delay and
+	// 1-minute period are the sim.Scenario defaults): Argo Rollouts and
+	// Flagger query Prometheus, which sees a request within a scrape
+	// interval (PrometheusDelay, PrometheusPeriod). Zero keeps the
+	// scenario's. Apply sets them.
+	IngestionDelay, Period time.Duration
 	// Warnings lists what was read but cannot be modelled, or is modelled
 	// under an assumption.
 	Warnings []Warning
 }
+
+// The metric pipeline assumed for the Prometheus queries of Argo Rollouts and
+// Flagger. [assumed] A request shows in a query after the next scrape:
+// 15 s is a common scrape_interval (Prometheus's own default is 1 m). The
+// 10 s period is the finest the simulator publishes; Prometheus has no
+// periods, so it stands in for "up to the last scrape". With CloudWatch's
+// 60 s delay instead, Flagger's first check would find no data and fail.
+const (
+	PrometheusDelay  = 15 * time.Second
+	PrometheusPeriod = 10 * time.Second
+)
 
 // File is what Read found in one file.
 type File struct {
@@ -366,16 +384,19 @@ type Check struct {
 	PassOnNoData bool
 }
 
-// Apply returns base with the deployable's strategy and rollback policy, the
-// two pieces of a sim.Scenario that a rollout configuration decides; the
-// workload, the versions and the fault stay the caller's.
-//
-// The simulator's IngestionDelay defaults to CloudWatch's; Argo Rollouts and
-// Flagger read Prometheus, whose scrape interval (typically 15–30 s) is the
-// delay to use for their deployables.
+// Apply returns base with what the configuration decides: the deployable's
+// strategy and rollback policy, and, for deployables watched through
+// Prometheus, its metric delay and period. The workload, the versions and the
+// fault stay the caller's; set a field after Apply to override it.
 func (d *Deployable) Apply(base sim.Scenario) sim.Scenario {
 	base.Strategy = d.Strategy
 	base.Policy = d.Policy
+	if d.IngestionDelay > 0 {
+		base.IngestionDelay = d.IngestionDelay
+	}
+	if d.Period > 0 {
+		base.Period = d.Period
+	}
 	return base
 }
 

@@ -119,14 +119,15 @@ func TestYAMLSyntaxError(t *testing.T) {
 // check (from 5 min, failureLimit 2, one measurement a minute) rolls back a
 // candidate failing every request at its third failed measurement, 7 min;
 // a healthy candidate completes at 69 min (the manual pause taken as one
-// hour). Zero ingestion delay and action latency make the instants exact,
-// and a candidate failing every request fails every measurement whatever the
-// seed; the healthy latency (p99 200 ms) is far under the 500 ms check.
+// hour). Measurements are at fixed instants (Apply's Prometheus delay only
+// shortens each window by 15 s), a candidate failing every request fails
+// every measurement whatever the seed, and the healthy latency (p99 200 ms)
+// is far under the 500 ms check.
 func TestArgoCanaryInSimulation(t *testing.T) {
 	d := only(t, read(t, "testdata/argo-canary.yaml"))
 	base := sim.DefaultScenario()
 	base.Workload = sim.Poisson{Rate: 20}
-	base.IngestionDelay, base.ActionLatency = 0, 0
+	base.ActionLatency = 0
 	base.Baseline.P99, base.Candidate.P99 = 200*time.Millisecond, 200*time.Millisecond
 	base.Seed = 11
 	bad := d.Apply(base)
@@ -218,7 +219,7 @@ func TestArgoBlueGreenInSimulation(t *testing.T) {
 	d := only(t, read(t, "testdata/argo-bluegreen.yaml"))
 	base := sim.DefaultScenario()
 	base.Workload = sim.Poisson{Rate: 10}
-	base.IngestionDelay, base.ActionLatency = 0, 0
+	base.ActionLatency = 0
 	base.Seed = 5
 	bad := d.Apply(base)
 	bad.Fault = sim.Fault{ErrorProb: 1}
