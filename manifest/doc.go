@@ -84,7 +84,9 @@
 // Kubernetes manifests together so that a Rollout finds AnalysisTemplates
 // kept in another file. Options.ManualPause sets the assumed delay of a
 // human promotion. Deployable.Apply puts a deployable's strategy and policy
-// into a sim.Scenario whose workload and versions the caller chooses:
+// into a sim.Scenario whose workload and versions the caller chooses (and,
+// for Argo and Flagger, a Prometheus-like metric delay in place of
+// CloudWatch's):
 //
 //	f, err := manifest.ReadFile("template.yaml")
 //	if err != nil {

@@ -2,7 +2,6 @@ package manifest
 
 import (
 	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 
@@ -610,4 +609,3 @@ func (t *template) boolean(a at) (bool, error) {
 	return false, t.errf(a, "%q: must be true or false", v.s)
 }
 
-var _ = fmt.Sprintf

@@ -1,7 +1,6 @@
 package manifest
 
 import (
-	"fmt"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -162,4 +161,3 @@ func (k *kube) find(name string, kinds ...string) *kobj {
 	return nil
 }
 
-var _ = fmt.Sprint
