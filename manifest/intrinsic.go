@@ -608,4 +608,3 @@ func (t *template) boolean(a at) (bool, error) {
 	}
 	return false, t.errf(a, "%q: must be true or false", v.s)
 }
-

@@ -160,4 +160,3 @@ func (k *kube) find(name string, kinds ...string) *kobj {
 	}
 	return nil
 }
-
