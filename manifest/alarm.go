@@ -195,6 +195,17 @@ func (t *template) cloudWatchAlarm(id string, res at, fn *lambdaFn) (rollback.Al
 			return rollback.Alarm{}, false, t.wrap(ls, err)
 		}
 	}
+	if un, ok, _ := get("Unit"); ok && al.Metric != metrics.ErrorRate {
+		// CloudWatch only matches datapoints published with the alarm's unit:
+		// with another unit than Lambda's, the alarm sees no data at all.
+		want := "Count"
+		if al.Metric == metrics.Duration {
+			want = "Milliseconds"
+		}
+		if u, err := t.str(un, 0); err == nil && u.s != want {
+			t.warnf(un, "alarm %s: Unit %s: Lambda publishes %s in %s, so in CloudWatch this alarm would see no data; modelled as if the unit matched", id, u.s, al.Metric, want)
+		}
+	}
 	if ae, ok, _ := get("ActionsEnabled"); ok {
 		if on, err := t.boolean(ae); err == nil && !on {
 			t.warnf(ae, "alarm %s: ActionsEnabled is false, which silences SNS actions only; CodeDeploy still reads the alarm's state, so it is modelled", id)

@@ -292,6 +292,7 @@ func TestAlarmMapping(t *testing.T) {
 		{"literal-version", "      Namespace: AWS/Lambda\n      MetricName: Errors\n" + dims + "        - {Name: ExecutedVersion, Value: '12'}\n" + rest, true, metrics.Candidate, "fixed version"},
 		{"anomaly", "      Namespace: AWS/Lambda\n      MetricName: Errors\n" + dims + rest + "      ThresholdMetricId: ad1\n", false, 0, "anomaly"},
 		{"math-not-rate", "      Metrics:\n        - {Id: e, Expression: 'm1 + m2', ReturnData: true}\n        - {Id: m1, ReturnData: false, MetricStat: {Period: 60, Stat: Sum, Metric: {Namespace: AWS/Lambda, MetricName: Errors}}}\n        - {Id: m2, ReturnData: false, MetricStat: {Period: 60, Stat: Sum, Metric: {Namespace: AWS/Lambda, MetricName: Throttles}}}\n      EvaluationPeriods: 1\n      Threshold: 1\n      ComparisonOperator: GreaterThanThreshold\n", false, 0, "not an error rate"},
+		{"unit", "      Namespace: AWS/Lambda\n      MetricName: Duration\n      Unit: Seconds\n" + dims + "      ExtendedStatistic: p99\n      Period: 60\n      EvaluationPeriods: 1\n      Threshold: 1\n      ComparisonOperator: GreaterThanThreshold\n", true, metrics.Alias, "Milliseconds"},
 		{"percentile-ext", "      Namespace: AWS/Lambda\n      MetricName: Duration\n" + dims + "      ExtendedStatistic: tm99\n      Period: 60\n      EvaluationPeriods: 1\n      Threshold: 1\n      ComparisonOperator: GreaterThanThreshold\n", false, 0, "not a percentile"},
 	}
 	for _, c := range cases {
