@@ -432,6 +432,15 @@ func (k *kube) argoMetric(m at, start time.Duration, ph phase, args map[string]s
 			return c, 0, false, err
 		}
 	}
+	c.ErrorLimit = argoConsecutiveErrorLimit
+	if el, ok := m.get("consecutiveErrorLimit"); ok {
+		if c.ErrorLimit, err = k.intField(argScalar(el), 0, 1<<20); err != nil {
+			return c, 0, false, err
+		}
+	}
+	if il, ok := m.get("inconclusiveLimit"); ok {
+		k.warnf(il, "metric %s: inconclusive measurements (which pause the rollout for a human) are not modelled", c.Name)
+	}
 	if dry[c.Name] || dry["*"] {
 		k.warnf(m, "metric %s is in dryRun: its result never fails the rollout; not modelled", c.Name)
 		return c, dur, false, nil

@@ -379,9 +379,10 @@ type Check struct {
 	Start     time.Duration // instant of the first measurement, since the deployment started
 	// PassOnNoData: a window with no samples passes (Argo's
 	// `len(result) == 0 || …`). Otherwise Argo counts it as a measurement
-	// error (more than 4 in a row fail the rollout) and Flagger as a failed
-	// check.
+	// error, and more than ErrorLimit errors in a row fail the rollout;
+	// Flagger counts it as a failed check.
 	PassOnNoData bool
+	ErrorLimit   int // Argo consecutiveErrorLimit (default 4)
 }
 
 // Apply returns base with what the configuration decides: the deployable's

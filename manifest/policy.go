@@ -47,7 +47,7 @@ const argoConsecutiveErrorLimit = 4
 //     rollout when its failures exceed Limit (failureLimit);
 //   - a measurement with no data passes when the condition accepts an empty
 //     result (PassOnNoData), and otherwise is an error; more than
-//     argoConsecutiveErrorLimit errors in a row fail the rollout.
+//     ErrorLimit (consecutiveErrorLimit) errors in a row fail the rollout.
 //
 // rollback.Analysis runs one cadence for all its metrics from the deployment
 // start and never stops; an Argo step analysis starts at its step and ends
@@ -93,6 +93,8 @@ func (p argoPolicy) Validate() error {
 			return fmt.Errorf("manifest: Check %q.Count = %d: must be >= 0", c.Name, c.Count)
 		case c.Limit < 0:
 			return fmt.Errorf("manifest: Check %q.Limit = %d: must be >= 0", c.Name, c.Limit)
+		case c.ErrorLimit < 0:
+			return fmt.Errorf("manifest: Check %q.ErrorLimit = %d: must be >= 0", c.Name, c.ErrorLimit)
 		case c.Start < 0:
 			return fmt.Errorf("manifest: Check %q.Start = %v: must be >= 0", c.Name, c.Start)
 		}
@@ -207,9 +209,9 @@ func (m *argoMonitor) Evaluate(obs rollback.Observation) rollback.Decision {
 				continue
 			}
 			r.errs++
-			if r.errs > argoConsecutiveErrorLimit {
+			if r.errs > c.ErrorLimit {
 				return rollback.Decision{Rollback: true, Alarm: c.Name,
-					Reason: fmt.Sprintf("metric %s errored: %d consecutive measurements without data (consecutiveErrorLimit %d)", c.Name, r.errs, argoConsecutiveErrorLimit)}
+					Reason: fmt.Sprintf("metric %s errored: %d consecutive measurements without data (consecutiveErrorLimit %d)", c.Name, r.errs, c.ErrorLimit)}
 			}
 		case rollback.Fail:
 			r.errs = 0

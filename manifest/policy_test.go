@@ -42,7 +42,7 @@ func drive(p rollback.Policy, s *metrics.Series, horizon time.Duration) ([]time.
 func errCheck(start time.Duration, count, limit int) Check {
 	return Check{Name: "err", Metric: metrics.ErrorRate, Dimension: metrics.Candidate,
 		Statistic: metrics.Statistic{Kind: metrics.Sum}, FailWhen: rollback.GreaterThanThreshold, Threshold: 0.01,
-		Window: time.Minute, Interval: time.Minute, Count: count, Limit: limit, Start: start}
+		Window: time.Minute, Interval: time.Minute, Count: count, Limit: limit, Start: start, ErrorLimit: argoConsecutiveErrorLimit}
 }
 
 func TestArgoPolicyCadenceAndLimit(t *testing.T) {
