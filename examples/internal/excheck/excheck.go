@@ -16,43 +16,56 @@ import (
 	"testing"
 )
 
-// PNG fails t unless path is a PNG image that image/png decodes, of at least
-// 100×100 pixels (a chart, not a placeholder).
+// PNG fails t unless path is a valid PNG chart (see CheckPNG).
 func PNG(t testing.TB, path string) {
 	t.Helper()
+	if err := CheckPNG(path); err != nil {
+		t.Error(err)
+	}
+}
+
+// SVG fails t unless path is a valid SVG chart (see CheckSVG).
+func SVG(t testing.TB, path string) {
+	t.Helper()
+	if err := CheckSVG(path); err != nil {
+		t.Error(err)
+	}
+}
+
+// CheckPNG reports an error unless path is a PNG image that image/png
+// decodes, of at least 100×100 pixels (a chart, not a placeholder).
+func CheckPNG(path string) error {
 	f, err := os.Open(path)
 	if err != nil {
-		t.Errorf("chart %s: %v", path, err)
-		return
+		return fmt.Errorf("chart %s: %w", path, err)
 	}
 	defer f.Close()
 	img, err := png.Decode(f)
 	if err != nil {
-		t.Errorf("chart %s: not a PNG: %v", path, err)
-		return
+		return fmt.Errorf("chart %s: not a PNG: %w", path, err)
 	}
 	if b := img.Bounds(); b.Dx() < 100 || b.Dy() < 100 {
-		t.Errorf("chart %s: %dx%d pixels, want at least 100x100", path, b.Dx(), b.Dy())
+		return fmt.Errorf("chart %s: %dx%d pixels, want at least 100x100", path, b.Dx(), b.Dy())
 	}
+	return nil
 }
 
-// SVG fails t unless path starts with an XML declaration or an <svg> element,
-// parses as well-formed XML to the end, and has an <svg> root element.
-func SVG(t testing.TB, path string) {
-	t.Helper()
+// CheckSVG reports an error unless path starts with an XML declaration or
+// an <svg> element, parses as well-formed XML to the end, and has an <svg>
+// root element.
+func CheckSVG(path string) error {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		t.Errorf("chart %s: %v", path, err)
-		return
+		return fmt.Errorf("chart %s: %w", path, err)
 	}
 	trimmed := bytes.TrimSpace(b)
 	if !bytes.HasPrefix(trimmed, []byte("<?xml")) && !bytes.HasPrefix(trimmed, []byte("<svg")) {
-		t.Errorf("chart %s: starts with %q, want <?xml or <svg", path, trimmed[:min(len(trimmed), 20)])
-		return
+		return fmt.Errorf("chart %s: starts with %q, want <?xml or <svg", path, trimmed[:min(len(trimmed), 20)])
 	}
 	if err := wellFormed(b); err != nil {
-		t.Errorf("chart %s: %v", path, err)
+		return fmt.Errorf("chart %s: %w", path, err)
 	}
+	return nil
 }
 
 // wellFormed decodes every token of an SVG document and checks that its root
