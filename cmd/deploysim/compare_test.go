@@ -272,6 +272,8 @@ func TestCompareErrors(t *testing.T) {
 		{[]string{"--alarm", "MetricName=Errors,Threshold=1,Colour=red"}, []string{"--alarm", `unknown field "Colour"`}},
 		{[]string{"--alarm", "MetricName=Errors,Threshold=1,EvaluationPeriods=2,DatapointsToAlarm=3"}, []string{"--alarm", "DatapointsToAlarm"}},
 		{[]string{"--compare-confidence", "0.2"}, []string{"--compare-confidence", "(0.5, 1)"}},
+		{[]string{"--policy", "sequential", "--alarm", "MetricName=Errors,Threshold=1"}, []string{"--alarm: applies only to --policy alarms"}},
+		{[]string{"--sequential-alpha", "0.01"}, []string{"--sequential-alpha: applies only to --policy sequential"}},
 		{[]string{"--ingestion-delay", "-1m"}, []string{"--ingestion-delay"}},
 		{[]string{"--scenario", filepath.Join(dir, "missing.yaml")}, []string{"--scenario", "missing.yaml"}},
 		{[]string{"--scenario", unknown}, []string{"unknown.yaml", "line 2", "rsp"}},

@@ -167,6 +167,9 @@ type origin struct {
 // "scenario.yaml: error_rate".
 func (o origin) name(key string) string {
 	if o.flags[key] || o.file == "" {
+		if key == "alarms" {
+			return "--alarm"
+		}
 		return "--" + strings.ReplaceAll(key, "_", "-")
 	}
 	return o.file + ": " + key
@@ -436,6 +439,13 @@ func (c *scenarioConfig) validate(o origin) error {
 		}
 	default:
 		return o.bad("policy", fmt.Sprintf("%q", c.Policy), "must be none, alarms, compare or sequential")
+	}
+	// A policy setting given on the command line for another policy would
+	// be silently ignored: refuse it instead.
+	for _, kp := range [][2]string{{"alarms", "alarms"}, {"poll_interval", "alarms"}, {"compare_confidence", "compare"}, {"sequential_alpha", "sequential"}} {
+		if o.flags[kp[0]] && c.Policy != kp[1] {
+			return fmt.Errorf("%s: applies only to --policy %s (the policy is %s)", o.name(kp[0]), kp[1], c.Policy)
+		}
 	}
 	for i := range c.Alarms {
 		if _, err := c.Alarms[i].alarm(i); err != nil {
