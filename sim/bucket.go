@@ -72,6 +72,14 @@ import (
 // must be listed here (issue 4: concurrency limits, cold starts, throttles,
 // asynchronous retries, queue batches, hooks).
 func needsPerRequest(s *Scenario) string {
+	if s.Concurrency.Enabled {
+		return "Scenario.Concurrency.Enabled: execution environments, cold starts and throttles are per invocation"
+	}
+	if s.EventModel != nil {
+		if _, ok := s.EventModel.(Sync); !ok {
+			return fmt.Sprintf("Scenario.EventModel = %s: retries are per event", s.EventModel.Name())
+		}
+	}
 	if !s.Workload.Poisson() {
 		return fmt.Sprintf("Scenario.Workload (%T) is not a Poisson process: its counts per bucket are not Poisson draws", s.Workload)
 	}

@@ -15,29 +15,35 @@ import (
 // for kinds other engines add. At one instant t:
 //
 //  1. completions: requests ending at t are counted before anything else
-//     happens at t (a policy at t sees them; a drain ends at t);
+//     happens at t (a policy at t sees them; a drain ends at t); then the
+//     ConcurrentExecutions sample at t (exec.go) sees them ended;
 //  2. fault onset: the fault affects requests arriving at t;
 //  3. publication: a datapoint due at t is visible to an evaluation at t;
 //  4. evaluation: the controller checks the policy before it shifts traffic,
 //     as CodeDeploy checks alarms before each step, so a rollback decided at
-//     the instant of a step cancels that step;
+//     the instant of a step cancels that step; then a hook's end (hooks.go),
+//     which decides whether the schedule starts or the deployment ends;
 //  5. weight change: the schedule's step at t (right-continuous: arrivals
 //     at t see the new weight);
 //  6. end of the bake: the deployment is over (an evaluation at t still
 //     counted);
 //  7. rollback action: the weight goes to 0 (after any step at t);
 //  8. horizon: the run ends; arrivals at the horizon are not admitted;
-//  9. arrival: a new request sees every change made at its instant.
+//  9. arrival: a new request sees every change made at its instant; then
+//     an asynchronous event's retry (async.go), which is routed like one.
 const (
 	evCompletion uint8 = 10
+	evSample     uint8 = 15
 	evFaultOnset uint8 = 20
 	evPublish    uint8 = 30
 	evEvaluate   uint8 = 40
+	evHook       uint8 = 45
 	evWeight     uint8 = 50
 	evBakeEnd    uint8 = 55
 	evRollback   uint8 = 60
 	evHorizon    uint8 = 70
 	evArrival    uint8 = 80
+	evRetry      uint8 = 90
 )
 
 // control is the deployment controller, shared by the engines: it applies the
@@ -65,6 +71,8 @@ type control struct {
 	faultOn   bool // the fault shows
 
 	inflight [metrics.NumDimensions]int64
+	pending  int64 // asynchronous events waiting for a retry: a drain waits for them too
+	hk       hooks
 	expo     float64 // ∫ weight dt up to expoT, in seconds
 	expoT    time.Duration
 	err      error
@@ -98,7 +106,8 @@ func (c *control) start(s *Scenario, q *eventq.Queue, rec *recorder) {
 		Promoted:     metrics.Never,
 		End:          metrics.Never,
 	}
-	q.Push(eventq.Event{At: c.sched[0].At, Kind: evWeight, Idx: 0})
+	c.hk.start(s)
+	c.startSchedule()
 	if s.Horizon > 0 {
 		q.Push(eventq.Event{At: s.Horizon, Kind: evHorizon})
 	}
@@ -154,6 +163,8 @@ func (c *control) handle(e eventq.Event) (end bool) {
 		}
 		c.nextEvaluation(now)
 		return c.err != nil
+	case evHook:
+		return c.hookEnd(now, e.Idx)
 	case evWeight:
 		if !c.deploying {
 			return false // stopped by a rollback decision
@@ -161,16 +172,28 @@ func (c *control) handle(e eventq.Event) (end bool) {
 		c.setWeight(now, c.sched[e.Idx].Weight)
 		if int(e.Idx) == len(c.sched)-1 {
 			c.run.Promoted = now
+			if c.hk.post.Enabled() {
+				// The deployment, and the policy's watch, last until the
+				// post-traffic hook and the bake have both ended.
+				c.hk.postPending = true
+				c.q.Push(eventq.Event{At: now + c.hk.post.Duration, Kind: evHook, Idx: hookPost})
+			}
 			if c.bake > 0 {
 				c.q.Push(eventq.Event{At: now + c.bake, Kind: evBakeEnd})
 				return false
 			}
+			if c.hk.postPending {
+				return false
+			}
 			return c.endDeployment(now)
 		}
-		c.q.Push(eventq.Event{At: c.sched[e.Idx+1].At, Kind: evWeight, Idx: e.Idx + 1})
+		c.q.Push(eventq.Event{At: c.sched[e.Idx+1].At + c.hk.shift, Kind: evWeight, Idx: e.Idx + 1})
 	case evBakeEnd:
 		if !c.deploying {
 			return false // rolled back during the bake
+		}
+		if c.hk.postPending {
+			return false // the post-traffic hook ends the deployment
 		}
 		return c.endDeployment(now)
 	case evRollback:
@@ -217,7 +240,14 @@ func (c *control) stop(now time.Duration, drain bool) bool {
 	return !drain || c.inflightTotal() == 0
 }
 
+// inflightTotal is what a drain waits for: requests running and
+// asynchronous events waiting for a retry.
 func (c *control) inflightTotal() int64 {
+	return c.inflight[metrics.Candidate] + c.inflight[metrics.Baseline] + c.pending
+}
+
+// busy is the function's executions in progress (both versions).
+func (c *control) busy() int64 {
 	return c.inflight[metrics.Candidate] + c.inflight[metrics.Baseline]
 }
 
@@ -259,6 +289,8 @@ func (c *control) finish(end time.Duration, resolution Resolution, keepSeries bo
 	r.Baseline.InFlight = c.inflight[metrics.Baseline]
 	r.ExposureSeconds = c.expo
 	switch {
+	case c.hk.aborted:
+		r.Outcome = metrics.HookAborted
 	case r.Detected != metrics.Never && c.bad:
 		r.Outcome = metrics.RolledBack
 	case r.Detected != metrics.Never:

@@ -68,6 +68,9 @@ type engine struct {
 	users    bool
 	zipf     zipf
 	usersHit userSet
+
+	x  exec       // execution environments (exec.go)
+	as asyncState // asynchronous events (async.go)
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
@@ -127,6 +130,8 @@ func (e *engine) setup(s *Scenario) {
 		e.usersHit.reset(s.Users.N)
 	}
 	e.c.start(s, &e.q, &e.rec)
+	e.setupExec(s)
+	e.as.setup(s)
 	if t := e.arr.Next(); t != NoArrival {
 		e.q.Push(eventq.Event{At: t, Kind: evArrival})
 	}
@@ -161,34 +166,72 @@ func (e *engine) step() (end bool) {
 		return false
 	}
 	e.q.Pop()
-	if ev.Kind == evCompletion {
+	switch ev.Kind {
+	case evCompletion:
 		e.complete(&ev)
+		return e.c.stopped && e.c.drain && e.c.inflightTotal() == 0
+	case evSample:
+		e.sample(ev.At)
+		return false
+	case evRetry:
+		e.retry(&ev)
 		return e.c.stopped && e.c.drain && e.c.inflightTotal() == 0
 	}
 	return e.c.handle(ev)
 }
 
-// arrive admits one request at now: it routes the request, decides its
-// fate and schedules its completion.
+// arrive admits one request (or asynchronous event) at now.
 func (e *engine) arrive(now time.Duration) {
+	ev := int32(-1)
+	if e.as.on {
+		ev = e.as.alloc(now)
+	}
+	e.attempt(now, ev, -1)
+}
+
+// attempt makes one invocation at now: it routes it, decides its fate and
+// schedules its completion. ev is the asynchronous event it is an attempt
+// of (-1: a synchronous request), kind its request kind (-1: draw one).
+func (e *engine) attempt(now time.Duration, ev int32, kind int) {
 	c := &e.c
 	d := metrics.Baseline
 	if w := c.weight; w > 0 && (w >= 1 || e.r.Float64() < w) {
 		d = metrics.Candidate
 	}
-	kind := 0
-	if len(e.kindCum) > 1 {
-		u := e.r.Float64()
-		for kind < len(e.kindCum)-1 && u >= e.kindCum[kind] {
-			kind++
+	if kind < 0 {
+		kind = 0
+		if len(e.kindCum) > 1 {
+			u := e.r.Float64()
+			for kind < len(e.kindCum)-1 && u >= e.kindCum[kind] {
+				kind++
+			}
+		}
+		if ev >= 0 {
+			e.as.evs[ev].kind = uint8(kind)
+		}
+	}
+	counts := &c.run.Baseline
+	if d == metrics.Candidate {
+		counts = &c.run.Candidate
+	}
+	var cold, prov bool
+	if e.x.on {
+		var throttled bool
+		throttled, cold, prov = e.x.acquire(d, now, c.busy())
+		if throttled {
+			counts.Requests++
+			counts.Throttles++
+			e.rec.throttle(d, now)
+			if ev >= 0 {
+				e.asyncThrottled(ev, now)
+			}
+			return
 		}
 	}
 	v := &e.ver[d]
 	lat := v.lat.Rand()
 	p := v.p
-	counts := &c.run.Baseline
 	if d == metrics.Candidate {
-		counts = &c.run.Candidate
 		if e.hasFault && c.candidateArrival(now) && e.kindMask>>kind&1 != 0 {
 			lat *= e.faultFactor
 			p = e.faultP
@@ -210,8 +253,22 @@ func (e *engine) arrive(now time.Duration) {
 	} else if p > 0 && e.r.Float64() < p {
 		out = outError
 	}
+	if cold {
+		// The init runs before the handler and the caller waits for both.
+		counts.ColdStarts++
+		init := e.x.init.Rand()
+		if !(init < maxLatencyMs) {
+			init = maxLatencyMs
+		} else if init < 0 {
+			init = 0
+		}
+		dur += time.Duration(init * float64(time.Millisecond))
+	}
+	if prov {
+		out |= flagProvEv
+	}
 	c.inflight[d]++
-	e.q.Push(eventq.Event{At: now + dur, Kind: evCompletion, A: uint8(d), B: out, Aux: int64(now)})
+	e.q.Push(eventq.Event{At: now + dur, Kind: evCompletion, A: uint8(d), B: out, Aux: int64(now), Idx: ev})
 }
 
 // complete ends one request.
@@ -219,12 +276,15 @@ func (e *engine) complete(ev *eventq.Event) {
 	c := &e.c
 	d := metrics.Dimension(ev.A)
 	c.inflight[d]--
+	if e.x.on {
+		e.x.release(d, ev.At, ev.B&flagProvEv != 0)
+	}
 	counts := &c.run.Baseline
 	if d == metrics.Candidate {
 		counts = &c.run.Candidate
 	}
 	failed := true
-	switch ev.B {
+	switch ev.B & outMask {
 	case outSuccess:
 		counts.Successes++
 		failed = false
@@ -235,6 +295,9 @@ func (e *engine) complete(ev *eventq.Event) {
 	}
 	start := time.Duration(ev.Aux)
 	e.rec.invocation(d, start, ms(ev.At-start), failed)
+	if ev.Idx >= 0 {
+		e.asyncDone(ev.Idx, ev.At, failed)
+	}
 	if d != metrics.Candidate {
 		return
 	}

@@ -30,6 +30,12 @@ type recorder struct {
 	stale   int // alias dimensions of periods >= stale may be out of date
 	view    metrics.Series
 
+	// aliasConc[i] is the alias's ConcurrentExecutions samples of period i
+	// (the sum of the versions' at each sampling instant), which a merge of
+	// the versions' samples cannot give; refresh copies it into the alias
+	// dimension.
+	aliasConc []metrics.Sketch
+
 	// The period of the last invocation recorded, [curStart, curEnd): most
 	// invocations fall in it, which saves a division per invocation.
 	cur              int
@@ -44,6 +50,10 @@ func (r *recorder) reset(period, delay time.Duration) {
 		}
 	}
 	r.periods = r.periods[:0]
+	for i := range r.aliasConc {
+		r.aliasConc[i].Reset()
+	}
+	r.aliasConc = r.aliasConc[:0]
 	r.period, r.delay = period, delay
 	r.visible, r.stale = 0, 0
 	r.view = metrics.Series{Resolution: period}
@@ -97,6 +107,23 @@ func (r *recorder) throttle(v metrics.Dimension, t time.Duration) {
 	r.at(r.index(t)).Dims[v].Throttles++
 }
 
+// concurrency records the ConcurrentExecutions samples taken at t: cand and
+// base environments busy on each version.
+func (r *recorder) concurrency(t time.Duration, cand, base float64) {
+	i := r.index(t)
+	p := r.at(i)
+	p.Dims[metrics.Candidate].Concurrency.Add(cand)
+	p.Dims[metrics.Baseline].Concurrency.Add(base)
+	for i >= len(r.aliasConc) {
+		if len(r.aliasConc) < cap(r.aliasConc) {
+			r.aliasConc = r.aliasConc[:len(r.aliasConc)+1]
+		} else {
+			r.aliasConc = append(r.aliasConc, metrics.Sketch{})
+		}
+	}
+	r.aliasConc[i].Add(cand + base)
+}
+
 // publish makes period i visible.
 func (r *recorder) publish(i int) {
 	r.at(i)
@@ -116,6 +143,10 @@ func (r *recorder) refresh(upto int) {
 		a.Reset()
 		a.Merge(&p.Dims[metrics.Candidate])
 		a.Merge(&p.Dims[metrics.Baseline])
+		if i < len(r.aliasConc) {
+			a.Concurrency.Reset()
+			a.Concurrency.Merge(&r.aliasConc[i])
+		}
 	}
 	if upto > r.stale {
 		r.stale = upto

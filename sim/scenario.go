@@ -71,8 +71,15 @@ type Version struct {
 	// uses it to include timeouts in ExcessFailures.
 	Latency LatencyModel
 	// Timeout is the function's timeout (Lambda's default is 3 s, the
-	// maximum 15 min); 0 means no timeout.
+	// maximum 15 min); 0 means no timeout. It bounds the handler, not a
+	// cold start's init.
 	Timeout time.Duration
+	// Provisioned is the version's provisioned concurrency: environments
+	// initialised before the run and never reclaimed, used before any
+	// on-demand one (needs Scenario.Concurrency.Enabled; see exec.go).
+	// AWS advises raising it on the new version during weighted routing,
+	// as overflow goes to on-demand, cold environments [doc].
+	Provisioned int
 }
 
 // Fault is what is wrong with the candidate. The zero Fault is a healthy
@@ -184,6 +191,17 @@ type Scenario struct {
 	KeepSeries bool
 	// Resolution selects the engine (Auto: the engine picks).
 	Resolution Resolution
+
+	// Concurrency is the execution model: per-version pools of execution
+	// environments with cold starts and keep-alive, concurrency limits and
+	// throttles (zero: off; start from DefaultConcurrency).
+	Concurrency Concurrency
+	// EventModel is how callers invoke the function: nil or Sync
+	// (synchronous), or Async (Lambda's asynchronous retries).
+	EventModel EventModel
+	// PreTraffic and PostTraffic are CodeDeploy's BeforeAllowTraffic and
+	// AfterAllowTraffic hooks (zero: none; see Hook).
+	PreTraffic, PostTraffic Hook
 }
 
 // Defaults from the reference (shared/reference/aws.md).
@@ -323,6 +341,18 @@ func (s Scenario) Validate() error {
 		return err
 	}
 	if err := s.validateFault(); err != nil {
+		return err
+	}
+	if err := s.validateConcurrency(); err != nil {
+		return err
+	}
+	if err := s.validateEventModel(); err != nil {
+		return err
+	}
+	if err := s.PreTraffic.validate("PreTraffic"); err != nil {
+		return err
+	}
+	if err := s.PostTraffic.validate("PostTraffic"); err != nil {
 		return err
 	}
 	if len(s.Kinds) > maxKinds {
