@@ -315,6 +315,9 @@ func (x *exec) release(d metrics.Dimension, now time.Duration, prov bool) {
 // next one while anything can still change.
 func (e *engine) sample(now time.Duration) {
 	c := &e.c
+	if c.horizon > 0 && now >= c.horizon {
+		return // the run ends at the horizon: samples cover [0, Horizon)
+	}
 	cand, base := float64(c.inflight[metrics.Candidate]), float64(c.inflight[metrics.Baseline])
 	e.rec.concurrency(now, cand, base)
 	if c.stopped && c.inflightTotal() == 0 {
