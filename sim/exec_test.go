@@ -334,7 +334,11 @@ func TestBadExecSettings(t *testing.T) {
 		{"hook duration", func(s *Scenario) { s.PreTraffic = Hook{Duration: 2 * time.Hour} }, "Scenario.PreTraffic.Duration = 2h0m0s: must be in [0, 1h0m0s]"},
 		{"hook prob", func(s *Scenario) { s.PostTraffic = Hook{CatchProb: 1.5} }, "Scenario.PostTraffic.CatchProb = 1.5: must be in [0, 1]"},
 		{"bucketed", func(s *Scenario) { s.Resolution = Bucketed }, "Scenario.Resolution = bucket: Scenario.Concurrency.Enabled"},
-		{"bucketed async", func(s *Scenario) { s.Concurrency = Concurrency{}; s.EventModel = DefaultAsync(); s.Resolution = Bucketed }, "Scenario.Resolution = bucket: Scenario.EventModel = async"},
+		{"bucketed async", func(s *Scenario) {
+			s.Concurrency = Concurrency{}
+			s.EventModel = DefaultAsync()
+			s.Resolution = Bucketed
+		}, "Scenario.Resolution = bucket: Scenario.EventModel = async"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := execScenario(10)
