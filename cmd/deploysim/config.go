@@ -385,13 +385,10 @@ func (c *scenarioConfig) validate(o origin) error {
 	if c.ConcurrencyLimit < 0 {
 		return o.bad("concurrency_limit", c.ConcurrencyLimit, "must be >= 0 (0: no limit)")
 	}
-	if c.ConcurrencyLimit > 0 {
-		return o.bad("concurrency_limit", c.ConcurrencyLimit, "not supported yet: package sim does not model concurrency limits (use 0)")
-	}
 	switch c.EventModel {
-	case "sync":
-	case "async", "queue":
-		return o.bad("event_model", c.EventModel, "not supported yet: package sim models only synchronous invocation (use sync)")
+	case "sync", "async":
+	case "queue":
+		return o.bad("event_model", c.EventModel, "not supported yet: package sim models sync and async invocation, not queue batches (use sync or async)")
 	default:
 		return o.bad("event_model", fmt.Sprintf("%q", c.EventModel), "must be sync, async or queue")
 	}
@@ -566,6 +563,19 @@ func (c *scenarioConfig) scenario(o origin, s strategy.Strategy) (sim.Scenario, 
 		sc.Fault.LatencyFactor = c.LatencyRegression
 	}
 	sc.Fault.OnsetAt = time.Duration(c.FaultOnset)
+	if c.ConcurrencyLimit > 0 {
+		// A limit needs the execution model: environments, cold starts,
+		// throttles, with the reference's defaults. The account keeps
+		// sim.MinUnreserved unreserved, so its limit is raised above the
+		// default 1,000 when the reservation needs it (AWS raises it on
+		// request).
+		sc.Concurrency = sim.DefaultConcurrency()
+		sc.Concurrency.ReservedLimit = c.ConcurrencyLimit
+		sc.Concurrency.AccountLimit = max(sc.Concurrency.AccountLimit, c.ConcurrencyLimit+sim.MinUnreserved)
+	}
+	if c.EventModel == "async" {
+		sc.EventModel = sim.DefaultAsync()
+	}
 	if c.Users > 0 {
 		sc.Users = sim.Users{N: c.Users, Exponent: c.UsersExponent}
 	}
