@@ -227,7 +227,9 @@ func (e *bucketEngine) setup(s *Scenario) {
 				f = factor
 				p = 1 - (1-v.ErrorProb)*(1-s.Fault.ErrorProb)
 			}
-			e.law[d][aff] = newDurLaw(e.ver[d].lat, f, tms)
+			l := newDurLaw(e.ver[d].lat, f, tms)
+			l.reuse(&e.law[d][aff])
+			e.law[d][aff] = l
 			e.pErr[d][aff] = p
 			e.pTime[d][aff] = 0
 			if v.Timeout > 0 {
@@ -332,6 +334,14 @@ func (e *bucketEngine) loop() time.Duration {
 func (e *bucketEngine) advance(t time.Duration) {
 	for e.now < t {
 		b := t
+		// No bucket straddles the last maxDur before the horizon, so that
+		// only the requests that can still run at the horizon are thinned
+		// one latency bucket at a time; the earlier ones retire whole.
+		if h := e.s.Horizon; h > 0 {
+			if c := h - e.maxDur; c > e.now && c < b {
+				b = c
+			}
+		}
 		if e.recording() {
 			if pe := time.Duration(e.rec.index(e.now)+1) * e.rec.period; pe < b {
 				b = pe

@@ -31,6 +31,69 @@ type durLaw struct {
 	factor    float64
 	trunc     float64
 	fT, sT    float64 // base F and S at trunc/factor: the normaliser and the cut mass
+
+	// F and S at the sketch's bucket bounds BucketUpper(j), j = tabBase+i,
+	// computed on first use (NaN: not yet); a Runner keeps them from run to
+	// run while the law is the same.
+	tabBase    int
+	fTab, sTab []float64
+}
+
+// reuse takes old's bound tables when old is the same lognormal law, and
+// otherwise old's memory for fresh ones.
+func (l *durLaw) reuse(old *durLaw) {
+	if old.fTab != nil && l.logn && old.logn && l.mu == old.mu && l.sigma == old.sigma &&
+		l.factor == old.factor && l.trunc == old.trunc {
+		l.tabBase, l.fTab, l.sTab = old.tabBase, old.fTab, old.sTab
+		return
+	}
+	l.fTab, l.sTab = old.fTab, old.sTab
+	l.initTab()
+}
+
+func (l *durLaw) initTab() {
+	l.tabBase = metrics.BucketIndex(sketchZero) - 2
+	n := metrics.BucketIndex(maxLatencyMs) - l.tabBase + 2
+	if cap(l.fTab) < n {
+		l.fTab, l.sTab = make([]float64, n), make([]float64, n)
+	}
+	l.fTab, l.sTab = l.fTab[:n], l.sTab[:n]
+	for i := range l.fTab {
+		l.fTab[i], l.sTab[i] = math.NaN(), math.NaN()
+	}
+}
+
+// fAt and sAt are F and S at BucketUpper(j).
+func (l *durLaw) fAt(j int) float64 {
+	if l.fTab == nil {
+		l.initTab()
+	}
+	i := j - l.tabBase
+	if i < 0 || i >= len(l.fTab) {
+		return l.F(metrics.BucketUpper(j))
+	}
+	if v := l.fTab[i]; v == v {
+		return v
+	}
+	v := l.F(metrics.BucketUpper(j))
+	l.fTab[i] = v
+	return v
+}
+
+func (l *durLaw) sAt(j int) float64 {
+	if l.sTab == nil {
+		l.initTab()
+	}
+	i := j - l.tabBase
+	if i < 0 || i >= len(l.sTab) {
+		return l.S(metrics.BucketUpper(j))
+	}
+	if v := l.sTab[i]; v == v {
+		return v
+	}
+	v := l.S(metrics.BucketUpper(j))
+	l.sTab[i] = v
+	return v
 }
 
 // newDurLaw builds the law of lat·factor conditioned on <= timeout (0: none).
@@ -308,21 +371,21 @@ func (l *durLaw) draw(r *rand.Rand, n int64, d *sketchDraw) {
 	}
 	for lo < hi {
 		m := lo + (hi-lo)/2
-		if l.F(metrics.BucketUpper(m)) >= 0.5 {
+		if l.fAt(m) >= 0.5 {
 			hi = m
 		} else {
 			lo = m + 1
 		}
 	}
 	j0 := hi
-	below := l.F(metrics.BucketUpper(j0 - 1)) // mass of the buckets under j0
+	below := l.fAt(j0 - 1) // mass of the buckets under j0
 	nLow := binomialDraw(r, n, below)
 	// Upwards: bucket j takes its share of what lies above bucket j-1.
 	rem := n - nLow
-	sPrev := l.S(metrics.BucketUpper(j0 - 1))
+	sPrev := l.sAt(j0 - 1)
 	for j := j0; rem > 0; j++ {
 		x := metrics.BucketUpper(j)
-		sj := l.S(x)
+		sj := l.sAt(j)
 		var c int64
 		if sj <= 0 || sPrev <= 0 || x >= maxLatencyMs {
 			c = rem
@@ -353,7 +416,7 @@ func (l *durLaw) draw(r *rand.Rand, n int64, d *sketchDraw) {
 			d.zeros += rem - c
 			break
 		}
-		fl := l.F(xl)
+		fl := l.fAt(j - 1)
 		var c int64
 		if fl <= 0 || fPrev <= 0 {
 			c = rem

@@ -1,0 +1,95 @@
+package sim
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/deploysim/deploysim/metrics"
+	"github.com/deploysim/deploysim/rollback"
+	"github.com/deploysim/deploysim/strategy"
+)
+
+// benchBucketScenario is the issue-7 workload: a bad candidate (5 % extra
+// errors on a 0.1 % base) through Canary10Percent5Minutes, CodeDeploy
+// polling one 60 s candidate error-rate alarm, a 2-hour horizon, at rate
+// req/s.
+func benchBucketScenario(rate float64) Scenario {
+	s := DefaultScenario()
+	s.Workload = Poisson{Rate: rate}
+	s.Baseline.ErrorProb = 0.001
+	s.Candidate.ErrorProb = 0.001
+	s.Fault = Fault{ErrorProb: 0.05}
+	s.Strategy = strategy.Canary{Percent: 10, Interval: 5 * time.Minute}
+	s.Policy = rollback.CodeDeploy(rollback.Alarm{
+		Name: "CandidateErrorRate", Metric: metrics.ErrorRate, Dimension: metrics.Candidate,
+		Statistic: metrics.Statistic{Kind: metrics.Sum}, Period: time.Minute,
+		EvaluationPeriods: 1, Threshold: 0.01, Comparison: rollback.GreaterThanOrEqualToThreshold,
+		TreatMissingData: rollback.TreatNotBreaching,
+	})
+	s.Horizon = 2 * time.Hour
+	s.Resolution = Bucketed
+	return s
+}
+
+// BenchmarkBucketed is the cost of one bucketed run at 10, 1,000 and
+// 100,000 req/s: it does not grow with the rate (the per-request engine's
+// cost is proportional to it).
+func BenchmarkBucketed(b *testing.B) {
+	for _, rate := range []float64{10, 1000, 100000} {
+		b.Run(fmt.Sprintf("rps=%g", rate), func(b *testing.B) {
+			s := benchBucketScenario(rate)
+			var r Runner
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				s.Seed = uint64(i)
+				if _, err := r.Run(s); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkBucketedPresets runs the 9 Lambda presets × 1,000 runs at
+// 10,000 req/s over a 2-hour horizon with a 60 s alarm, on 2 workers (one
+// Runner each): one op is the whole 9,000-run comparison.
+func BenchmarkBucketedPresets(b *testing.B) {
+	presets := strategy.LambdaPresets()
+	const runs, workers = 1000, 2
+	b.ReportAllocs()
+	for b.Loop() {
+		var wg sync.WaitGroup
+		var failed [workers]error
+		var rolled [workers]int
+		for w := range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				var r Runner
+				for j := w; j < len(presets)*runs; j += workers {
+					s := benchBucketScenario(10000)
+					s.Strategy = presets[j/runs]
+					s.Seed = uint64(j)
+					run, err := r.Run(s)
+					if err != nil {
+						failed[w] = err
+						return
+					}
+					if run.Outcome == metrics.RolledBack {
+						rolled[w]++
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		for _, err := range failed {
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(rolled[0]+rolled[1]), "rolledback")
+	}
+	b.ReportMetric(float64(len(presets)*runs)*float64(b.N)/b.Elapsed().Seconds(), "runs/s")
+}
