@@ -405,3 +405,32 @@ func TestAsyncLostEvents(t *testing.T) {
 		t.Errorf("lost events per attempt = %.4f, want 0.0687 ± 0.002", got)
 	}
 }
+
+// Hooks (reference: "CodeDeploy during a deployment"): a pre-traffic hook
+// that always catches the fault ends every bad deployment at its end with
+// no customer traffic on the candidate; on a healthy candidate it only
+// delays the schedule, so Canary10Percent5Minutes promotes at 2 + 5 min.
+func TestHooks(t *testing.T) {
+	doc := compareJSON(t, "--strategies", "Canary10Percent5Minutes", "--policy", "none", "--runs", "5",
+		"--pre-traffic-hook", "2m", "--pre-traffic-catch", "1")
+	row := doc["rows"].([]any)[0].(map[string]any)
+	if d := row["detection_rate"].(map[string]any)["value"]; d != 1.0 {
+		t.Errorf("detection rate with a sure pre-traffic hook = %v, want 1", d)
+	}
+	if f := row["candidate_failures"].(map[string]any)["max"]; f != 0.0 {
+		t.Errorf("candidate failures after a pre-traffic catch: max %v, want 0", f)
+	}
+	if d := row["time_to_detect_s"].(map[string]any)["mean"]; d != 120.0 {
+		t.Errorf("time to detect = %v s, want the hook's 120", d)
+	}
+	doc = compareJSON(t, "--strategies", "Canary10Percent5Minutes", "--error-rate", "0", "--horizon", "0", "--runs", "3",
+		"--pre-traffic-hook", "2m", "--pre-traffic-catch", "1")
+	row = doc["rows"].([]any)[0].(map[string]any)
+	if d := row["duration_s"].(map[string]any)["mean"]; d != 420.0 {
+		t.Errorf("healthy duration with a 2-minute pre-traffic hook = %v s, want 420", d)
+	}
+	code, _, errs := runCLI(t, "compare", "--post-traffic-catch", "1.5")
+	if code != 2 || !strings.Contains(errs, "--post-traffic-catch = 1.5") {
+		t.Errorf("bad catch probability: exit %d, %q", code, errs)
+	}
+}

@@ -45,6 +45,13 @@ type scenarioConfig struct {
 	// ConcurrencyLimit is the function's reserved concurrency (0: none).
 	ConcurrencyLimit int    `json:"concurrency_limit" yaml:"concurrency_limit"`
 	EventModel       string `json:"event_model" yaml:"event_model"`
+	// PreTrafficHook and PostTrafficHook are how long CodeDeploy's
+	// BeforeAllowTraffic and AfterAllowTraffic hooks run (0: no hook);
+	// each catches an active fault with its catch probability.
+	PreTrafficHook   duration `json:"pre_traffic_hook" yaml:"pre_traffic_hook"`
+	PreTrafficCatch  float64  `json:"pre_traffic_catch" yaml:"pre_traffic_catch"`
+	PostTrafficHook  duration `json:"post_traffic_hook" yaml:"post_traffic_hook"`
+	PostTrafficCatch float64  `json:"post_traffic_catch" yaml:"post_traffic_catch"`
 	// Users is the user population (0: not modelled), with Zipf exponent.
 	Users         int      `json:"users" yaml:"users"`
 	UsersExponent float64  `json:"users_exponent" yaml:"users_exponent"`
@@ -392,6 +399,18 @@ func (c *scenarioConfig) validate(o origin) error {
 	default:
 		return o.bad("event_model", fmt.Sprintf("%q", c.EventModel), "must be sync, async or queue")
 	}
+	for _, h := range []struct {
+		name  string
+		d     duration
+		catch float64
+	}{{"pre_traffic", c.PreTrafficHook, c.PreTrafficCatch}, {"post_traffic", c.PostTrafficHook, c.PostTrafficCatch}} {
+		if h.d < 0 || time.Duration(h.d) > sim.MaxHookDuration {
+			return o.bad(h.name+"_hook", h.d, "must be in [0, 1h] (CodeDeploy fails a hook after 1 hour; 0: no hook)")
+		}
+		if err := prob(h.name+"_catch", h.catch); err != nil {
+			return err
+		}
+	}
 	if c.Users < 0 {
 		return o.bad("users", c.Users, "must be >= 0 (0: users not modelled)")
 	}
@@ -576,6 +595,8 @@ func (c *scenarioConfig) scenario(o origin, s strategy.Strategy) (sim.Scenario, 
 	if c.EventModel == "async" {
 		sc.EventModel = sim.DefaultAsync()
 	}
+	sc.PreTraffic = sim.Hook{Duration: time.Duration(c.PreTrafficHook), CatchProb: c.PreTrafficCatch}
+	sc.PostTraffic = sim.Hook{Duration: time.Duration(c.PostTrafficHook), CatchProb: c.PostTrafficCatch}
 	if c.Users > 0 {
 		sc.Users = sim.Users{N: c.Users, Exponent: c.UsersExponent}
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/deploysim/deploysim/manifest"
 	"github.com/deploysim/deploysim/metrics"
+	"github.com/deploysim/deploysim/sim"
 )
 
 const evaluateHelp = `usage: deploysim evaluate [flags] FILE
@@ -21,7 +22,10 @@ the file says that deploysim cannot model (warnings).
 
 The strategy and the policy come from the file, so --strategies, --policy,
 --alarm and the policy tuning flags do not apply; the traffic, the versions
-and the metric pipeline are the scenario's.
+and the metric pipeline are the scenario's. A hook runs only for the
+deployables whose file declares it (SAM Hooks, Flagger webhooks); the
+--pre-traffic-* and --post-traffic-* flags say how long it runs and how
+likely it catches the fault.
 
 examples:
   deploysim evaluate template.yaml
@@ -119,6 +123,13 @@ func evaluateFile(ctx context.Context, c *scenarioConfig, o origin, file *manife
 			return nil, "", nil, fmt.Errorf("%s: %w", d.Name, err)
 		}
 		sc.Policy = d.Policy
+		// The file says which hooks exist; the flags say how they behave.
+		if d.PreTrafficHook == "" {
+			sc.PreTraffic = sim.Hook{}
+		}
+		if d.PostTrafficHook == "" {
+			sc.PostTraffic = sim.Hook{}
+		}
 		sum, engine, err := simulateRange(ctx, sc, 0, c.Runs, p)
 		if err != nil {
 			return nil, "", nil, fmt.Errorf("%s (%s): %w", d.Name, d.Source, err)
