@@ -39,6 +39,7 @@ func simulateRange(ctx context.Context, sc sim.Scenario, from, to int, p *progre
 		next  atomic.Int64
 		parts = make([]metrics.Summary, workers)
 		errs  = make([]error, workers)
+		stop  atomic.Bool // a run failed: the others stop taking runs
 		wg    sync.WaitGroup
 	)
 	next.Store(int64(from))
@@ -48,7 +49,7 @@ func simulateRange(ctx context.Context, sc sim.Scenario, from, to int, p *progre
 		go func() {
 			defer wg.Done()
 			s := sc
-			for ctx.Err() == nil {
+			for ctx.Err() == nil && !stop.Load() {
 				i := next.Add(1) - 1
 				if i >= int64(to) {
 					return
@@ -57,6 +58,7 @@ func simulateRange(ctx context.Context, sc sim.Scenario, from, to int, p *progre
 				r, err := sim.Run(s)
 				if err != nil {
 					errs[w] = fmt.Errorf("run %d (seed %d): %w", i, s.Seed, err)
+					stop.Store(true)
 					return
 				}
 				parts[w].Add(&r)
