@@ -318,19 +318,19 @@ func cdfChart(t *metrics.Table) (*plot.Plot, error) {
 		if n == 0 {
 			continue
 		}
+		// The empirical distribution function as a staircase: for each
+		// distinct value v (nearest-rank quantile of rank k), a vertical
+		// step from the fraction below v to the fraction at or below it.
 		var pts plotter.XYs
-		prev := math.NaN()
+		below := 0.0
 		for k := int64(1); k <= n; k++ {
-			q := float64(k) / float64(n)
-			v := r.Summary.Quantile(metrics.CandidateFailures, q)
-			if v == prev && k < n {
-				continue
+			v := r.Summary.Quantile(metrics.CandidateFailures, float64(k)/float64(n))
+			if k < n && r.Summary.Quantile(metrics.CandidateFailures, float64(k+1)/float64(n)) == v {
+				continue // v's step ends at its last rank
 			}
-			if !math.IsNaN(prev) {
-				pts = append(pts, plotter.XY{X: v, Y: float64(k-1) / float64(n)})
-			}
-			pts = append(pts, plotter.XY{X: v, Y: q})
-			prev = v
+			at := float64(k) / float64(n)
+			pts = append(pts, plotter.XY{X: v, Y: below}, plotter.XY{X: v, Y: at})
+			below = at
 		}
 		l, err := plotter.NewLine(pts)
 		if err != nil {
