@@ -68,8 +68,11 @@ func checkExec(s Scenario, r metrics.Run) string {
 	if l := int64(s.Concurrency.Limit()); l > 0 && r.Candidate.InFlight+r.Baseline.InFlight > l {
 		return fmt.Sprintf("in flight %d above the limit %d", r.Candidate.InFlight+r.Baseline.InFlight, l)
 	}
-	var thr float64
-	for i := range r.Series.Periods {
+	thr := float64(r.Throttles())
+	if r.Series != nil {
+		thr = 0
+	}
+	for i := 0; r.Series != nil && i < len(r.Series.Periods); i++ {
 		thr += r.Series.Periods[i].Dims[metrics.Alias].Throttles
 		p := &r.Series.Periods[i].Dims
 		if l := float64(s.Concurrency.Limit()); l > 0 && p[metrics.Alias].Concurrency.Max() > l {
