@@ -49,6 +49,7 @@ flags:
       table, markdown, csv or json (default table)
 `
 
+// runCompare is `deploysim compare`: one row per strategy on one scenario.
 func runCompare(args []string, stdout, stderr io.Writer) error {
 	var sf *scenarioFlags
 	fs := newFlagSet("compare", stdout, func(w io.Writer) {
@@ -119,6 +120,7 @@ func engineName(set map[string]bool) string {
 	return strings.Join(names, "+")
 }
 
+// parseFormat reads --format, naming the flag when the value is not a format.
 func parseFormat(s string) (metrics.Format, error) {
 	f, err := metrics.ParseFormat(s)
 	if err != nil {

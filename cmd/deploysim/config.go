@@ -300,6 +300,7 @@ func decodeStrict(name, path string, n *yaml.Node, v reflect.Value) error {
 // that decodeStrict already prefixes with the line.
 var yamlLineRe = regexp.MustCompile(`^(line \d+: )+`)
 
+// oneLine joins a multi-line message into the one line an error must be.
 func oneLine(s string) string { return strings.ReplaceAll(strings.TrimSpace(s), "\n", " ") }
 
 // fieldByTag returns the index of t's field whose yaml tag is key, or -1.
@@ -481,6 +482,7 @@ func (c *scenarioConfig) validate(o origin) error {
 // maxRuns bounds --runs so that a typo cannot ask for days of work.
 const maxRuns = 10_000_000
 
+// parseResolution reads a resolution name as --resolution spells it.
 func parseResolution(s string) (sim.Resolution, error) {
 	switch s {
 	case "auto":

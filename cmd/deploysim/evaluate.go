@@ -40,6 +40,8 @@ flags:
 // evaluateSkips are the scenario settings a file decides itself.
 var evaluateSkips = []string{"strategies", "policy", "alarms", "evaluation_interval", "poll_interval", "compare_confidence", "sequential_alpha"}
 
+// runEvaluate is `deploysim evaluate FILE`: one row per deployable the file
+// declares, then the warnings.
 func runEvaluate(args []string, stdout, stderr io.Writer) error {
 	var sf *scenarioFlags
 	fs := newFlagSet("evaluate", stdout, func(w io.Writer) {

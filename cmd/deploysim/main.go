@@ -38,6 +38,8 @@ type command struct {
 // commands is the dispatch table, in the order help lists them.
 var commands []command
 
+// init fills commands: runHelp reads the table, so a plain initialiser would
+// be an initialisation cycle.
 func init() {
 	commands = []command{
 		{"compare", "compare strategies on one scenario", runCompare},
@@ -84,6 +86,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return 2
 }
 
+// usage lists the commands.
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: deploysim <command> [arguments]")
 	fmt.Fprintln(w, "commands:")

@@ -61,6 +61,7 @@ flags:
       against how much a bad one hurts.
 `
 
+// runPlot is `deploysim plot`: one chart of the scenario into --out.
 func runPlot(args []string, stdout, stderr io.Writer) error {
 	var sf *scenarioFlags
 	fs := newFlagSet("plot", stdout, func(w io.Writer) {

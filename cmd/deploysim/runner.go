@@ -141,6 +141,8 @@ func (p *progress) tick() func(done, total int) {
 	}
 }
 
+// add counts n runs done and redraws the line at most five times a second
+// (always for the last run), once the work has lasted a second.
 func (p *progress) add(n int) {
 	if p == nil || p.w == nil {
 		return

@@ -61,6 +61,7 @@ type point struct {
 	strategy       strategy.Strategy
 }
 
+// params are the row's grid coordinates, as the table shows them.
 func (p point) params() []metrics.Param {
 	return []metrics.Param{
 		{Name: "rps", Value: strconv.FormatFloat(p.rps, 'g', -1, 64)},
@@ -94,6 +95,7 @@ type shardSpec struct{ index, count int }
 
 func (s shardSpec) String() string { return fmt.Sprintf("%d/%d", s.index, s.count) }
 
+// parseShard reads --shard i/n.
 func parseShard(v string) (shardSpec, error) {
 	a, b, ok := strings.Cut(v, "/")
 	i, err1 := strconv.Atoi(a)
@@ -142,6 +144,8 @@ func parseFloatList(name, v string) ([]float64, error) {
 	return out, nil
 }
 
+// runSweep is `deploysim sweep`: the grid, or the part --shard gives this
+// process.
 func runSweep(args []string, stdout, stderr io.Writer) error {
 	var sf *scenarioFlags
 	fs := newFlagSet("sweep", stdout, func(w io.Writer) {
@@ -293,6 +297,7 @@ type shardDoc struct {
 	Resolution string          `json:"resolution"`
 }
 
+// runMerge is `deploysim merge`: the shards' JSON into the sweep's table.
 func runMerge(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("merge", stdout, func(w io.Writer) { fmt.Fprint(w, mergeHelp) })
 	format := fs.String("format", "table", "")
