@@ -678,7 +678,7 @@ func (e *bucketEngine) drain() time.Duration {
 			if e.c.run.WeightZero != metrics.Never {
 				e.c.run.Drained = metrics.Never
 				if in[metrics.Candidate] == 0 {
-					e.c.run.Drained = e.maxCompletion(w, h, true)
+					e.c.run.Drained = e.maxCompletion(w, h, metrics.Candidate)
 				}
 			}
 			e.groups = e.groups[:0]
@@ -690,24 +690,27 @@ func (e *bucketEngine) drain() time.Duration {
 			e.retire(&e.groups[i], metrics.Never)
 		}
 	}
+	// The candidate's and the baseline's requests are independent: the end
+	// is the later of their last completions.
+	cand := e.maxCompletion(w, capAt, metrics.Candidate)
 	if e.c.run.WeightZero != metrics.Never {
-		e.c.run.Drained = e.maxCompletion(w, capAt, true)
+		e.c.run.Drained = cand
 	}
-	end := e.maxCompletion(w, capAt, false)
+	end := max(cand, e.maxCompletion(w, capAt, metrics.Baseline))
 	e.groups = e.groups[:0]
 	return end
 }
 
 // maxCompletion draws max(w, the last completion instant) of the pending
-// groups' requests (only the candidate's if candOnly), each group's
+// groups' requests of version d, each group's
 // completions conditioned on ending by capAt unless capAt is Never. The
 // maximum's CDF is the product over groups and classes of
 // ((1 - pend(t))/(1 - pend(cap)))^n, inverted at a uniform draw.
-func (e *bucketEngine) maxCompletion(w, capAt time.Duration, candOnly bool) time.Duration {
+func (e *bucketEngine) maxCompletion(w, capAt time.Duration, d metrics.Dimension) time.Duration {
 	hi := w
 	for i := range e.groups {
 		g := &e.groups[i]
-		if !candOnly || g.d == metrics.Candidate {
+		if g.d == d {
 			hi = max(hi, g.b+e.maxDur)
 		}
 	}
@@ -724,7 +727,7 @@ func (e *bucketEngine) maxCompletion(w, capAt time.Duration, candOnly bool) time
 		sum := 0.0
 		for i := range e.groups {
 			g := &e.groups[i]
-			if candOnly && g.d != metrics.Candidate {
+			if g.d != d {
 				continue
 			}
 			a, b := ms(g.a), ms(g.b)

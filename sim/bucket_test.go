@@ -1,0 +1,376 @@
+package sim
+
+import (
+	"errors"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/leanovate/gopter"
+	"github.com/leanovate/gopter/gen"
+	"github.com/leanovate/gopter/prop"
+	"gonum.org/v1/gonum/stat/distuv"
+
+	"github.com/deploysim/deploysim/metrics"
+	"github.com/deploysim/deploysim/rollback"
+	"github.com/deploysim/deploysim/strategy"
+)
+
+// chiSquarePMF returns the p-value of the chi-square goodness-of-fit of
+// counts (of values 0..len-1, the last cell holding everything above)
+// against pmf, pooling cells with expectation below 5.
+func chiSquarePMF(counts []float64, pmf func(k int) float64, n float64) float64 {
+	var x2, ecell, ocell, tail float64
+	df := -1
+	for k := range counts {
+		e := n * pmf(k)
+		if k == len(counts)-1 {
+			e = n * (1 - tail)
+		}
+		tail += pmf(k)
+		ecell += e
+		ocell += counts[k]
+		if ecell >= 5 || k == len(counts)-1 {
+			x2 += (ocell - ecell) * (ocell - ecell) / ecell
+			ecell, ocell = 0, 0
+			df++
+		}
+	}
+	return distuv.ChiSquared{K: float64(df)}.Survival(x2)
+}
+
+// The samplers draw from the exact laws: a chi-square goodness-of-fit test
+// against gonum's probability mass functions at significance 0.001 per case
+// (12 cases: a false failure has probability about 1 %, and the seeds are
+// fixed), over the small-mean inversion and the rejection branches.
+func TestSamplersExact(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 11))
+	const draws = 200000
+	for _, mu := range []float64{0.3, 4, 9.9, 10.5, 60, 2500} {
+		cells := int(mu + 8*math.Sqrt(mu) + 10)
+		counts := make([]float64, cells)
+		for i := 0; i < draws; i++ {
+			k := poissonDraw(r, mu)
+			counts[min(int(k), cells-1)]++
+		}
+		p := chiSquarePMF(counts, func(k int) float64 { return distuv.Poisson{Lambda: mu}.Prob(float64(k)) }, draws)
+		if p < 0.001 {
+			t.Errorf("Poisson(%v): chi-square p = %.2g", mu, p)
+		}
+	}
+	for _, c := range []struct {
+		n int64
+		p float64
+	}{{20, 0.3}, {1000, 0.004}, {200, 0.9}, {5000, 0.5}, {100000, 0.001}, {1 << 40, 1e-11}} {
+		dist := distuv.Binomial{N: float64(c.n), P: c.p}
+		mean := float64(c.n) * math.Min(c.p, 1-c.p)
+		cells := int(mean + 8*math.Sqrt(mean) + 10)
+		counts := make([]float64, cells)
+		for i := 0; i < draws; i++ {
+			k := binomialDraw(r, c.n, c.p)
+			if c.p > 0.5 {
+				k = c.n - k
+			}
+			counts[min(int(k), cells-1)]++
+		}
+		pmf := func(k int) float64 {
+			if c.p > 0.5 {
+				return dist.Prob(float64(c.n) - float64(k))
+			}
+			return dist.Prob(float64(k))
+		}
+		if c.n == 1<<40 { // beyond float64 Lgamma's comfort: Poisson(11) is exact to 1e-11
+			pmf = func(k int) float64 { return distuv.Poisson{Lambda: 11}.Prob(float64(k)) }
+		}
+		if p := chiSquarePMF(counts, pmf, draws); p < 0.001 {
+			t.Errorf("Binomial(%d, %v): chi-square p = %.2g", c.n, c.p, p)
+		}
+	}
+	// Beta(k, n-k+1) order statistic: mean k/(n+1), variance
+	// k(n-k+1)/((n+1)²(n+2)); 100,000 draws put the mean within 4.5 sd.
+	for _, c := range []struct{ k, n int64 }{{1, 1}, {3, 10}, {500, 1000}} {
+		var sum, sum2 float64
+		const m = 100000
+		for i := 0; i < m; i++ {
+			u := orderStat(r, c.k, c.n)
+			sum += u
+			sum2 += u * u
+		}
+		n1 := float64(c.n + 1)
+		want := float64(c.k) / n1
+		sd := math.Sqrt(float64(c.k) * float64(c.n-c.k+1) / (n1 * n1 * (n1 + 1)))
+		if got := sum / m; math.Abs(got-want) > 4.5*sd/math.Sqrt(m) {
+			t.Errorf("orderStat(%d, %d) mean %v, want %v", c.k, c.n, got, want)
+		}
+	}
+}
+
+// durLaw's integrals agree with a direct numerical integration of its
+// survival function (a 200,000-step midpoint rule, independent of the
+// closed forms), for the lognormal with and without a timeout, a latency
+// factor, and a gonum Gamma through its CDF.
+func TestDurLawIntegrals(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	laws := map[string]durLaw{
+		"lognormal":         newDurLaw(LogNormalFromQuantiles(100, 500, r), 1, 0),
+		"lognormal timeout": newDurLaw(LogNormalFromQuantiles(100, 500, r), 1, 300),
+		"factor 3, timeout": newDurLaw(LogNormalFromQuantiles(100, 500, r), 3, 1000),
+		"gamma":             newDurLaw(distuv.Gamma{Alpha: 2, Beta: 0.02}, 1, 250),
+		"timeout point":     pointLaw(3000),
+	}
+	for name, l := range laws {
+		for _, iv := range [][2]float64{{-50, 20}, {0, 100}, {80, 120}, {200, 1500}, {290, 310}, {2900, 3100}} {
+			const steps = 200000
+			h := (iv[1] - iv[0]) / steps
+			want := 0.0
+			for i := 0; i < steps; i++ {
+				want += l.S(iv[0]+(float64(i)+0.5)*h) * h
+			}
+			if got := l.IS(iv[0], iv[1]); math.Abs(got-want) > 1e-6*(iv[1]-iv[0])+1e-9 {
+				t.Errorf("%s: IS(%v, %v) = %v, numerical %v", name, iv[0], iv[1], got, want)
+			}
+		}
+		// The conditioned law is a law: F + S = 1, F(0-) = 0, S(∞) = 0.
+		for _, x := range []float64{1, 50, 100, 299, 1000, 1e5} {
+			if d := l.F(x) + l.S(x) - 1; math.Abs(d) > 1e-12 {
+				t.Errorf("%s: F+S-1 = %v at %v", name, d, x)
+			}
+		}
+		if l.S(1e12) > 1e-200 || l.F(-1) != 0 {
+			t.Errorf("%s: S(∞) = %v, F(-1) = %v", name, l.S(1e12), l.F(-1))
+		}
+	}
+	// pending for a point law is linear: a timeout at 3 s from arrivals
+	// uniform on [0, 10 s) still runs at 8 s for arrivals after 5 s: 1/2.
+	tl := pointLaw(3000)
+	if got := tl.pending(0, 10000, 8000); math.Abs(got-0.5) > 1e-12 {
+		t.Errorf("point pending = %v, want 0.5", got)
+	}
+}
+
+// A multinomial draw over the sketch's buckets places every value, and its
+// bucket counts fit the law's bucket probabilities (chi-square, 0.001).
+func TestDurLawDraw(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	l := newDurLaw(LogNormalFromQuantiles(100, 500, r), 2, 600)
+	var d sketchDraw
+	const n = 2_000_000
+	l.draw(r, n, &d)
+	var total int64
+	x2, df := 0.0, -1
+	var eacc, oacc float64
+	for j := d.min; j <= d.max; j++ {
+		c := d.counts[j-d.base]
+		total += c
+		eacc += n * (l.F(metrics.BucketUpper(j)) - l.F(metrics.BucketUpper(j-1)))
+		oacc += float64(c)
+		if eacc >= 5 {
+			x2 += (oacc - eacc) * (oacc - eacc) / eacc
+			eacc, oacc, df = 0, 0, df+1
+		}
+	}
+	if total+d.zeros != n {
+		t.Fatalf("placed %d of %d values", total+d.zeros, n)
+	}
+	if p := (distuv.ChiSquared{K: float64(df)}).Survival(x2); p < 0.001 {
+		t.Errorf("bucket counts: chi-square %v (df %d), p = %.2g", x2, df, p)
+	}
+	if top := metrics.BucketUpper(d.max - 1); top >= 600 {
+		t.Errorf("values above the 600 ms timeout: bucket %d", d.max)
+	}
+}
+
+// Auto picks the engine, Run records it, and an explicit Bucketed with a
+// feature it cannot reproduce is an error naming the feature.
+func TestResolutionChoice(t *testing.T) {
+	base := func() Scenario {
+		s := DefaultScenario()
+		s.Workload = Poisson{Rate: 5}
+		s.Strategy = canary(10, time.Minute)
+		return s
+	}
+	s := base()
+	r, err := Run(s)
+	if err != nil || r.Resolution != "bucket" {
+		t.Fatalf("Auto on a Poisson scenario: resolution %q, err %v; want bucket", r.Resolution, err)
+	}
+	s.Resolution = PerRequest
+	if r, _ := Run(s); r.Resolution != "request" {
+		t.Errorf("PerRequest ran %q", r.Resolution)
+	}
+	noCDF := func(src rand.Source) Sampler { return constSampler(5) }
+	for _, tc := range []struct {
+		name   string
+		mutate func(*Scenario)
+		want   string
+	}{
+		{"bursty", func(s *Scenario) {
+			s.Workload = Bursty{Rate: 1, BurstRate: 10, MeanNormal: time.Minute, MeanBurst: time.Second}
+		}, "Scenario.Workload (sim.Bursty) is not a Poisson process"},
+		{"latency without CDF", func(s *Scenario) { s.Candidate.Latency = noCDF }, "Scenario.Candidate.Latency"},
+		{"late data", func(s *Scenario) {
+			s.Policy = agreeAlarm(time.Minute, 5)
+			s.IngestionDelay = time.Second
+		}, "Timeout = 3s > Scenario.IngestionDelay = 1s"},
+		{"no timeout with a policy", func(s *Scenario) {
+			s.Policy = agreeAlarm(time.Minute, 5)
+			s.Baseline.Timeout = 0
+		}, "Scenario.Baseline.Timeout = 0"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := base()
+			tc.mutate(&s)
+			if why := needsPerRequest(&s); !strings.Contains(why, tc.want) {
+				t.Errorf("needsPerRequest = %q, want it to name %q", why, tc.want)
+			}
+			if r, err := Run(s); err != nil || r.Resolution != "request" {
+				t.Errorf("Auto: resolution %q, err %v; want request", r.Resolution, err)
+			}
+			s.Resolution = Bucketed
+			err := s.Validate()
+			if err == nil || !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "Scenario.Resolution = bucket") ||
+				!strings.Contains(err.Error(), tc.want) {
+				t.Errorf("Validate = %v, want an ErrInvalid naming Resolution and %q", err, tc.want)
+			}
+		})
+	}
+}
+
+type constSampler float64
+
+func (c constSampler) Rand() float64 { return float64(c) }
+
+// Bucketed runs obey the invariants of every run (conservation of requests,
+// series and sketches consistent with the counts, ordered instants),
+// whatever the scenario: rates over five decades, faults with onsets by time
+// and by count and by kind, horizons that cut drains, kept series and
+// latency alarms.
+func TestBucketedInvariants(t *testing.T) {
+	params := gopter.DefaultTestParameters()
+	params.MinSuccessfulTests = 150
+	if testing.Short() || raceEnabled {
+		params.MinSuccessfulTests = 40
+	}
+	params.Rng.Seed(7)
+	props := gopter.NewProperties(params)
+	props.Property("bucketed run invariants", prop.ForAll(
+		func(rateExp float64, kind int, fault float64, onsetAfter int64, onsetAt int, horizon int, keep bool, seed uint64, factor float64) string {
+			s := DefaultScenario()
+			s.Workload = Poisson{Rate: math.Pow(10, rateExp)}
+			switch kind % 3 {
+			case 0:
+				s.Strategy = allAtOnce()
+			case 1:
+				s.Strategy = canary(10, 2*time.Minute)
+			default:
+				s.Strategy = linear(25, time.Minute)
+			}
+			s.Baseline.ErrorProb = 0.01
+			s.Candidate.ErrorProb = 0.01
+			s.Fault = Fault{ErrorProb: fault, LatencyFactor: factor, OnsetAfter: onsetAfter, OnsetAt: time.Duration(onsetAt) * time.Second}
+			if kind%2 == 1 {
+				s.Kinds = []Kind{{"read", 3}, {"write", 1}}
+				s.Fault.Kinds = []string{"write"}
+			}
+			s.Users = Users{N: 200, Exponent: 1}
+			s.Horizon = time.Duration(horizon) * time.Second
+			s.KeepSeries = keep
+			if kind%4 < 2 {
+				s.Policy = agreeAlarm(time.Minute, 3)
+			} else {
+				s.Policy = rollback.CodeDeploy(rollback.Alarm{
+					Name: "p99", Metric: metrics.Duration, Dimension: metrics.Candidate,
+					Statistic: metrics.Statistic{Kind: metrics.Percentile, P: 99}, Period: time.Minute,
+					EvaluationPeriods: 1, Threshold: 800, Comparison: rollback.GreaterThanOrEqualToThreshold,
+				})
+			}
+			s.Seed = seed
+			s.Resolution = Bucketed
+			r, err := Run(s)
+			if err != nil {
+				return err.Error()
+			}
+			if r.Resolution != "bucket" {
+				return "resolution " + r.Resolution
+			}
+			return checkRun(s, r)
+		},
+		gen.Float64Range(-0.3, 4.3),
+		gen.IntRange(0, 11),
+		gen.OneGenOf(gen.Const(0.0), gen.Float64Range(0.001, 0.3)),
+		gen.OneGenOf(gen.Const(int64(0)), gen.Int64Range(1, 5000)),
+		gen.IntRange(0, 300),
+		gen.OneGenOf(gen.Const(0), gen.IntRange(1, 900)),
+		gen.Bool(),
+		gen.UInt64(),
+		gen.OneGenOf(gen.Const(0.0), gen.Float64Range(1, 20)),
+	))
+	props.TestingRun(t)
+}
+
+// Users hit: the bucketed draw of distinct users among f failures has the
+// law of f independent Zipf draws, on both of its paths (f <= N: one draw
+// per failure; f > N: the multinomial walk over users). The reference here
+// is math/rand/v2's Zipf (exponent 1.5, P(k) ∝ (1+k)^-1.5), an independent
+// sampler; the means of 4,000 draws each must agree within 4.5 standard
+// errors.
+func TestUsersHitLaw(t *testing.T) {
+	for _, c := range []struct {
+		n int
+		f int64
+	}{{1000, 300}, {50, 400}, {20, 5000}} {
+		var e bucketEngine
+		s := Scenario{Users: Users{N: c.n, Exponent: 1.5}}
+		e.s = &s
+		e.r = rand.New(rand.NewPCG(5, uint64(c.n)))
+		e.zipf = newZipf(c.n, 1.5)
+		ref := rand.New(rand.NewPCG(6, uint64(c.n)))
+		z := rand.NewZipf(ref, 1.5, 1, uint64(c.n-1))
+		const m = 4000
+		var a, b, a2, b2 float64
+		seen := make([]bool, c.n)
+		for i := 0; i < m; i++ {
+			e.hit.reset(c.n)
+			x := float64(e.usersHit(c.f))
+			clear(seen)
+			y := 0.0
+			for j := int64(0); j < c.f; j++ {
+				if k := z.Uint64(); !seen[k] {
+					seen[k] = true
+					y++
+				}
+			}
+			a, a2, b, b2 = a+x, a2+x*x, b+y, b2+y*y
+		}
+		ma, mb := a/m, b/m
+		se := math.Sqrt((a2/m-ma*ma)/m + (b2/m-mb*mb)/m)
+		if math.Abs(ma-mb) > 4.5*se+1e-9 {
+			t.Errorf("N=%d, f=%d: mean distinct users %v (bucketed) vs %v (reference), se %v", c.n, c.f, ma, mb, se)
+		}
+	}
+}
+
+// A Strategy from the strategy package runs bucketed too (the presets'
+// schedules end at 100 %).
+func TestBucketedPresetsRun(t *testing.T) {
+	for _, st := range strategy.LambdaPresets() {
+		s := DefaultScenario()
+		s.Workload = Poisson{Rate: 10000}
+		s.Strategy = st
+		s.Fault = Fault{ErrorProb: 0.05}
+		s.Policy = agreeAlarm(time.Minute, 50)
+		s.Horizon = 2 * time.Hour
+		r, err := Run(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if msg := checkRun(s, r); msg != "" {
+			t.Errorf("%s: %s", st.Name(), msg)
+		}
+		if st.Name() != "AllAtOnce" && r.Outcome != metrics.RolledBack {
+			t.Errorf("%s: outcome %v, want rolled back (500 candidate errors a minute at 10 %%)", st.Name(), r.Outcome)
+		}
+	}
+}
