@@ -223,9 +223,15 @@ func runSweep(args []string, stdout, stderr io.Writer) error {
 		fields = append(fields, field{"shard", shard.String()})
 	}
 	fields = append(fields, field{"resolution", engine})
-	return writeResult(stdout, f, t, fields, func(w io.Writer) {
-		fmt.Fprintf(w, "# sweep over rps %v × error_rate %v; %s\n", g.RPS, g.ErrorRate, describeGrid(&c, engine, true))
-	})
+	return writeResult(stdout, f, t, fields, sweepHeader(&c, g, engine))
+}
+
+// sweepHeader writes the comment line above a sweep's text table (merge
+// writes the same one).
+func sweepHeader(c *scenarioConfig, g grid, engine string) func(io.Writer) {
+	return func(w io.Writer) {
+		fmt.Fprintf(w, "# sweep over rps %v × error_rate %v; %s\n", g.RPS, g.ErrorRate, describeGrid(c, engine, true))
+	}
 }
 
 // sweepTable runs the units of one shard and returns their rows in grid
@@ -321,7 +327,16 @@ func runMerge(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	return writeResult(stdout, f, t, fields, nil)
+	// The shards' scenario and grid describe the table as the sweep did.
+	var c scenarioConfig
+	var g grid
+	if err := decodeScenario(fs.Arg(0), fields[0].value.(json.RawMessage), &c); err != nil {
+		return err
+	}
+	if err := json.Unmarshal(fields[1].value.(json.RawMessage), &g); err != nil {
+		return fmt.Errorf("%s: grid: %v", fs.Arg(0), err)
+	}
+	return writeResult(stdout, f, t, fields, sweepHeader(&c, g, fields[2].value.(string)))
 }
 
 // mergeShards checks that files are the n shards of one sweep and merges
@@ -417,6 +432,6 @@ func mergeShards(names []string, files [][]byte) (*metrics.Table, []field, error
 	if len(out.Rows) != len(merged.Rows) {
 		return nil, nil, fmt.Errorf("the shards hold %d rows, the grid has %d", len(merged.Rows), len(out.Rows))
 	}
-	fields := []field{{"scenario", first.Scenario}, {"grid", first.Grid}, {"resolution", engineName(engines)}}
+	fields := []field{{"scenario", json.RawMessage(first.Scenario)}, {"grid", json.RawMessage(first.Grid)}, {"resolution", engineName(engines)}}
 	return out, fields, nil
 }
