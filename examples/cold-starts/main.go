@@ -34,6 +34,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"text/tabwriter"
 	"time"
 
@@ -333,9 +334,9 @@ func charts(outDir string, minutes [][]minute, provLook int, provFR, provDet plo
 	p := plot.New()
 	p.Title.Text = "Candidate p99 latency per minute, one healthy deployment"
 	p.X.Label.Text = "minute since the deployment started"
-	p.Y.Label.Text = "p99 Duration (ms, log)"
-	p.Y.Scale = plot.LogScale{}
-	p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+	p.Y.Label.Text = "p99 Duration (ms)"
+	p.Y.Min = 0
+	p.X.Tick.Marker = wholeTicks{}
 	p.Add(plotter.NewGrid())
 	for i, label := range []string{"cold candidate", fmt.Sprintf("%d provisioned", provLook)} {
 		var xys plotter.XYs
@@ -376,6 +377,7 @@ func charts(outDir string, minutes [][]minute, provLook int, provFR, provDet plo
 	p.X.Label.Text = "provisioned environments"
 	p.Y.Label.Text = "% of deployments"
 	p.Y.Min, p.Y.Max = 0, 105
+	p.X.Tick.Marker = wholeTicks{}
 	p.Add(plotter.NewGrid())
 	for _, s := range []struct {
 		label string
@@ -401,4 +403,16 @@ func charts(outDir string, minutes [][]minute, provLook int, provFR, provDet plo
 		return nil, err
 	}
 	return files, nil
+}
+
+// wholeTicks labels every whole number of an axis (minutes, environments).
+type wholeTicks struct{}
+
+// Ticks implements plot.Ticker.
+func (wholeTicks) Ticks(lo, hi float64) []plot.Tick {
+	var ts []plot.Tick
+	for v := math.Ceil(lo); v <= hi; v++ {
+		ts = append(ts, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'f', 0, 64)})
+	}
+	return ts
 }
