@@ -2,6 +2,7 @@ package sim_test
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/deploysim/deploysim/metrics"
@@ -43,4 +44,21 @@ func ExampleRun() {
 	// detected: 2m0s by CandidateErrors
 	// weight back at 0: 2m5s
 	// candidate requests: 627, failed: 32
+}
+
+// A per-second request count in CSV: "second,count" pairs (or one count per
+// line), comments and a header allowed; skipped seconds have no traffic.
+// Errors name the line.
+func ExampleParseTrace() {
+	tr, err := sim.ParseTrace(strings.NewReader("second,count\n0,12\n1,15\n4,3\n"), "trace.csv")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(tr.Counts, tr.Integral(0, 5*time.Second))
+	_, err = sim.ParseTrace(strings.NewReader("0,12\n1,-5\n"), "trace.csv")
+	fmt.Println(err)
+	// Output:
+	// [12 15 0 0 3] 30
+	// sim: trace.csv:2: count = "-5": must be a finite number >= 0
 }
