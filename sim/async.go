@@ -7,9 +7,9 @@ import (
 )
 
 // EventModel is how the callers invoke the function (reference: "Event
-// models"): Sync (the default; a nil EventModel is Sync) or Async.
+// models"): Sync (the default; a nil EventModel is Sync), Async or Queue.
 type EventModel interface {
-	// Name is the model's name ("sync", "async").
+	// Name is the model's name ("sync", "async", "queue").
 	Name() string
 	validate() error
 }
@@ -117,7 +117,7 @@ func (s Scenario) validateEventModel() error {
 		return nil
 	}
 	if isNil(s.EventModel) {
-		return invalid("Scenario.EventModel = (%T)(nil): must be nil, Sync or Async", s.EventModel)
+		return invalid("Scenario.EventModel = (%T)(nil): must be nil, Sync, Async or Queue", s.EventModel)
 	}
 	return s.EventModel.validate()
 }
@@ -214,5 +214,5 @@ func (e *engine) asyncThrottled(i int32, now time.Duration) {
 // retry makes the next attempt of an event.
 func (e *engine) retry(ev *eventq.Event) {
 	e.c.pending--
-	e.attempt(ev.At, ev.Idx, int(e.as.evs[ev.Idx].kind))
+	e.attempt(ev.At, ev.Idx, int(e.as.evs[ev.Idx].kind), 0)
 }

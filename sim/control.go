@@ -30,20 +30,23 @@ import (
 //  7. rollback action: the weight goes to 0 (after any step at t);
 //  8. horizon: the run ends; arrivals at the horizon are not admitted;
 //  9. arrival: a new request sees every change made at its instant; then
-//     an asynchronous event's retry (async.go), which is routed like one.
+//     a queue message visible again, an asynchronous event's retry and a
+//     batching window's end (async.go, queue.go), each routed like one.
 const (
-	evCompletion uint8 = 10
-	evSample     uint8 = 15
-	evFaultOnset uint8 = 20
-	evPublish    uint8 = 30
-	evEvaluate   uint8 = 40
-	evHook       uint8 = 45
-	evWeight     uint8 = 50
-	evBakeEnd    uint8 = 55
-	evRollback   uint8 = 60
-	evHorizon    uint8 = 70
-	evArrival    uint8 = 80
-	evRetry      uint8 = 90
+	evCompletion  uint8 = 10
+	evSample      uint8 = 15
+	evFaultOnset  uint8 = 20
+	evPublish     uint8 = 30
+	evEvaluate    uint8 = 40
+	evHook        uint8 = 45
+	evWeight      uint8 = 50
+	evBakeEnd     uint8 = 55
+	evRollback    uint8 = 60
+	evHorizon     uint8 = 70
+	evArrival     uint8 = 80
+	evVisible     uint8 = 85
+	evRetry       uint8 = 90
+	evBatchWindow uint8 = 95
 )
 
 // control is the deployment controller, shared by the engines: it applies the

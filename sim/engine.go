@@ -71,6 +71,7 @@ type engine struct {
 
 	x  exec       // execution environments (exec.go)
 	as asyncState // asynchronous events (async.go)
+	qs queueState // queue messages and batches (queue.go)
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
@@ -132,6 +133,7 @@ func (e *engine) setup(s *Scenario) {
 	e.c.start(s, &e.q, &e.rec)
 	e.setupExec(s)
 	e.as.setup(s)
+	e.qs.setup(s)
 	if t := e.arr.Next(); t != NoArrival {
 		e.q.Push(eventq.Event{At: t, Kind: evArrival})
 	}
@@ -176,23 +178,34 @@ func (e *engine) step() (end bool) {
 	case evRetry:
 		e.retry(&ev)
 		return e.c.stopped && e.c.drain && e.c.inflightTotal() == 0
+	case evVisible:
+		e.visibleAgain(ev.Idx, ev.At)
+		return e.c.stopped && e.c.drain && e.c.inflightTotal() == 0
+	case evBatchWindow:
+		e.batchWindow(ev.At)
+		return false
 	}
 	return e.c.handle(ev)
 }
 
 // arrive admits one request (or asynchronous event) at now.
 func (e *engine) arrive(now time.Duration) {
+	if e.qs.on {
+		e.send(now)
+		return
+	}
 	ev := int32(-1)
 	if e.as.on {
 		ev = e.as.alloc(now)
 	}
-	e.attempt(now, ev, -1)
+	e.attempt(now, ev, -1, 0)
 }
 
 // attempt makes one invocation at now: it routes it, decides its fate and
-// schedules its completion. ev is the asynchronous event it is an attempt
-// of (-1: a synchronous request), kind its request kind (-1: draw one).
-func (e *engine) attempt(now time.Duration, ev int32, kind int) {
+// schedules its completion. With n > 0 it is a queue batch of n messages and
+// ev the batch; else ev is the asynchronous event it is an attempt of (-1: a
+// synchronous request). kind is its request kind (-1: draw one).
+func (e *engine) attempt(now time.Duration, ev int32, kind int, n int) {
 	c := &e.c
 	d := metrics.Baseline
 	if w := c.weight; w > 0 && (w >= 1 || e.r.Float64() < w) {
@@ -206,7 +219,7 @@ func (e *engine) attempt(now time.Duration, ev int32, kind int) {
 				kind++
 			}
 		}
-		if ev >= 0 {
+		if ev >= 0 && n == 0 {
 			e.as.evs[ev].kind = uint8(kind)
 		}
 	}
@@ -222,7 +235,9 @@ func (e *engine) attempt(now time.Duration, ev int32, kind int) {
 			counts.Requests++
 			counts.Throttles++
 			e.rec.throttle(d, now)
-			if ev >= 0 {
+			if n > 0 {
+				e.batchRelease(ev, now, true)
+			} else if ev >= 0 {
 				e.asyncThrottled(ev, now)
 			}
 			return
@@ -235,10 +250,19 @@ func (e *engine) attempt(now time.Duration, ev int32, kind int) {
 		if e.hasFault && c.candidateArrival(now) && e.kindMask>>kind&1 != 0 {
 			lat *= e.faultFactor
 			p = e.faultP
-			e.nFaulty++
+			if n > 0 {
+				e.qs.nFaulty[n]++
+			} else {
+				e.nFaulty++
+			}
+		} else if n > 0 {
+			e.qs.nHealthy[n]++
 		} else {
 			e.nHealthy++
 		}
+	}
+	if n > 1 {
+		p = 1 - math.Pow(1-p, float64(n)) // the batch fails if any message does
 	}
 	counts.Requests++
 	if !(lat < maxLatencyMs) {
@@ -266,6 +290,9 @@ func (e *engine) attempt(now time.Duration, ev int32, kind int) {
 	}
 	if prov {
 		out |= flagProvEv
+	}
+	if n > 0 {
+		out |= flagBatch
 	}
 	c.inflight[d]++
 	e.q.Push(eventq.Event{At: now + dur, Kind: evCompletion, A: uint8(d), B: out, Aux: int64(now), Idx: ev})
@@ -295,7 +322,9 @@ func (e *engine) complete(ev *eventq.Event) {
 	}
 	start := time.Duration(ev.Aux)
 	e.rec.invocation(d, start, ms(ev.At-start), failed)
-	if ev.Idx >= 0 {
+	if ev.B&flagBatch != 0 {
+		e.batchDone(ev.Idx, ev.At, failed)
+	} else if ev.Idx >= 0 {
 		e.asyncDone(ev.Idx, ev.At, failed)
 	}
 	if d != metrics.Candidate {
@@ -337,6 +366,14 @@ func (e *engine) result(s *Scenario, end time.Duration) metrics.Run {
 	q0 := failProb(cand.lat, 1, cand.timeout, cand.p)
 	q1 := failProb(cand.lat, e.faultFactor, cand.timeout, e.faultP)
 	r.ExcessFailures = float64(e.nHealthy)*(q0-qb) + float64(e.nFaulty)*(q1-qb)
+	for n := 1; n <= MaxBatchSize; n++ {
+		if e.qs.nHealthy[n]+e.qs.nFaulty[n] == 0 {
+			continue
+		}
+		qbn := batchFailProb(base.lat, 1, base.timeout, base.p, n)
+		r.ExcessFailures += float64(e.qs.nHealthy[n])*(batchFailProb(cand.lat, 1, cand.timeout, cand.p, n)-qbn) +
+			float64(e.qs.nFaulty[n])*(batchFailProb(cand.lat, e.faultFactor, cand.timeout, e.faultP, n)-qbn)
+	}
 	if e.users {
 		r.UsersHit = float64(e.usersHit.n)
 	}

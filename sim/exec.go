@@ -202,6 +202,7 @@ type exec struct {
 const (
 	outMask    uint8 = 0x0f
 	flagProvEv uint8 = 0x10 // the invocation ran in a provisioned environment
+	flagBatch  uint8 = 0x20 // the invocation is a queue batch; Idx is the batch
 )
 
 // setupExec prepares the execution model for a validated scenario.

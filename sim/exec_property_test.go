@@ -19,7 +19,7 @@ type execKnobs struct {
 	Provisioned int
 	KeepAliveS  int
 	Scaling     bool
-	Async       int // 0: sync, 1: async, 2: async with a destination
+	Async       int // 0: sync, 1: async, 2: async with a destination, 3: queue, 4: queue with a window and a cap
 	MaxRetries  int
 	AgeS        int // maximum event age, seconds
 	PreCatch    float64
@@ -34,7 +34,15 @@ func (x execKnobs) apply(s *Scenario) {
 	if x.Provisioned > 0 && (x.Limit == 0 || x.Provisioned <= x.Limit) {
 		s.Candidate.Provisioned = x.Provisioned
 	}
-	if x.Async > 0 {
+	if x.Async >= 3 {
+		q := DefaultQueue()
+		q.MaxReceiveCount = x.MaxRetries + 1
+		q.VisibilityTimeout = time.Duration(x.AgeS/10) * time.Second
+		if x.Async == 4 {
+			q.BatchSize, q.BatchWindow, q.MaxConcurrency = 5, 2*time.Second, 2
+		}
+		s.EventModel = q
+	} else if x.Async > 0 {
 		a := DefaultAsync()
 		a.MaxRetries = x.MaxRetries
 		a.MaxEventAge = time.Duration(x.AgeS) * time.Second
@@ -85,8 +93,13 @@ func checkExec(s Scenario, r metrics.Run) string {
 	failed := r.Candidate.Failures() + r.Baseline.Failures()
 	ended := r.FailedAttempts + r.LostEvents + r.DeadLettered
 	_, async := s.EventModel.(Async)
+	_, queue := s.EventModel.(Queue)
 	switch {
-	case !async && ended != 0:
+	case queue && (r.FailedAttempts != 0 || r.LostEvents != 0):
+		return fmt.Sprintf("queue run with FailedAttempts %d, LostEvents %d", r.FailedAttempts, r.LostEvents)
+	case queue && r.DeadLettered > 10*(failed+r.Throttles()):
+		return fmt.Sprintf("DeadLettered %d above 10 messages per failed or throttled batch (%d)", r.DeadLettered, failed+r.Throttles())
+	case !async && !queue && ended != 0:
 		return fmt.Sprintf("sync run with FailedAttempts %d, LostEvents %d, DeadLettered %d", r.FailedAttempts, r.LostEvents, r.DeadLettered)
 	case async && r.Throttles() == 0 && failed != ended:
 		return fmt.Sprintf("no throttles: Errors+Timeouts %d != FailedAttempts %d + LostEvents %d + DeadLettered %d", failed, r.FailedAttempts, r.LostEvents, r.DeadLettered)
@@ -119,7 +132,7 @@ func TestExecConservationProperty(t *testing.T) {
 		gen.IntRange(0, len(testStrategies)-1), gen.OneConstOf(0, 61, 600), gen.IntRange(0, 3),
 		gen.OneConstOf(0, 100, 3000), gen.UInt64(),
 		gen.OneConstOf(0, 1, 3, 10), gen.OneConstOf(0, 2, 5), gen.OneConstOf(1, 30, 600), gen.Bool(),
-		gen.IntRange(0, 2), gen.IntRange(0, 2), gen.OneConstOf(60, 100, 21600),
+		gen.IntRange(0, 4), gen.IntRange(0, 2), gen.OneConstOf(60, 100, 21600),
 		gen.OneConstOf(0.0, 0.5, 1.0), gen.OneConstOf(0.0, 0.5, 1.0),
 	}
 	properties.Property("conservation with the execution model", prop.ForAll(
