@@ -31,6 +31,39 @@
 // and a user population with Zipf-distributed activity, so that a run counts
 // the distinct users who saw at least one candidate failure.
 //
+// # Execution environments, event models and hooks
+//
+// With Scenario.Concurrency (start from DefaultConcurrency) each version
+// has its own pool of execution environments, as Lambda keeps one per
+// version: an invocation takes an idle warm environment or starts one and
+// pays the init (a cold start, lognormal with median 300 ms by default);
+// idle environments are reclaimed after KeepAlive (10 min); Provisioned
+// environments per version are warm from the start. The candidate, a new
+// version, starts with none, so each canary step that raises its traffic
+// shows a latency spike in its published Duration percentiles until the pool
+// has grown. A function-level ReservedLimit and an AccountLimit throttle the
+// invocations beyond them (a 429 for a synchronous caller; Throttles per
+// version), and ConcurrentExecutions is published per version and for the
+// alias, sampled every second. exec.go documents the model.
+//
+// Scenario.EventModel says how callers invoke the function: Sync (the
+// default), Async (Lambda's asynchronous invocation: a failed event is
+// retried up to twice, after 1 and 2 minutes, a throttled one with backoff,
+// each retry routed afresh by the alias weight, until it succeeds, its
+// retries are used up or it is older than MaxEventAge; metrics.Run counts
+// FailedAttempts and LostEvents or DeadLettered), or Queue (an SQS queue read
+// in batches by an event source mapping: a batch fails if any message fails
+// and is received again after the visibility timeout, messages go to the
+// dead-letter queue after MaxReceiveCount receives; DelayedMessages and
+// DeadLettered). These need the per-request engine.
+//
+// Scenario.PreTraffic and PostTraffic are CodeDeploy's lifecycle hooks: a
+// check that runs for a duration and catches a fault active at that time
+// with some probability. A failed pre-traffic hook ends the deployment
+// before any customer request reaches the candidate (Outcome HookAborted); a
+// failed post-traffic hook, which runs after the last step, rolls it back.
+// Both engines run hooks.
+//
 // # What a run measures
 //
 // Run returns a metrics.Run: requests, successes, errors, timeouts and
@@ -39,7 +72,9 @@
 // would have failed on the same requests — distinct users hit, and the
 // exposure ∫ weight dt); the instants of fault onset, first failure,
 // detection, weight back at 0, drain, promotion and end; the outcome
-// (completed, rolled back, false rollback, missed, unfinished); latency
+// (completed, rolled back, false rollback, missed, hook-aborted,
+// unfinished); throttles and cold starts per version; for the event models,
+// failed attempts, lost, delayed and dead-lettered events; latency
 // sketches per version; and, with KeepSeries, the per-period series the
 // policy watched. A Runner reuses its memory across runs for Monte Carlo
 // loops.
