@@ -256,7 +256,6 @@ func TestCompareErrors(t *testing.T) {
 		{[]string{"--horizon", "soon"}, []string{"--horizon", "duration"}},
 		{[]string{"--seed", "-3"}, []string{"--seed"}},
 		{[]string{"--concurrency-limit", "-1"}, []string{"--concurrency-limit = -1", "must be >= 0"}},
-		{[]string{"--event-model", "queue"}, []string{"--event-model = queue", "not supported yet"}},
 		{[]string{"--event-model", "carrier-pigeon"}, []string{"--event-model", "sync, async or queue"}},
 		{[]string{"--traffic", "tidal"}, []string{"--traffic", "poisson, diurnal, bursty or trace:FILE"}},
 		{[]string{"--traffic", "trace:" + filepath.Join(dir, "none.csv")}, []string{"--traffic", "none.csv"}},
@@ -432,5 +431,23 @@ func TestHooks(t *testing.T) {
 	code, _, errs := runCLI(t, "compare", "--post-traffic-catch", "1.5")
 	if code != 2 || !strings.Contains(errs, "--post-traffic-catch = 1.5") {
 		t.Errorf("bad catch probability: exit %d, %q", code, errs)
+	}
+}
+
+// The queue event model (sim.DefaultQueue: batches of 10, 30 s visibility
+// timeout, dead-letter queue after 5 receives) with every message failing:
+// a message arriving at t is received at t, t+30 s, …, t+120 s and then
+// dead-lettered (plus ~0.1 s of invocation), so within a 30-minute horizon
+// the messages of the first 1,680 s are: 10 req/s · 1,680 s = 16,800,
+// Poisson SD 130 per run, 5 runs: 58; the tolerance 290 is 5 of those.
+func TestQueueDeadLetters(t *testing.T) {
+	doc := compareJSON(t, "--strategies", "AllAtOnce", "--policy", "none", "--error-rate", "1", "--baseline-error-rate", "0",
+		"--rps", "10", "--horizon", "30m", "--event-model", "queue", "--runs", "5")
+	if doc["scenario"].(map[string]any)["event_model"] != "queue" {
+		t.Errorf("scenario event_model = %v", doc["scenario"].(map[string]any)["event_model"])
+	}
+	dl := doc["rows"].([]any)[0].(map[string]any)["dead_lettered"].(map[string]any)["mean"].(float64)
+	if math.Abs(dl-16800) > 290 {
+		t.Errorf("dead-lettered messages = %.1f, want 16,800 ± 290", dl)
 	}
 }

@@ -394,9 +394,7 @@ func (c *scenarioConfig) validate(o origin) error {
 		return o.bad("concurrency_limit", c.ConcurrencyLimit, "must be >= 0 (0: no limit)")
 	}
 	switch c.EventModel {
-	case "sync", "async":
-	case "queue":
-		return o.bad("event_model", c.EventModel, "not supported yet: package sim models sync and async invocation, not queue batches (use sync or async)")
+	case "sync", "async", "queue":
 	default:
 		return o.bad("event_model", fmt.Sprintf("%q", c.EventModel), "must be sync, async or queue")
 	}
@@ -594,8 +592,11 @@ func (c *scenarioConfig) scenario(o origin, s strategy.Strategy) (sim.Scenario, 
 		sc.Concurrency.ReservedLimit = c.ConcurrencyLimit
 		sc.Concurrency.AccountLimit = max(sc.Concurrency.AccountLimit, c.ConcurrencyLimit+sim.MinUnreserved)
 	}
-	if c.EventModel == "async" {
+	switch c.EventModel {
+	case "async":
 		sc.EventModel = sim.DefaultAsync()
+	case "queue":
+		sc.EventModel = sim.DefaultQueue()
 	}
 	sc.PreTraffic = sim.Hook{Duration: time.Duration(c.PreTrafficHook), CatchProb: c.PreTrafficCatch}
 	sc.PostTraffic = sim.Hook{Duration: time.Duration(c.PostTrafficHook), CatchProb: c.PostTrafficCatch}
