@@ -33,11 +33,12 @@ func BenchmarkEventLoopConcurrency(b *testing.B) {
 		e.step()
 	}
 	b.ReportAllocs()
+	c0, _ := cpuTime()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		if e.step() {
 			b.Fatal("run ended")
 		}
 	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+	reportRates(b, c0)
 }
