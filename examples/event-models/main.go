@@ -1,0 +1,444 @@
+// Event-models: the same bug, shipped the same way, behind three ways of
+// invoking a Lambda function — synchronous calls, asynchronous events with
+// retries, and an SQS queue read in batches.
+//
+// Run it from the repository root:
+//
+//	go run ./examples/event-models          # 500 runs per row, under a minute
+//	go run ./examples/event-models -fast    # a few seconds, noisier numbers
+//
+// It prints three tables and writes alarm-view.{png,svg} and
+// outcomes.{png,svg} into -out (default: out/ next to this file).
+//
+// The story, section by section:
+//
+//  1. The deployment: deploysim's default bug (+5 % errors) at 100 events a
+//     second, Canary10Percent5Minutes, the default 1 % error-rate alarm.
+//  2. What the alarm sees: the candidate's error rate per minute under each
+//     model, from one deployment's published series.
+//  3. What the bug costs, over many deployments: failed invocations,
+//     retried attempts, events lost for good, messages delayed or sent to
+//     the dead-letter queue, and how often a healthy release is rolled back.
+//  4. Tuning the alarm for batches: the threshold a queue consumer needs.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"image/color"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"text/tabwriter"
+	"time"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/deploysim/deploysim"
+	"github.com/deploysim/deploysim/metrics"
+	"github.com/deploysim/deploysim/rollback"
+	"github.com/deploysim/deploysim/sim"
+	"github.com/deploysim/deploysim/strategy"
+)
+
+func main() {
+	out := flag.String("out", defaultOut(), "folder the charts are written to")
+	fast := flag.Bool("fast", false, "run 20 deployments per row instead of 500 (for tests and a first look)")
+	flag.Parse()
+	if err := run(os.Stdout, *out, *fast); err != nil {
+		fmt.Fprintln(os.Stderr, "event-models:", err)
+		os.Exit(1)
+	}
+}
+
+// defaultOut is out/ in this example's folder when the source is at hand
+// (go run from the repository), else out/ in the working directory.
+func defaultOut() string {
+	if _, file, _, ok := runtime.Caller(0); ok {
+		if _, err := os.Stat(file); err == nil {
+			return filepath.Join(filepath.Dir(file), "out")
+		}
+	}
+	return "out"
+}
+
+const rate = 100.0 // events per second
+
+// model is one way of invoking the function.
+type model struct {
+	name  string
+	event sim.EventModel
+}
+
+// models are the three event models: Lambda's defaults for asynchronous
+// invocation (2 retries, after 1 and 2 minutes), and an SQS event source
+// mapping with batches of 10 gathered for at most a second (without a
+// batching window each message would be invoked on its own as it arrives),
+// SQS's default 30 s visibility timeout and a redrive to a dead-letter queue
+// after 5 receives.
+func models() []model {
+	q := sim.DefaultQueue()
+	q.BatchWindow = time.Second
+	return []model{
+		{"sync", sim.Sync{}},
+		{"async", sim.DefaultAsync()},
+		{"queue", q},
+	}
+}
+
+// scenario is deploysim.DefaultScenario at rate events per second under
+// event model m, ending when the deployment has ended and every event or
+// message has met its fate (Horizon 0: retries and redeliveries still
+// pending keep the run going).
+func scenario(m sim.EventModel) sim.Scenario {
+	sc := deploysim.DefaultScenario()
+	sc.Workload = sim.Poisson{Rate: rate}
+	sc.Users = sim.Users{}
+	sc.Horizon = 0
+	sc.Strategy = strategy.LambdaCanary10Percent5Minutes
+	sc.EventModel = m
+	sc.Resolution = sim.Auto
+	return sc
+}
+
+func run(w io.Writer, outDir string, fast bool) error {
+	ctx := context.Background()
+	runs := 500
+	if fast {
+		runs = 20
+	}
+	ms := models()
+	p0 := deploysim.DefaultBaselineErrorProb
+	p1 := 1 - (1-p0)*(1-deploysim.DefaultFaultErrorProb)
+	batch := float64(sim.DefaultQueue().BatchSize)
+
+	// ## 1. The deployment
+	//
+	// deploysim.DefaultScenario: both versions fail 0.1 % of invocations,
+	// the candidate's bug adds 5 % (p = 5.1 % in all); the alarm fires when
+	// the candidate's Errors/Invocations over a minute reach 1 %. The
+	// workload's 100 arrivals a second are requests, events or messages
+	// depending on the model. Lambda counts invocations, so for the queue a
+	// batch of ten messages is one invocation, and it fails — and is
+	// retried whole — if any one of its messages fails: with probability
+	// 1-(1-p)^10 = 41 % for the bad candidate, and 1.0 % for a healthy one.
+	fmt.Fprintln(w, "# One bug, three event models")
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "%s at %g events/s, bug +%.0f%% errors, alarm: candidate ErrorRate >= %.0f%% per minute; %d runs per row\n",
+		strategy.LambdaCanary10Percent5Minutes.Name(), rate, 100*deploysim.DefaultFaultErrorProb, 100*deploysim.DefaultAlarmThreshold, runs)
+	fmt.Fprintf(w, "failure probability per invocation: sync/async %.2f%% (healthy %.2f%%); queue batch of %.0f %.1f%% (healthy %.2f%%)\n\n",
+		100*p1, 100*p0, batch, 100*(1-math.Pow(1-p1, batch)), 100*(1-math.Pow(1-p0, batch)))
+
+	// ## 2. What the alarm sees
+	//
+	// One deployment per model, on the same seed, with no policy (so the
+	// canary runs its five minutes) and the series kept: the candidate's
+	// error rate per minute as the alarm would read it.
+	views := make([][]float64, len(ms))
+	for i, m := range ms {
+		sc := scenario(m.event)
+		sc.Policy = nil
+		sc.KeepSeries = true
+		sc.Seed = 3
+		r, err := sim.Run(sc)
+		if err != nil {
+			return fmt.Errorf("%s: %w", m.name, err)
+		}
+		views[i] = errorRates(r.Series, 5)
+	}
+	fmt.Fprintln(w, "## What the alarm sees: the candidate's error rate per minute, one deployment")
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprint(tw, "minute")
+	for _, m := range ms {
+		fmt.Fprintf(tw, "\t%s", m.name)
+	}
+	fmt.Fprintln(tw)
+	for k := 0; k < 5; k++ {
+		fmt.Fprintf(tw, "%d", k)
+		for i := range ms {
+			fmt.Fprintf(tw, "\t%s", pct(views[i][k]))
+		}
+		fmt.Fprintln(tw)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(w)
+	// Synchronous and asynchronous invocations show the bug's 5 %: each
+	// async retry is a new invocation routed afresh, 90 % of them to the
+	// baseline, so retries barely change the candidate's rate. The queue's
+	// batches amplify it eightfold, and they would amplify a healthy
+	// version's 0.1 % to 1 % as well — right on the alarm's threshold.
+
+	// ## 3. What the bug costs
+	//
+	// Each model runs the bad candidate and a healthy one, on the same seeds.
+	// The columns are per deployment, means over the runs:
+	//   - failed invocations: the candidate's invocations that failed (for
+	//     sync, requests whose callers saw the error);
+	//   - retried: async attempts that failed and were retried by Lambda;
+	//   - lost: async events dropped after their last retry;
+	//   - delayed: queue messages delivered only after a failed receive;
+	//   - dead-lettered: messages (or events) sent to the dead-letter queue.
+	fmt.Fprintln(w, "## What the bug costs, per deployment (means)")
+	fmt.Fprintln(w)
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "model\tdetected\trollback s\tfailed invocations\tretried\tlost\tdelayed\tdead-lettered\tfalse rollbacks (healthy)")
+	costs := make([]cost, len(ms))
+	for i, m := range ms {
+		bad, healthy, err := both(ctx, scenario(m.event), runs)
+		if err != nil {
+			return fmt.Errorf("%s: %w", m.name, err)
+		}
+		fr := healthy.Rate(metrics.FalseRollbackRate)
+		fmt.Fprintf(tw, "%s\t%.1f%%\t%s\t%.1f\t%.1f\t%.2f\t%.1f\t%.2f\t%.1f%% [%.1f, %.1f]\n", m.name,
+			100*bad.Value(metrics.DetectionRate), num(bad.Value(metrics.TimeToRollback)),
+			bad.Value(metrics.CandidateFailures), bad.Value(metrics.FailedAttempts), bad.Value(metrics.LostEvents),
+			bad.Value(metrics.DelayedMessages), bad.Value(metrics.DeadLettered), 100*fr.Value, 100*fr.CILow, 100*fr.CIHigh)
+		costs[i] = cost{
+			failed:  bad.Value(metrics.CandidateFailures),
+			lost:    lostForGood(m.name, bad),
+			delayed: bad.Value(metrics.FailedAttempts) + bad.Value(metrics.DelayedMessages),
+		}
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(w)
+	// What the numbers say (500 runs per row). All three are caught at the
+	// first look, two minutes in, and the alias is back on the baseline at
+	// 2:05. What differs is who pays. A synchronous caller sees every failed
+	// invocation: those are the blast radius. Lambda retries an asynchronous
+	// event one minute, then two, after a failure, each retry routed afresh:
+	// 90 % of them reach the baseline even during the canary, and all of
+	// them after the rollback, so the event succeeds late instead of failing;
+	// losing one takes three failed attempts in a row, about
+	// (0.1 × 5.1 % + 0.9 × 0.1 %)³ = 2·10⁻⁷ per event. ("Retried" counts
+	// both versions' failed attempts.) The queue retries whole batches after
+	// the 30 s visibility timeout: ten messages are delayed for each failed
+	// invocation (the baseline's included), nine of them for nothing, and
+	// none reaches the dead-letter queue, which takes five failed receives.
+	// But the queue pays in false rollbacks: a healthy batch fails 1 % of
+	// the time, the alarm's own threshold, so any failed candidate batch in
+	// the four watched minutes (about 240 of them) rolls back a good release:
+	// 1 - e^(-240 × 0.00995) = 91 %.
+
+	// ## 4. Tuning the alarm for batches
+	//
+	// The threshold has to sit between the batch failure rates, 1.0 % and
+	// 41 %, not between the message failure rates. A minute holds about 60
+	// candidate batches; with a threshold of 10 % a healthy minute needs six
+	// failed batches out of sixty, where it expects 0.6: P(Binomial(60,
+	// 0.01) >= 6) = 0.003 % per minute, while a bad minute expects 24.
+	fmt.Fprintln(w, "## The queue with a threshold for batches")
+	fmt.Fprintln(w)
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "model\tthreshold\tdetected\trollback s\tfalse rollbacks (healthy)")
+	for _, thr := range []float64{deploysim.DefaultAlarmThreshold, 0.05, 0.1} {
+		sc := scenario(ms[2].event)
+		a := deploysim.DefaultAlarm()
+		a.Threshold = thr
+		sc.Policy = rollback.CodeDeploy(a)
+		bad, healthy, err := both(ctx, sc, runs)
+		if err != nil {
+			return err
+		}
+		fr := healthy.Rate(metrics.FalseRollbackRate)
+		fmt.Fprintf(tw, "queue\t%s\t%.1f%%\t%s\t%.1f%% [%.1f, %.1f]\n", pct(thr),
+			100*bad.Value(metrics.DetectionRate), num(bad.Value(metrics.TimeToRollback)), 100*fr.Value, 100*fr.CILow, 100*fr.CIHigh)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(w)
+	// At 10 % the queue's alarm keeps its speed and stops rolling back good
+	// releases. The general rule: set an error-rate threshold on what Lambda
+	// counts — invocations — and for batches that is 1-(1-p)^B, not p.
+
+	if err := os.MkdirAll(outDir, 0o755); err != nil {
+		return err
+	}
+	var files []string
+	for _, c := range []func() (*plot.Plot, string, error){
+		func() (*plot.Plot, string, error) { return alarmView(ms, views) },
+		func() (*plot.Plot, string, error) { return outcomes(ms, costs) },
+	} {
+		p, name, err := c()
+		if err != nil {
+			return err
+		}
+		for _, ext := range []string{".png", ".svg"} {
+			f := filepath.Join(outDir, name+ext)
+			if err := p.Save(8*vg.Inch, 5*vg.Inch, f); err != nil {
+				return fmt.Errorf("writing %s: %w", f, err)
+			}
+			files = append(files, f)
+		}
+	}
+	fmt.Fprintln(w, "Charts:")
+	for _, f := range files {
+		fmt.Fprintln(w, " ", f)
+	}
+	return nil
+}
+
+// cost is what the bad candidate cost one model, per deployment (means):
+// its failed invocations, what was lost for good (see lostForGood), and the
+// attempts retried or messages delayed.
+type cost struct{ failed, lost, delayed float64 }
+
+// both runs sc with the bad candidate and with a healthy one.
+func both(ctx context.Context, sc sim.Scenario, runs int) (bad, healthy *metrics.Summary, err error) {
+	if bad, err = sim.MonteCarlo(ctx, sc, runs, sim.MonteCarloOptions{}); err != nil {
+		return nil, nil, err
+	}
+	sc.Fault = sim.Fault{}
+	if healthy, err = sim.MonteCarlo(ctx, sc, runs, sim.MonteCarloOptions{}); err != nil {
+		return nil, nil, err
+	}
+	return bad, healthy, nil
+}
+
+// lostForGood is what the callers or producers never get served: failed
+// requests for sync, events dropped or dead-lettered for async, messages
+// dead-lettered for the queue.
+func lostForGood(model string, s *metrics.Summary) float64 {
+	switch model {
+	case "sync":
+		return s.Value(metrics.CandidateFailures)
+	case "async":
+		return s.Value(metrics.LostEvents) + s.Value(metrics.DeadLettered)
+	}
+	return s.Value(metrics.DeadLettered)
+}
+
+// errorRates reads the candidate's ErrorRate of the first n minutes of a
+// run's series (NaN for a minute with no invocation).
+func errorRates(s *metrics.Series, n int) []float64 {
+	out := make([]float64, n)
+	for k := range out {
+		out[k] = math.NaN()
+	}
+	if s == nil {
+		return out
+	}
+	per := int(time.Minute / s.Resolution)
+	for k := 0; k < n; k++ {
+		var v metrics.VersionStats
+		s.Aggregate(metrics.Candidate, k*per, (k+1)*per, &v)
+		if r, ok := v.Value(metrics.ErrorRate, metrics.Statistic{Kind: metrics.Sum}); ok {
+			out[k] = r
+		}
+	}
+	return out
+}
+
+func pct(v float64) string {
+	if math.IsNaN(v) {
+		return "-"
+	}
+	return strconv.FormatFloat(100*v, 'f', 1, 64) + "%"
+}
+
+func num(v float64) string {
+	if math.IsNaN(v) {
+		return "-"
+	}
+	return fmt.Sprintf("%.0f", v)
+}
+
+var palette = []color.Color{
+	color.RGBA{0x1f, 0x77, 0xb4, 0xff}, color.RGBA{0xff, 0x7f, 0x0e, 0xff}, color.RGBA{0x2c, 0xa0, 0x2c, 0xff},
+}
+
+// alarmView draws the candidate's error rate per minute under each model
+// against the alarm's threshold.
+func alarmView(ms []model, views [][]float64) (*plot.Plot, string, error) {
+	p := plot.New()
+	p.Title.Text = "What the alarm sees: candidate error rate per minute (one deployment, +5% bug)"
+	p.X.Label.Text = "minute since the deployment started"
+	p.Y.Label.Text = "Errors / Invocations (%)"
+	p.Y.Min = 0
+	p.Add(plotter.NewGrid())
+	for i, m := range ms {
+		var xys plotter.XYs
+		for k, v := range views[i] {
+			if !math.IsNaN(v) {
+				xys = append(xys, plotter.XY{X: float64(k), Y: 100 * v})
+			}
+		}
+		if len(xys) == 0 {
+			continue
+		}
+		l, sc, err := plotter.NewLinePoints(xys)
+		if err != nil {
+			return nil, "", err
+		}
+		l.Color, sc.Color = palette[i], palette[i]
+		sc.Shape = draw.CircleGlyph{}
+		p.Add(l, sc)
+		p.Legend.Add(m.name, l, sc)
+	}
+	thr, err := plotter.NewLine(plotter.XYs{{X: 0, Y: 100 * deploysim.DefaultAlarmThreshold}, {X: 4, Y: 100 * deploysim.DefaultAlarmThreshold}})
+	if err != nil {
+		return nil, "", err
+	}
+	thr.Color = color.RGBA{0xd6, 0x27, 0x28, 0xff}
+	thr.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
+	p.Add(thr)
+	p.Legend.Add("alarm threshold", thr)
+	p.Legend.Top = false // between the queue's line and the others'
+	p.Legend.Left = false
+	p.Legend.YOffs = vg.Points(70)
+	return p, "alarm-view", nil
+}
+
+// outcomes draws, per model, the bad candidate's failed invocations, what
+// was lost for good, and the events or messages retried or delayed.
+func outcomes(ms []model, costs []cost) (*plot.Plot, string, error) {
+	p := plot.New()
+	p.Title.Text = "What a +5% bug costs per deployment, by event model (means)"
+	p.Y.Label.Text = "per deployment"
+	p.Add(plotter.NewGrid())
+	w := vg.Points(18)
+	for j, s := range []struct {
+		label string
+		get   func(i int) float64
+	}{
+		{"failed invocations", func(i int) float64 { return costs[i].failed }},
+		{"lost for good", func(i int) float64 { return costs[i].lost }},
+		{"retried or delayed", func(i int) float64 { return costs[i].delayed }},
+	} {
+		vals := make(plotter.Values, len(ms))
+		for i := range ms {
+			if v := s.get(i); !math.IsNaN(v) {
+				vals[i] = v
+			}
+		}
+		b, err := plotter.NewBarChart(vals, w)
+		if err != nil {
+			return nil, "", err
+		}
+		b.Color = palette[j]
+		b.LineStyle.Width = 0
+		b.Offset = vg.Length(j-1) * w
+		p.Add(b)
+		p.Legend.Add(s.label, b)
+	}
+	names := make([]string, len(ms))
+	for i, m := range ms {
+		names[i] = m.name
+	}
+	p.NominalX(names...)
+	p.Legend.Top = true
+	p.Legend.Left = true
+	return p, "outcomes", nil
+}
