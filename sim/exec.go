@@ -153,7 +153,8 @@ func (s Scenario) validateConcurrency() error {
 	}
 	if !c.Enabled {
 		if c.ReservedLimit != 0 || c.AccountLimit != 0 || c.ScalingLimit {
-			return invalid("Scenario.Concurrency.Enabled = false with limits set: set Enabled (or DefaultConcurrency())")
+			return invalid("Scenario.Concurrency.Enabled = false with ReservedLimit = %d, AccountLimit = %d, ScalingLimit = %v: limits need the execution model (set Enabled, or start from DefaultConcurrency())",
+				c.ReservedLimit, c.AccountLimit, c.ScalingLimit)
 		}
 		return nil
 	}

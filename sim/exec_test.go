@@ -325,7 +325,7 @@ func TestBadExecSettings(t *testing.T) {
 		{"provisioned", func(s *Scenario) { s.Candidate.Provisioned = -2 }, "Scenario.Candidate.Provisioned = -2: must be >= 0"},
 		{"provisioned over limit", func(s *Scenario) { s.Candidate.Provisioned = 600; s.Baseline.Provisioned = 600 }, "Provisioned = 1200: must be <= the concurrency limit 1000"},
 		{"provisioned off", func(s *Scenario) { s.Concurrency = Concurrency{}; s.Baseline.Provisioned = 3 }, "Scenario.Baseline.Provisioned = 3: needs Scenario.Concurrency.Enabled"},
-		{"limit off", func(s *Scenario) { s.Concurrency = Concurrency{ReservedLimit: 10} }, "Scenario.Concurrency.Enabled = false with limits set"},
+		{"limit off", func(s *Scenario) { s.Concurrency = Concurrency{ReservedLimit: 10} }, "Scenario.Concurrency.Enabled = false with ReservedLimit = 10, AccountLimit = 0, ScalingLimit = false: limits need the execution model"},
 		{"max retries", func(s *Scenario) { a := DefaultAsync(); a.MaxRetries = 3; s.EventModel = a }, "Scenario.EventModel.MaxRetries = 3: must be in [0, 2]"},
 		{"event age", func(s *Scenario) { a := DefaultAsync(); a.MaxEventAge = 30 * time.Second; s.EventModel = a }, "Scenario.EventModel.MaxEventAge = 30s: must be in [1m0s, 6h0m0s]"},
 		{"zero async", func(s *Scenario) { s.EventModel = Async{} }, "Scenario.EventModel.MaxEventAge = 0s"},
