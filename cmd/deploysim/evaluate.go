@@ -4,37 +4,48 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
+	"time"
 
 	"github.com/deploysim/deploysim/manifest"
 	"github.com/deploysim/deploysim/metrics"
 	"github.com/deploysim/deploysim/sim"
 )
 
-const evaluateHelp = `usage: deploysim evaluate [flags] FILE
+const evaluateHelp = `usage: deploysim evaluate [flags] FILE...
 
-Reads the progressive deployments a file declares — an AWS SAM or
-CloudFormation template (YAML or JSON: DeploymentPreference, CodeDeploy
-deployment groups and their alarms), or Kubernetes objects (Argo Rollouts
-Rollout and AnalysisTemplate, Flagger Canary) — and simulates each one with
-its own strategy and rollback policy on the scenario the flags describe.
-Prints one row per deployable with the same columns as compare, then what
-the file says that deploysim cannot model (warnings).
+Reads the progressive deployments files declare — AWS SAM or CloudFormation
+templates (YAML or JSON: DeploymentPreference, CodeDeploy deployment groups
+and their alarms), or Kubernetes objects (Argo Rollouts Rollout and
+AnalysisTemplate, Flagger Canary) — and simulates each one with its own
+strategy and rollback policy on the scenario the flags describe. Prints one
+row per deployable with the same columns as compare, then what the files say
+that deploysim cannot model (warnings).
+
+Several files are read together: a Rollout may use the AnalysisTemplates of
+another file, a Canary the MetricTemplates of another (each CloudFormation
+template stays on its own).
 
 The strategy and the policy come from the file, so --strategies, --policy,
---alarm and the policy tuning flags do not apply; the traffic, the versions
-and the metric pipeline are the scenario's. A hook runs only for the
-deployables whose file declares it (SAM Hooks, Flagger webhooks); the
---pre-traffic-* and --post-traffic-* flags say how long it runs and how
-likely it catches the fault.
+--alarm and the policy tuning flags do not apply; the traffic and the
+versions are the scenario's. So is the metric pipeline for CloudFormation;
+Argo Rollouts and Flagger query Prometheus, so theirs is the manifest
+package's Prometheus pipeline (15 s delay, 10 s periods) unless
+--ingestion-delay is given. A hook runs only for the deployables whose file
+declares it (SAM Hooks, Flagger webhooks); the --pre-traffic-* and
+--post-traffic-* flags say how long it runs and how likely it catches the
+fault.
 
 examples:
   deploysim evaluate template.yaml
   deploysim evaluate --rps 5 --error-rate 0.02 rollout.yaml
+  deploysim evaluate rollout.yaml analysis-templates.yaml
   deploysim evaluate --format json canary.yaml
 
 flags:
   --format FORMAT
-      table, markdown, csv or json (default table)
+      table, markdown, csv or json (default table); json has "files" (and
+      "file" when there is one)
 `
 
 // evaluateSkips are the scenario settings a file decides itself.
@@ -50,11 +61,11 @@ func runEvaluate(args []string, stdout, stderr io.Writer) error {
 	})
 	sf = addScenarioFlags(fs.FlagSet, evaluateSkips...)
 	format := fs.String("format", "table", "")
-	if err := fs.parse(args, 1); err != nil {
+	if err := fs.parse(args, maxEvaluateFiles); err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
-		return fmt.Errorf("want one FILE (a SAM/CloudFormation template or Argo Rollouts/Flagger manifests)")
+	if fs.NArg() == 0 {
+		return fmt.Errorf("want a FILE (a SAM/CloudFormation template or Argo Rollouts/Flagger manifests)")
 	}
 	f, err := parseFormat(*format)
 	if err != nil {
@@ -68,20 +79,25 @@ func runEvaluate(args []string, stdout, stderr io.Writer) error {
 	if err := c.validate(o); err != nil {
 		return err
 	}
-	file, err := manifest.ReadFile(fs.Arg(0))
+	paths := fs.Args()
+	files, err := manifest.ReadFiles(paths...)
 	if err != nil {
 		return err
 	}
-	t, engine, warnings, err := evaluateFile(context.Background(), &c, o, file, stderr)
+	t, engine, warnings, err := evaluateFiles(context.Background(), &c, o, files, stderr)
 	if err != nil {
 		return err
 	}
 	c.Strategies, c.Alarms = []string{}, []alarmSpec{} // the file decides them; the rest is reusable
-	fields := []field{{"scenario", &c}, {"file", fs.Arg(0)}, {"resolution", engine}, {"warnings", warnings}}
+	fields := []field{{"scenario", &c}}
+	if len(paths) == 1 {
+		fields = append(fields, field{"file", paths[0]})
+	}
+	fields = append(fields, field{"files", paths}, field{"resolution", engine}, field{"warnings", warnings})
 	if err := writeResult(stdout, f, t, fields, func(w io.Writer) {
 		h := c
 		h.Policy = "from the file"
-		fmt.Fprintf(w, "# %s: %d deployables; %s\n", fs.Arg(0), len(t.Rows), describe(&h, engine))
+		fmt.Fprintf(w, "# %s: %d deployables; %s\n", strings.Join(paths, ", "), len(t.Rows), describe(&h, engine))
 	}); err != nil {
 		return err
 	}
@@ -103,41 +119,64 @@ func runEvaluate(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// evaluateFile simulates each deployable of file with its strategy and
-// policy, and returns the table and every warning as text (the file's, and
-// one for each deployable that cannot be simulated).
-func evaluateFile(ctx context.Context, c *scenarioConfig, o origin, file *manifest.File, stderr io.Writer) (*metrics.Table, string, []string, error) {
+// maxEvaluateFiles bounds the FILE arguments of evaluate.
+const maxEvaluateFiles = 1000
+
+// evaluateFiles simulates each deployable of files with its strategy,
+// policy and metric pipeline (manifest.Deployable.Apply), and returns the
+// table and every warning as text (the files', and one for each deployable
+// that cannot be simulated). A row is the deployable's name, followed by its
+// file when another file has a deployable of the same name.
+func evaluateFiles(ctx context.Context, c *scenarioConfig, o origin, files []*manifest.File, stderr io.Writer) (*metrics.Table, string, []string, error) {
 	warnings := []string{}
-	for _, w := range file.AllWarnings() {
-		warnings = append(warnings, w.String())
+	total := 0
+	names := map[string]int{}
+	for _, file := range files {
+		for _, w := range file.AllWarnings() {
+			warnings = append(warnings, w.String())
+		}
+		total += len(file.Deployables)
+		for _, d := range file.Deployables {
+			names[d.Name]++
+		}
 	}
-	p := newProgress(stderr, "evaluate", c.Runs*len(file.Deployables))
+	p := newProgress(stderr, "evaluate", c.Runs*total)
 	defer p.finish()
 	t := &metrics.Table{}
 	engines := map[string]bool{}
-	for _, d := range file.Deployables {
-		if d.Strategy == nil {
-			warnings = append(warnings, fmt.Sprintf("%s: %s: no strategy the simulator can follow; not simulated", d.Source, d.Name))
-			continue
+	for _, file := range files {
+		for _, d := range file.Deployables {
+			if d.Strategy == nil {
+				warnings = append(warnings, fmt.Sprintf("%s: %s: no strategy the simulator can follow; not simulated", d.Source, d.Name))
+				continue
+			}
+			sc, err := c.scenario(o, d.Strategy)
+			if err != nil {
+				return nil, "", nil, fmt.Errorf("%s: %w", d.Name, err)
+			}
+			sc = d.Apply(sc)
+			if o.flags["ingestion_delay"] {
+				// Said on the command line: it wins over the file's pipeline.
+				sc.IngestionDelay = time.Duration(c.IngestionDelay)
+			}
+			// The file says which hooks exist; the flags say how they behave.
+			if d.PreTrafficHook == "" {
+				sc.PreTraffic = sim.Hook{}
+			}
+			if d.PostTrafficHook == "" {
+				sc.PostTraffic = sim.Hook{}
+			}
+			sum, engine, err := simulateRange(ctx, sc, 0, c.Runs, p)
+			if err != nil {
+				return nil, "", nil, fmt.Errorf("%s (%s): %w", d.Name, d.Source, err)
+			}
+			engines[engine] = true
+			label := d.Name
+			if names[d.Name] > 1 {
+				label = fmt.Sprintf("%s (%s)", d.Name, file.Name)
+			}
+			t.Add(label, sum)
 		}
-		sc, err := c.scenario(o, d.Strategy)
-		if err != nil {
-			return nil, "", nil, fmt.Errorf("%s: %w", d.Name, err)
-		}
-		sc.Policy = d.Policy
-		// The file says which hooks exist; the flags say how they behave.
-		if d.PreTrafficHook == "" {
-			sc.PreTraffic = sim.Hook{}
-		}
-		if d.PostTrafficHook == "" {
-			sc.PostTraffic = sim.Hook{}
-		}
-		sum, engine, err := simulateRange(ctx, sc, 0, c.Runs, p)
-		if err != nil {
-			return nil, "", nil, fmt.Errorf("%s (%s): %w", d.Name, d.Source, err)
-		}
-		engines[engine] = true
-		t.Add(d.Name, sum)
 	}
 	return t, engineName(engines), warnings, nil
 }

@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -57,8 +59,8 @@ func TestEvaluateErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{nil, "want one FILE"},
-		{[]string{"a.yaml", "b.yaml"}, `unexpected argument "b.yaml"`},
+		{nil, "want a FILE"},
+		{[]string{"testdata/sam.yaml", "testdata/none.yaml"}, "none.yaml"},
 		{[]string{"testdata/none.yaml"}, "none.yaml"},
 		{[]string{"--policy", "none", "testdata/sam.yaml"}, "flag provided but not defined: -policy"},
 		{[]string{"--rps", "-4", "testdata/sam.yaml"}, "--rps = -4"},
@@ -67,5 +69,94 @@ func TestEvaluateErrors(t *testing.T) {
 		if code != 2 || !strings.Contains(errs, c.want) || strings.Count(errs, "\n") != 1 {
 			t.Errorf("evaluate %q: exit %d, stderr %q; want 2 and %q", c.args, code, errs, c.want)
 		}
+	}
+}
+
+// evaluateJSON runs evaluate with --format json and returns its document.
+func evaluateJSON(t *testing.T, args ...string) (doc struct {
+	Files []string         `json:"files"`
+	File  string           `json:"file"`
+	Rows  []map[string]any `json:"rows"`
+}) {
+	t.Helper()
+	out := mustRun(t, append([]string{"evaluate", "--format", "json"}, args...)...)
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	return doc
+}
+
+// rate returns a row's detection_rate or false_rollback_rate value.
+func rate(t *testing.T, row map[string]any, key string) float64 {
+	t.Helper()
+	v, ok := row[key].(map[string]any)["value"].(float64)
+	if !ok {
+		t.Fatalf("row has no %s value: %v", key, row)
+	}
+	return v
+}
+
+// A Flagger canary is watched through Prometheus, not CloudWatch: evaluate
+// must use the file's metric pipeline (manifest.Deployable.Apply). With
+// threshold 1 a single failed check rolls back, and Flagger fails a check
+// whose query finds no data; under CloudWatch's 60 s ingestion delay the
+// first check, at 60 s (one interval after the first step), would find none
+// and roll every healthy candidate back.
+func TestEvaluateFlaggerPipeline(t *testing.T) {
+	src, err := os.ReadFile("../../manifest/testdata/flagger-canary.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(src), "threshold: 5\n") {
+		t.Fatal("manifest/testdata/flagger-canary.yaml no longer has threshold: 5")
+	}
+	path := filepath.Join(t.TempDir(), "canary.yaml")
+	if err := os.WriteFile(path, []byte(strings.Replace(string(src), "threshold: 5\n", "threshold: 1\n", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// No errors at all and a p99 latency (250 ms) far below the file's
+	// 500 ms limit: no check can fail on its data, only on missing data.
+	healthy := []string{"--runs", "20", "--error-rate", "0", "--baseline-error-rate", "0", "--latency-p99", "250ms"}
+	doc := evaluateJSON(t, append(healthy, path)...)
+	if len(doc.Rows) != 1 || doc.File != path || len(doc.Files) != 1 {
+		t.Fatalf("rows %d, file %q, files %q", len(doc.Rows), doc.File, doc.Files)
+	}
+	row := doc.Rows[0]
+	if fr := rate(t, row, "false_rollback_rate"); fr != 0 {
+		t.Errorf("false rollback rate %v with Prometheus's pipeline; want 0", fr)
+	}
+	// Flagger's closed form: promotion at interval × maxWeight/stepWeight
+	// = 1m × 50/10 = 300 s.
+	if d := row["duration_s"].(map[string]any)["mean"]; d != 300.0 {
+		t.Errorf("duration %v s; want 300", d)
+	}
+	// The same file under CloudWatch's delay, given on the command line
+	// (which wins over the file's pipeline): every run rolls back at the
+	// first check.
+	doc = evaluateJSON(t, append(healthy, "--ingestion-delay", "60s", path)...)
+	if fr := rate(t, doc.Rows[0], "false_rollback_rate"); fr != 1 {
+		t.Errorf("false rollback rate %v with a 60 s delay; want 1 (no data at the first check)", fr)
+	}
+}
+
+// Several files are read together: the Rollout of manifest/testdata/multi
+// uses AnalysisTemplates declared in the other file. Alone, nothing watches
+// the rollout and the default bad candidate (+5 % errors) is never caught;
+// with the templates, its error-rate check (result <= 1 %, failureLimit 2)
+// sees about 5 % errors from the start of the analysis and rolls back in
+// every run.
+func TestEvaluateSeveralFiles(t *testing.T) {
+	one := []string{"../../manifest/testdata/multi/rollout.yaml"}
+	both := append(one[:1:1], "../../manifest/testdata/multi/templates.yaml")
+	doc := evaluateJSON(t, append([]string{"--runs", "5"}, one...)...)
+	if len(doc.Rows) != 1 || rate(t, doc.Rows[0], "detection_rate") != 0 {
+		t.Errorf("rollout.yaml alone: %d rows, want 1 never detecting: %v", len(doc.Rows), doc.Rows)
+	}
+	doc = evaluateJSON(t, append([]string{"--runs", "5"}, both...)...)
+	if doc.File != "" || len(doc.Files) != 2 || len(doc.Rows) != 1 {
+		t.Fatalf("file %q, files %q, %d rows", doc.File, doc.Files, len(doc.Rows))
+	}
+	if d := rate(t, doc.Rows[0], "detection_rate"); d != 1 {
+		t.Errorf("with templates.yaml: detection rate %v, want 1", d)
 	}
 }
