@@ -9,9 +9,29 @@ import (
 	"github.com/deploysim/deploysim/metrics"
 )
 
-// The execution model (issue 4).
+// Defaults of the execution model, from the reference.
+const (
+	DefaultInitP50   = 300 * time.Millisecond // [assumed]: runtime-dependent
+	DefaultInitP99   = time.Second            // [assumed]: the reference gives the median only
+	DefaultKeepAlive = 10 * time.Minute       // [assumed]: idle environments are reclaimed after some minutes
+	// MinUnreserved is the concurrency that must stay unreserved in the
+	// account [doc]: ReservedLimit <= AccountLimit - MinUnreserved.
+	MinUnreserved = 100
+	// ScalingBurst environments every ScalingWindow is how fast a function
+	// scales [doc].
+	ScalingBurst  = 1000
+	ScalingWindow = 10 * time.Second
+	// ConcurrencySampleEvery is the interval of the ConcurrentExecutions
+	// samples.
+	ConcurrencySampleEvery = time.Second
+)
+
+// Concurrency is the execution model: environments, cold starts, limits and
+// throttles. The zero value turns it off: every invocation starts at once in
+// a warm environment and nothing is limited, the core model. Start from
+// DefaultConcurrency for the reference's defaults. A limit of 0 means none.
 //
-// With Scenario.Concurrency.Enabled, each version owns a pool of execution
+// With Enabled, each version owns a pool of execution
 // environments, as Lambda keeps one per published version (reference:
 // "Concurrency and execution environments"). An invocation takes an idle
 // environment of the version it was routed to: first an idle provisioned one
@@ -51,28 +71,6 @@ import (
 // period's Concurrency sketch. CloudWatch's Average of a period is then the
 // time-average concurrency (sampled), and Maximum the largest per-second
 // sample: a burst shorter than a second between two samples can exceed it.
-
-// Defaults of the execution model, from the reference.
-const (
-	DefaultInitP50   = 300 * time.Millisecond // [assumed]: runtime-dependent
-	DefaultInitP99   = time.Second            // [assumed]: the reference gives the median only
-	DefaultKeepAlive = 10 * time.Minute       // [assumed]: idle environments are reclaimed after some minutes
-	// MinUnreserved is the concurrency that must stay unreserved in the
-	// account [doc]: ReservedLimit <= AccountLimit - MinUnreserved.
-	MinUnreserved = 100
-	// ScalingBurst environments every ScalingWindow is how fast a function
-	// scales [doc].
-	ScalingBurst  = 1000
-	ScalingWindow = 10 * time.Second
-	// ConcurrencySampleEvery is the interval of the ConcurrentExecutions
-	// samples.
-	ConcurrencySampleEvery = time.Second
-)
-
-// Concurrency is the execution model: environments, cold starts, limits and
-// throttles. The zero value turns it off: every invocation starts at once in
-// a warm environment and nothing is limited, the core model. Start from
-// DefaultConcurrency for the reference's defaults. A limit of 0 means none.
 type Concurrency struct {
 	// Enabled turns the execution model on.
 	Enabled bool
