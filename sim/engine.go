@@ -261,8 +261,8 @@ func (e *engine) attempt(now time.Duration, ev int32, kind int, n int) {
 			e.nHealthy++
 		}
 	}
-	if n > 1 {
-		p = 1 - math.Pow(1-p, float64(n)) // the batch fails if any message does
+	if n > 0 {
+		p = e.batchErrorProb(ev, n, p)
 	}
 	counts.Requests++
 	if !(lat < maxLatencyMs) {
@@ -370,9 +370,13 @@ func (e *engine) result(s *Scenario, end time.Duration) metrics.Run {
 		if e.qs.nHealthy[n]+e.qs.nFaulty[n] == 0 {
 			continue
 		}
-		qbn := batchFailProb(base.lat, 1, base.timeout, base.p, n)
-		r.ExcessFailures += float64(e.qs.nHealthy[n])*(batchFailProb(cand.lat, 1, cand.timeout, cand.p, n)-qbn) +
-			float64(e.qs.nFaulty[n])*(batchFailProb(cand.lat, e.faultFactor, cand.timeout, e.faultP, n)-qbn)
+		pb, p0, p1 := base.p, cand.p, e.faultP
+		if e.qs.m.PartialBatchResponse {
+			pb, p0, p1 = 0, 0, 0 // only a timeout fails the invocation
+		}
+		qbn := batchFailProb(base.lat, 1, base.timeout, pb, n)
+		r.ExcessFailures += float64(e.qs.nHealthy[n])*(batchFailProb(cand.lat, 1, cand.timeout, p0, n)-qbn) +
+			float64(e.qs.nFaulty[n])*(batchFailProb(cand.lat, e.faultFactor, cand.timeout, p1, n)-qbn)
 	}
 	if e.users {
 		r.UsersHit = float64(e.usersHit.n)

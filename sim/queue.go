@@ -41,10 +41,13 @@ const (
 //     ends, if later) and are received again, each receive counting towards
 //     MaxReceiveCount, the queue's redrive policy. A message whose receive
 //     count has reached MaxReceiveCount goes to the dead-letter queue
-//     (metrics.Run.DeadLettered) instead. The function does not report
-//     partial batch failures (ReportBatchItemFailures), so the whole batch is
-//     retried; streams (Kinesis, DynamoDB), which block a shard on a failing
+//     (metrics.Run.DeadLettered) instead. With PartialBatchResponse the
+//     function reports its failed messages (the mapping's
+//     ReportBatchItemFailures): only those are retried, and the invocation
+//     itself succeeds (no Error) unless it timed out, which fails the whole
+//     batch. Streams (Kinesis, DynamoDB), which block a shard on a failing
 //     batch, are not modelled.
+//   - A batch's request kind (Scenario.Kinds) is drawn once per batch.
 //   - A message delivered after at least one failed receive counts in
 //     metrics.Run.DelayedMessages.
 //
@@ -69,6 +72,9 @@ type Queue struct {
 	// a message received that many times without success goes to the
 	// dead-letter queue.
 	MaxReceiveCount int
+	// PartialBatchResponse is the mapping's ReportBatchItemFailures: the
+	// function reports which messages failed and only those are retried.
+	PartialBatchResponse bool
 }
 
 // DefaultQueue returns a queue with batches of 10, no batching window, no
@@ -108,8 +114,9 @@ type message struct {
 
 // batch is one invocation's messages.
 type batch struct {
-	msgs [MaxBatchSize]int32
-	n    int32
+	msgs   [MaxBatchSize]int32
+	n      int32
+	failed uint16 // with PartialBatchResponse: the messages that failed
 }
 
 // queueState is the engine's queue: messages and batches in slabs with free
@@ -240,7 +247,7 @@ func (e *engine) batchRelease(b int32, now time.Duration, failed bool) {
 		m := bt.msgs[j]
 		msg := &q.msgs[m]
 		switch {
-		case !failed:
+		case !failed && bt.failed>>j&1 == 0:
 			if msg.receives > 1 {
 				e.c.run.DelayedMessages++
 			}
@@ -262,6 +269,24 @@ func (e *engine) batchRelease(b int32, now time.Duration, failed bool) {
 func (e *engine) visibleAgain(m int32, now time.Duration) {
 	e.qs.push(m, now) // still pending: now visible
 	e.pump(now)
+}
+
+// batchErrorProb is the probability that batch b of n messages, each
+// failing with p, ends in a function error: 1-(1-p)^n; with
+// PartialBatchResponse the messages' failures are drawn here and reported
+// apart, and the invocation does not fail.
+func (e *engine) batchErrorProb(b int32, n int, p float64) float64 {
+	bt := &e.qs.batches[b]
+	bt.failed = 0
+	if !e.qs.m.PartialBatchResponse {
+		return 1 - math.Pow(1-p, float64(n))
+	}
+	for j := 0; j < n; j++ {
+		if p > 0 && e.r.Float64() < p {
+			bt.failed |= 1 << j
+		}
+	}
+	return 0
 }
 
 // batchFailProb is the probability that a batch of n messages fails:

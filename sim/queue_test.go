@@ -77,6 +77,46 @@ func TestQueueBatchRetriesClosedForm(t *testing.T) {
 	}
 }
 
+// With partial batch responses only the failed messages are retried, each
+// independently: a message is dead-lettered after 3 failed receives with
+// probability p³ and delivered late with p - p³; the invocations themselves
+// do not fail (no timeout here). Tolerances: 4 binomial standard errors
+// (the messages' fates are independent now).
+func TestQueuePartialBatchResponse(t *testing.T) {
+	const p = 0.1
+	d := time.Hour
+	if testing.Short() {
+		d = 15 * time.Minute
+	}
+	q := DefaultQueue()
+	q.BatchWindow = 10 * time.Second
+	q.MaxReceiveCount = 3
+	q.PartialBatchResponse = true
+	s := queueScenario(50, d, p, q)
+	r, err := Run(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if msg := checkExec(s, r); msg != "" {
+		t.Fatal(msg)
+	}
+	n := 50 * d.Seconds()
+	for _, x := range []struct {
+		name      string
+		got, want float64
+	}{
+		{"dead-lettered", float64(r.DeadLettered) / n, p * p * p},
+		{"delayed", float64(r.DelayedMessages) / n, p - p*p*p},
+	} {
+		if se := math.Sqrt(x.want * (1 - x.want) / n); math.Abs(x.got-x.want) > 4*se {
+			t.Errorf("%s fraction %.5f of %v messages, want %.5f ± %.5f", x.name, x.got, n, x.want, 4*se)
+		}
+	}
+	if f := r.Candidate.Failures() + r.Baseline.Failures(); f != 0 || r.ExcessFailures != 0 {
+		t.Errorf("%d failed invocations, ExcessFailures %v; want 0 (failures are reported per message)", f, r.ExcessFailures)
+	}
+}
+
 // Without a batching window a poller takes what is visible: at a low rate
 // every batch is one message. A failed message waits for its visibility
 // timeout before its next receive.
