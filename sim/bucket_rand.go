@@ -63,10 +63,12 @@ func poissonDraw(r *rand.Rand, mu float64) int64 {
 
 // binomialDraw draws Binomial(n, p). It works with q = min(p, 1-p); for a
 // mean n·q below 10 it inverts the CDF (Kachitvichyanukul and Schmeiser's
-// BINV: expected n·q+1 steps, whatever n); above, it is the rejection method
-// with a Lorentzian envelope of Numerical Recipes (2nd ed., §7.3), which
-// gonum's distuv.Binomial also uses, and whose acceptance test uses the exact
-// probability mass.
+// BINV: expected n·q+1 steps, whatever n); above, it is Hörmann's BTRS
+// transformed rejection with squeeze ("The generation of binomial random
+// variates", J. Statist. Comput. Simul. 46, 1993), as TensorFlow's sampler:
+// most draws are accepted by the squeeze with two uniforms and no
+// logarithm, the others by comparison with the log of the exact mass ratio
+// (Stirling series tails, tabulated below 10).
 func binomialDraw(r *rand.Rand, n int64, p float64) int64 {
 	if n <= 0 || !(p > 0) {
 		return 0
@@ -79,37 +81,66 @@ func binomialDraw(r *rand.Rand, n int64, p float64) int64 {
 		q = 1 - p
 	}
 	nf := float64(n)
-	mean := nf * q
 	var k int64
-	if mean < 10 {
+	if nf*q < 10 {
 		k = binomialInversion(r, n, q)
 	} else {
-		g, _ := math.Lgamma(nf + 1)
-		lq, lq1 := math.Log(q), math.Log1p(-q)
-		sq := math.Sqrt(2 * mean * (1 - q))
-		for {
-			var em, y float64
-			for {
-				y = math.Tan(math.Pi * r.Float64())
-				em = sq*y + mean
-				if em >= 0 && em < nf+1 {
-					break
-				}
-			}
-			em = math.Floor(em)
-			l1, _ := math.Lgamma(em + 1)
-			l2, _ := math.Lgamma(nf - em + 1)
-			t := 1.2 * sq * (1 + y*y) * math.Exp(g-l1-l2+em*lq+(nf-em)*lq1)
-			if r.Float64() <= t {
-				k = int64(em)
-				break
-			}
-		}
+		k = binomialBTRS(r, nf, q)
 	}
 	if q != p {
 		return n - k
 	}
 	return k
+}
+
+// stirlingTail is log(k!) - [(k+½)log(k+1) - (k+1) + ½log(2π)]: the
+// correction term of Stirling's series at k.
+func stirlingTail(k float64) float64 {
+	if k <= 9 {
+		return stirlingTails[int(k)]
+	}
+	kp1sq := (k + 1) * (k + 1)
+	return (1.0/12 - (1.0/360-1.0/1260/kp1sq)/kp1sq) / (k + 1)
+}
+
+var stirlingTails = [10]float64{
+	0.0810614667953272, 0.0413406959554092, 0.0276779256849983,
+	0.02079067210376509, 0.0166446911898211, 0.0138761288230707,
+	0.0118967099458917, 0.0104112652619720, 0.00925546218271273,
+	0.00833056343336287,
+}
+
+// binomialBTRS is BTRS for p <= 0.5 and n·p >= 10.
+func binomialBTRS(r *rand.Rand, n, p float64) int64 {
+	q := 1 - p
+	spq := math.Sqrt(n * p * q)
+	b := 1.15 + 2.53*spq
+	a := -0.0873 + 0.0248*b + 0.01*p
+	c := n*p + 0.5
+	vr := 0.92 - 4.2/b
+	rr := p / q
+	alpha := (2.83 + 5.1/b) * spq
+	m := math.Floor((n + 1) * p)
+	for {
+		u := r.Float64() - 0.5
+		v := r.Float64()
+		us := 0.5 - math.Abs(u)
+		k := math.Floor((2*a/us+b)*u + c)
+		if k < 0 || k > n {
+			continue
+		}
+		if us >= 0.07 && v <= vr {
+			return int64(k)
+		}
+		v = math.Log(v * alpha / (a/(us*us) + b))
+		bound := (m+0.5)*math.Log((m+1)/(rr*(n-m+1))) +
+			(n+1)*math.Log((n-m+1)/(n-k+1)) +
+			(k+0.5)*math.Log(rr*(n-k+1)/(k+1)) +
+			stirlingTail(m) + stirlingTail(n-m) - stirlingTail(k) - stirlingTail(n-k)
+		if v <= bound {
+			return int64(k)
+		}
+	}
 }
 
 // binomialInversion is BINV for q <= 0.5 and a small mean.
