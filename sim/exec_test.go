@@ -371,3 +371,43 @@ func TestExecResolution(t *testing.T) {
 		t.Errorf("needsPerRequest with a hook = %q, want \"\"", why)
 	}
 }
+
+// The limit is the function's, shared by its versions: a candidate whose
+// fault makes it 10 times slower fills the environments and throttles the
+// baseline's requests too. λ = 100/s, 100 ms, limit 20: healthy, a = 10 and
+// B(20, 10) = 0.16% of requests are throttled on either version; with the
+// candidate at 1 s on half the traffic, its 50 busy on average alone exceed
+// the limit, and most of the baseline's arrivals find it full.
+func TestSlowCandidateThrottlesBaseline(t *testing.T) {
+	frac := func(c metrics.VersionCounts) float64 { return float64(c.Throttles) / float64(c.Requests) }
+	s := execScenario(100)
+	s.Concurrency.AccountLimit, s.Concurrency.ReservedLimit = 0, 20
+	s.Strategy = steps{{At: 0, Weight: 0.5}, {At: time.Hour, Weight: 1}}
+	s.Horizon = 10 * time.Minute
+	s.Baseline.Timeout, s.Candidate.Timeout = 0, 0
+	r, err := Run(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := frac(r.Baseline); f > 0.01 {
+		t.Errorf("healthy: baseline throttled %.4f, want about B(20, 10) = %.4f", f, erlangB(20, 10))
+	}
+	s.Fault = Fault{LatencyFactor: 10}
+	r, err = Run(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := frac(r.Baseline); f < 0.3 {
+		t.Errorf("slow candidate: baseline throttled %.4f, want most of its requests", f)
+	}
+}
+
+func TestConcurrencyLimit(t *testing.T) {
+	for _, tc := range []struct{ reserved, account, want int }{
+		{0, 0, 0}, {50, 0, 50}, {0, 1000, 1000}, {50, 1000, 50}, {900, 1000, 900},
+	} {
+		if got := (Concurrency{ReservedLimit: tc.reserved, AccountLimit: tc.account}).Limit(); got != tc.want {
+			t.Errorf("Limit() with reserved %d, account %d = %d, want %d", tc.reserved, tc.account, got, tc.want)
+		}
+	}
+}

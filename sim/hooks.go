@@ -16,7 +16,8 @@ const MaxHookDuration = time.Hour
 // deployment"): a validation function that runs for Duration and catches
 // the candidate's fault with probability CatchProb — only if the fault is
 // active while it runs (a fault whose onset comes later, or that needs
-// customer requests to show, cannot be caught by it). A hook never fails a
+// customer requests to show, cannot be caught by it; a hook is assumed to
+// exercise the request kinds the fault affects). A hook never fails a
 // healthy candidate (flaky hooks are not modelled). The zero Hook is no
 // hook.
 //
