@@ -4,7 +4,7 @@
 //
 // Run it from the repository root:
 //
-//	go run ./examples/event-models          # 500 runs per row, under a minute
+//	go run ./examples/event-models          # 1,000 runs per row, under a minute
 //	go run ./examples/event-models -fast    # a few seconds, noisier numbers
 //
 // It prints three tables and writes alarm-view.{png,svg} and
@@ -50,7 +50,7 @@ import (
 
 func main() {
 	out := flag.String("out", defaultOut(), "folder the charts are written to")
-	fast := flag.Bool("fast", false, "run 20 deployments per row instead of 500 (for tests and a first look)")
+	fast := flag.Bool("fast", false, "run 20 deployments per row instead of 1,000 (for tests and a first look)")
 	flag.Parse()
 	if err := run(os.Stdout, *out, *fast); err != nil {
 		fmt.Fprintln(os.Stderr, "event-models:", err)
@@ -110,7 +110,7 @@ func scenario(m sim.EventModel) sim.Scenario {
 
 func run(w io.Writer, outDir string, fast bool) error {
 	ctx := context.Background()
-	runs := 500
+	runs := 1000
 	if fast {
 		runs = 20
 	}
@@ -213,7 +213,7 @@ func run(w io.Writer, outDir string, fast bool) error {
 		return err
 	}
 	fmt.Fprintln(w)
-	// What the numbers say (500 runs per row). All three are caught at the
+	// What the numbers say (1,000 runs per row). All three are caught at the
 	// first look, two minutes in, and the alias is back on the baseline at
 	// 2:05. What differs is who pays. A synchronous caller sees every failed
 	// invocation: those are the blast radius. Lambda retries an asynchronous
