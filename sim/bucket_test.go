@@ -246,7 +246,8 @@ func (c constSampler) Rand() float64 { return float64(c) }
 // series and sketches consistent with the counts, ordered instants),
 // whatever the scenario: rates over five decades, faults with onsets by time
 // and by count and by kind, horizons that cut drains, kept series and
-// latency alarms.
+// latency alarms, pre- and post-traffic hooks and a bake time (which live
+// in the shared controller).
 func TestBucketedInvariants(t *testing.T) {
 	params := gopter.DefaultTestParameters()
 	params.MinSuccessfulTests = 150
@@ -256,7 +257,7 @@ func TestBucketedInvariants(t *testing.T) {
 	params.Rng.Seed(7)
 	props := gopter.NewProperties(params)
 	props.Property("bucketed run invariants", prop.ForAll(
-		func(rateExp float64, kind int, fault float64, onsetAfter int64, onsetAt int, horizon int, keep bool, seed uint64, factor float64) string {
+		func(rateExp float64, kind int, fault float64, onsetAfter int64, onsetAt int, horizon int, keep bool, seed uint64, factor float64, hooks int) string {
 			s := DefaultScenario()
 			s.Workload = Poisson{Rate: math.Pow(10, rateExp)}
 			switch kind % 3 {
@@ -286,6 +287,13 @@ func TestBucketedInvariants(t *testing.T) {
 					EvaluationPeriods: 1, Threshold: 800, Comparison: rollback.GreaterThanOrEqualToThreshold,
 				})
 			}
+			switch hooks {
+			case 1:
+				s.PreTraffic = Hook{Duration: 30 * time.Second, CatchProb: 0.5}
+			case 2:
+				s.PostTraffic = Hook{Duration: 2 * time.Minute, CatchProb: 0.5}
+				s.Bake = 3 * time.Minute
+			}
 			s.Seed = seed
 			s.Resolution = Bucketed
 			r, err := Run(s)
@@ -306,6 +314,7 @@ func TestBucketedInvariants(t *testing.T) {
 		gen.Bool(),
 		gen.UInt64(),
 		gen.OneGenOf(gen.Const(0.0), gen.Float64Range(1, 20)),
+		gen.IntRange(0, 2),
 	))
 	props.TestingRun(t)
 }
