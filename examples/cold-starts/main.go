@@ -6,7 +6,7 @@
 //	go run ./examples/cold-starts          # 500 runs per row, a minute or so
 //	go run ./examples/cold-starts -fast    # a few seconds, noisier numbers
 //
-// It prints three tables and writes p99-by-minute.{png,svg} and
+// It prints two tables and writes p99-by-minute.{png,svg} and
 // provisioned.{png,svg} into -out (default: out/ next to this file).
 //
 // The story, section by section:

@@ -7,7 +7,7 @@
 //	go run ./examples/compare-presets -fast      # a few seconds, noisier numbers
 //	go run ./examples/compare-presets -out /tmp/presets
 //
-// It prints two tables and writes a Pareto chart (pareto.png, pareto.svg)
+// It prints three tables and writes a Pareto chart (pareto.png, pareto.svg)
 // into -out (default: out/ next to this file).
 //
 // The story, section by section:

@@ -8,7 +8,7 @@
 //	go run ./examples/sequential-vs-alarm          # 1,000 runs per policy and scenario, a minute or so
 //	go run ./examples/sequential-vs-alarm -fast    # a few seconds, noisier numbers
 //
-// It prints four tables and writes tradeoff.{png,svg} and
+// It prints three tables and writes tradeoff.{png,svg} and
 // rollback-cdf.{png,svg} into -out (default: out/ next to this file).
 //
 // The story, section by section:
