@@ -294,8 +294,10 @@ func paretoChart(outDir string, all, fronts [][]point) ([]string, error) {
 	p.Y.Label.Text = "mean failed candidate requests (log)"
 	p.Y.Scale = plot.LogScale{}
 	p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
-	p.Legend.Top = true
+	p.Legend.Top = false // right, in the empty band between the rates' rows
 	p.Legend.Left = false
+	p.Legend.YOffs = vg.Points(85)
+	p.Legend.XOffs = -vg.Points(40)
 	colors := []color.Color{
 		color.RGBA{R: 0x1f, G: 0x77, B: 0xb4, A: 0xff},
 		color.RGBA{R: 0xff, G: 0x7f, B: 0x0e, A: 0xff},
