@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -381,5 +382,68 @@ func TestBucketedPresetsRun(t *testing.T) {
 		if st.Name() != "AllAtOnce" && r.Outcome != metrics.RolledBack {
 			t.Errorf("%s: outcome %v, want rolled back (500 candidate errors a minute at 10 %%)", st.Name(), r.Outcome)
 		}
+	}
+}
+
+// A bucketed run depends only on its scenario: the same seed gives the same
+// metrics.Run from a fresh Run and from a Runner that ran other scenarios
+// before (its cached latency tables must not leak), and another seed gives
+// another run.
+func TestBucketedDeterministic(t *testing.T) {
+	mk := func(rate float64, p50 time.Duration, seed uint64) Scenario {
+		s := DefaultScenario()
+		s.Workload = Poisson{Rate: rate}
+		s.Strategy = canary(10, 5*time.Minute)
+		s.Candidate.P50 = p50
+		s.Fault = Fault{ErrorProb: 0.03, LatencyFactor: 2}
+		s.Policy = agreeAlarm(time.Minute, 20)
+		s.Users = Users{N: 500, Exponent: 1}
+		s.KeepSeries = true
+		s.Horizon = 30 * time.Minute
+		s.Seed = seed
+		return s
+	}
+	want, err := Run(mk(800, 100*time.Millisecond, 42))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rn Runner
+	for _, s := range []Scenario{mk(50, 300*time.Millisecond, 1), mk(800, 100*time.Millisecond, 7)} {
+		if _, err := rn.Run(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := rn.Run(mk(800, 100*time.Millisecond, 42))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("a reused Runner gives another run than a fresh Run:\n got %+v\nwant %+v", got, want)
+	}
+	other, _ := Run(mk(800, 100*time.Millisecond, 43))
+	if reflect.DeepEqual(other, want) {
+		t.Error("seeds 42 and 43 gave the same run")
+	}
+}
+
+// The bucketed engine's allocations per run do not grow with the rate:
+// the same handful (the run record, its sketches, the series' periods) at
+// 10 and at 100,000 req/s.
+func TestBucketedAllocsFlat(t *testing.T) {
+	allocs := func(rate float64) float64 {
+		s := benchBucketScenario(rate)
+		var rn Runner
+		i := uint64(0)
+		return testing.AllocsPerRun(20, func() {
+			i++
+			s.Seed = i
+			if _, err := rn.Run(s); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	lo, hi := allocs(10), allocs(100000)
+	if lo > 64 || hi > 64 {
+		t.Errorf("allocations per run: %v at 10 req/s, %v at 100,000 req/s; want at most 64 each", lo, hi)
 	}
 }
