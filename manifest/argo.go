@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/deploysim/deploysim/metrics"
+	"github.com/deploysim/deploysim/sim"
 	"github.com/deploysim/deploysim/strategy"
 )
 
@@ -193,13 +194,26 @@ func (k *kube) argoBlueGreen(d *Deployable, bg at) error {
 		}
 		validation = time.Duration(n) * time.Second
 	}
+	// The pre-promotion analysis is a gate before any customer traffic:
+	// it measures the preview service, and its failure aborts the rollout
+	// with blue still active, as a failed CodeDeploy BeforeAllowTraffic hook
+	// does. So it is read as a pre-traffic hook lasting the analysis; the
+	// simulator has no preview traffic to measure, so what it catches is
+	// assumed. A hook may run at most an hour (sim.MaxHookDuration): a longer
+	// analysis is only a delay.
+	var hook time.Duration
 	if pre, ok := bg.get("prePromotionAnalysis"); ok {
-		checks, dur, err := k.analysisRef(pre, 0, prePromotion)
+		_, dur, err := k.analysisRef(pre, 0, prePromotion)
 		if err != nil {
 			return err
 		}
-		if len(checks) > 0 {
-			k.warnf(pre, "prePromotionAnalysis measures the preview service, which takes no customer traffic; the simulator has no such traffic, so its checks are not modelled (only its duration, %v, delays promotion)", dur)
+		if dur <= sim.MaxHookDuration {
+			hook = dur
+			d.PreTrafficHook = "prePromotionAnalysis"
+			d.PreTraffic = sim.Hook{Duration: dur, CatchProb: DefaultHookCatchProb}
+			k.warnf(pre, "prePromotionAnalysis measures the preview service, which takes no customer traffic; read as a pre-traffic hook %s", hookAssumption(d.PreTraffic))
+		} else {
+			k.warnf(pre, "prePromotionAnalysis measures the preview service, which takes no customer traffic; it runs %v, longer than a simulated hook may (%v), so it only delays promotion", dur, sim.MaxHookDuration)
 		}
 		if dur > validation {
 			validation = dur
@@ -213,7 +227,10 @@ func (k *kube) argoBlueGreen(d *Deployable, bg at) error {
 			validation = p
 		}
 	}
-	d.Strategy = strategy.BlueGreen{Validation: validation}
+	// The hook runs first, then the schedule: what is left of the
+	// validation after the analysis. The switch stays at validation since
+	// the start, where the post-promotion checks start.
+	d.Strategy = strategy.BlueGreen{Validation: validation - hook}
 	if post, ok := bg.get("postPromotionAnalysis"); ok {
 		checks, dur, err := k.analysisRef(post, validation, postPromotion)
 		if err != nil {
@@ -226,8 +243,8 @@ func (k *kube) argoBlueGreen(d *Deployable, bg at) error {
 			// switches back at once. As a schedule: 0 % while green is
 			// validated, 100 % from the switch, complete when the analysis
 			// ends (the simulator consults the policy until then).
-			d.Strategy = strategy.Steps{{SetWeight: 0}, {Pause: validation}, {SetWeight: 100}, {Pause: dur}}
-			if validation == 0 {
+			d.Strategy = strategy.Steps{{SetWeight: 0}, {Pause: validation - hook}, {SetWeight: 100}, {Pause: dur}}
+			if validation-hook == 0 {
 				d.Strategy = strategy.Steps{{SetWeight: 100}, {Pause: dur}}
 			}
 		}

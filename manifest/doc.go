@@ -55,7 +55,11 @@
 // warning. Background analysis starts at startingStep. A blueGreen strategy
 // is a strategy.BlueGreen validated for autoPromotionSeconds or the
 // pre-promotion analysis, whichever is longer (ManualPause when
-// autoPromotionEnabled is false); with a post-promotion analysis the rollout
+// autoPromotionEnabled is false). The pre-promotion analysis measures the
+// preview service, which takes no customer traffic, and its failure aborts
+// with blue still active: it is read as a pre-traffic hook (see Hooks below)
+// lasting its measurements, the first part of that validation. With a
+// post-promotion analysis the rollout
 // stays open at 100 % until the analysis ends, a strategy.Steps of 0 % then
 // 100 %, so that a failure switches back to blue. AnalysisTemplates in the same file
 // (separated by ---) give the checks: a Prometheus query whose text shows an
@@ -76,17 +80,29 @@
 // threshold. Blue/green and A/B analyses (iterations) validate for interval ×
 // iterations before the switch; their checks read load-test or header-matched
 // traffic the simulator does not generate, a warning. Webhooks are warnings,
-// except pre-rollout, read as a pre-traffic hook.
+// except pre-rollout, read as a pre-traffic hook that takes no time (Flagger
+// calls it within the first tick).
+//
+// # Hooks
+//
+// A hook is a gate outside the metrics: CodeDeploy's PreTraffic and
+// PostTraffic Lambda functions (SAM Hooks), Argo's pre-promotion analysis,
+// Flagger's pre-rollout webhook. The file says that it exists, not what it
+// tests, so Deployable.PreTraffic and PostTraffic hold a sim.Hook whose
+// duration is read where the file fixes it and is DefaultHookDuration
+// otherwise, and whose catch probability is always DefaultHookCatchProb, an
+// assumption every such hook is warned about. Argo's post-promotion analysis
+// is not a hook: it measures customer traffic, so it is read as checks.
 //
 // # Using it
 //
 // ReadFile (or Read, for bytes) reads one file; ReadFiles reads several,
 // Kubernetes manifests together so that a Rollout finds AnalysisTemplates
 // kept in another file. Options.ManualPause sets the assumed delay of a
-// human promotion. Deployable.Apply puts a deployable's strategy and policy
-// into a sim.Scenario whose workload and versions the caller chooses (and,
-// for Argo and Flagger, a Prometheus-like metric delay in place of
-// CloudWatch's):
+// human promotion. Deployable.Apply puts a deployable's strategy, policy and
+// hooks into a sim.Scenario whose workload and versions the caller chooses
+// (and, for Argo and Flagger, a Prometheus-like metric delay in place of
+// CloudWatch's); a hook set in the scenario says how the file's hooks behave:
 //
 //	f, err := manifest.ReadFile("template.yaml")
 //	if err != nil {

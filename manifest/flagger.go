@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/deploysim/deploysim/metrics"
+	"github.com/deploysim/deploysim/sim"
 	"github.com/deploysim/deploysim/strategy"
 )
 
@@ -318,8 +319,13 @@ func (k *kube) flaggerWebhooks(d *Deployable, an at) {
 		case "pre-rollout":
 			if d.PreTrafficHook == "" {
 				d.PreTrafficHook = name
+				// Flagger calls it in the first tick, before the first
+				// weight: a call bounded by its timeout, which the tick's
+				// cadence absorbs, so it delays nothing (and the checks'
+				// ticks stay where the schedule's are).
+				d.PreTraffic = sim.Hook{CatchProb: DefaultHookCatchProb}
 			}
-			k.warnf(w, "webhook %s (pre-rollout) is read as a pre-traffic hook; a failure counts as a failed check in Flagger, while the simulator's hook aborts the rollout", name)
+			k.warnf(w, "webhook %s (pre-rollout) is read as a pre-traffic hook, %s; a failure counts as a failed check in Flagger, while the simulator's hook aborts the rollout", name, hookAssumption(d.PreTraffic))
 		case "", "rollout":
 			k.warnf(w, "webhook %s (rollout) runs at every interval and a failure counts as a failed check; its outcome is not modelled (assumed to pass), and any load it generates is not simulated", name)
 		case "confirm-rollout", "confirm-traffic-increase", "confirm-promotion":

@@ -73,9 +73,17 @@ type Deployable struct {
 	// PreTrafficHook and PostTrafficHook name the validation functions
 	// CodeDeploy runs before the first and after the last traffic shift
 	// (SAM Hooks), or the Flagger webhooks of the matching kinds; "" if none.
-	// The simulator models hooks itself (their pass/fail and duration); the
-	// file only tells that they exist.
+	// (An Argo Rollouts blue/green prePromotionAnalysis is read as a
+	// pre-traffic hook named "prePromotionAnalysis".)
 	PreTrafficHook, PostTrafficHook string
+	// PreTraffic and PostTraffic are those hooks as the simulator runs them
+	// (sim.Hook); the zero Hook where the file declares none. What the file
+	// fixes is read: an Argo pre-promotion analysis lasts its measurements,
+	// a Flagger pre-rollout webhook runs inside the first analysis tick and
+	// takes none of the schedule's time. The rest is assumed,
+	// DefaultHookDuration and DefaultHookCatchProb, with a warning. Apply
+	// puts them in the scenario.
+	PreTraffic, PostTraffic sim.Hook
 	// IngestionDelay and Period describe the metric pipeline of the system
 	// that watches the deployment when it is not CloudWatch (whose delay and
 	// 1-minute period are the sim.Scenario defaults): Argo Rollouts and
@@ -98,6 +106,30 @@ const (
 	PrometheusDelay  = 15 * time.Second
 	PrometheusPeriod = 10 * time.Second
 )
+
+// How a declared hook runs when the file does not say. [assumed] Neither
+// value is in a configuration: a CodeDeploy hook is a Lambda function that
+// reports Succeeded or Failed when its own tests are done, within 1 hour
+// (reference aws.md, "CodeDeploy during a deployment"), and an Argo or
+// Flagger gate runs whatever checks its authors wrote. DefaultHookDuration
+// stands for a short integration test; DefaultHookCatchProb says the hook's
+// tests catch half the faults active while they run — a guess, to be
+// replaced by what a team knows of its own hooks (set Scenario.PreTraffic
+// or PostTraffic before Apply; --pre-traffic-catch on the command line).
+const (
+	DefaultHookDuration  = time.Minute
+	DefaultHookCatchProb = 0.5
+)
+
+// declaredHook is a hook the file declares and does not describe.
+func declaredHook() sim.Hook {
+	return sim.Hook{Duration: DefaultHookDuration, CatchProb: DefaultHookCatchProb}
+}
+
+// hookAssumption is the warning on a hook whose catch probability is assumed.
+func hookAssumption(h sim.Hook) string {
+	return fmt.Sprintf("simulated as running %v and catching a fault active while it runs with probability %g (assumed: set it to what the hook's tests catch)", h.Duration, h.CatchProb)
+}
 
 // File is what Read found in one file.
 type File struct {
@@ -386,9 +418,15 @@ type Check struct {
 }
 
 // Apply returns base with what the configuration decides: the deployable's
-// strategy and rollback policy, and, for deployables watched through
-// Prometheus, its metric delay and period. The workload, the versions and the
-// fault stay the caller's; set a field after Apply to override it.
+// strategy and rollback policy, its hooks, and, for deployables watched
+// through Prometheus, its metric delay and period. The workload, the versions
+// and the fault stay the caller's; set a field after Apply to override it.
+//
+// The file says which hooks exist, so Apply removes base's PreTraffic or
+// PostTraffic where the file declares none. For a hook the file declares,
+// base's hook, when set, says how it behaves: each of its non-zero fields
+// (Duration, CatchProb) replaces the deployable's (read or assumed, see
+// PreTraffic). A declared hook with a zero field is set after Apply.
 func (d *Deployable) Apply(base sim.Scenario) sim.Scenario {
 	base.Strategy = d.Strategy
 	base.Policy = d.Policy
@@ -398,7 +436,24 @@ func (d *Deployable) Apply(base sim.Scenario) sim.Scenario {
 	if d.Period > 0 {
 		base.Period = d.Period
 	}
+	base.PreTraffic = applyHook(d.PreTraffic, base.PreTraffic)
+	base.PostTraffic = applyHook(d.PostTraffic, base.PostTraffic)
 	return base
+}
+
+// applyHook is the file's hook with the caller's non-zero fields, or no hook
+// where the file declares none.
+func applyHook(file, caller sim.Hook) sim.Hook {
+	if !file.Enabled() {
+		return sim.Hook{}
+	}
+	if caller.Duration != 0 {
+		file.Duration = caller.Duration
+	}
+	if caller.CatchProb != 0 {
+		file.CatchProb = caller.CatchProb
+	}
+	return file
 }
 
 // jsonSyntaxError locates the error in a file that looks like JSON: YAML's

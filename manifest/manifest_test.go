@@ -10,6 +10,7 @@ import (
 
 	"github.com/deploysim/deploysim/metrics"
 	"github.com/deploysim/deploysim/rollback"
+	"github.com/deploysim/deploysim/sim"
 	"github.com/deploysim/deploysim/strategy"
 )
 
@@ -140,8 +141,11 @@ func TestSAMSafeDeployments(t *testing.T) {
 	// The hook functions turn their own deployment preference off.
 	wantWarning(t, f.Warnings, 88, "PreTrafficLambdaFunction")
 	wantWarning(t, f.Warnings, 101, "PostTrafficLambdaFunction")
-	if len(d.Warnings) != 0 {
-		t.Errorf("unexpected warnings:\n%s", dumpWarnings(d.Warnings))
+	// Only the hooks' assumed behaviour is warned about.
+	wantWarning(t, d.Warnings, 28, "PreTraffic hook PreTrafficLambdaFunction: simulated as running 1m0s")
+	wantWarning(t, d.Warnings, 29, "PostTraffic hook PostTrafficLambdaFunction: simulated as running 1m0s")
+	if len(d.Warnings) != 2 || !strings.Contains(d.Warnings[0].Message, "probability 0.5 (assumed") {
+		t.Errorf("want the two hook warnings only:\n%s", dumpWarnings(d.Warnings))
 	}
 }
 
@@ -264,9 +268,15 @@ func TestArgoBlueGreen(t *testing.T) {
 	// autoPromotionSeconds 600 outlasts the pre-promotion analysis (3
 	// measurements 1 min apart: 2 min), so green takes traffic at 10 min;
 	// the post-promotion analysis (4 measurements 2 min apart: 6 min) keeps
-	// the rollout open until 16 min.
-	wantSchedule(t, d.Strategy, [][2]float64{{0, 0}, {10, 100}, {16, 100}})
+	// the rollout open until 16 min. The pre-promotion analysis is the
+	// pre-traffic hook, its 2 min before the schedule: the schedule's switch
+	// is at 10 - 2 = 8 min, its end at 14 min.
+	wantSchedule(t, d.Strategy, [][2]float64{{0, 0}, {8, 100}, {14, 100}})
+	if d.PreTrafficHook != "prePromotionAnalysis" || d.PreTraffic != (sim.Hook{Duration: 2 * time.Minute, CatchProb: DefaultHookCatchProb}) || d.PostTraffic.Enabled() {
+		t.Errorf("hooks %q %+v, %+v", d.PreTrafficHook, d.PreTraffic, d.PostTraffic)
+	}
 	wantWarning(t, d.Warnings, 26, "preview")
+	wantWarning(t, d.Warnings, 26, "pre-traffic hook simulated as running 2m0s")
 	if len(d.Checks) != 1 {
 		t.Fatalf("checks %+v", d.Checks)
 	}

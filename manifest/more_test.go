@@ -211,10 +211,12 @@ func TestMisspeltFields(t *testing.T) {
 
 // The Argo blue/green of testdata in the simulator: green takes all traffic
 // at 10 min; the post-promotion analysis measures at 10, 12, 14, 16 min over
-// the last 2 min. A green failing every request: the 10-min window has no
+// the last 2 min. A green failing every request that the pre-promotion
+// analysis (the pre-traffic hook) lets through: the 10-min window has no
 // green traffic (passes, as `len(result) == 0 ||` says), 12 and 14 min fail,
 // and the second failure exceeds failureLimit 1: back to blue at 14 min. A
-// healthy green completes at 16 min.
+// pre-promotion analysis that catches it aborts at its end, 2 min, before
+// any customer request reaches green. A healthy green completes at 16 min.
 func TestArgoBlueGreenInSimulation(t *testing.T) {
 	d := only(t, read(t, "testdata/argo-bluegreen.yaml"))
 	base := sim.DefaultScenario()
@@ -223,6 +225,7 @@ func TestArgoBlueGreenInSimulation(t *testing.T) {
 	base.Seed = 5
 	bad := d.Apply(base)
 	bad.Fault = sim.Fault{ErrorProb: 1}
+	bad.PreTraffic.CatchProb = 0 // a zero field is set after Apply
 	r, err := sim.Run(bad)
 	if err != nil {
 		t.Fatal(err)
@@ -230,6 +233,20 @@ func TestArgoBlueGreenInSimulation(t *testing.T) {
 	if r.Outcome != metrics.RolledBack || r.Detected != 14*time.Minute {
 		t.Errorf("bad: %v detected at %v (%s)", r.Outcome, r.Detected, r.Reason)
 	}
+	base.PreTraffic = sim.Hook{CatchProb: 1} // how the declared hook behaves
+	bad = d.Apply(base)
+	bad.Fault = sim.Fault{ErrorProb: 1}
+	if bad.PreTraffic != (sim.Hook{Duration: 2 * time.Minute, CatchProb: 1}) {
+		t.Fatalf("pre-traffic hook %+v: want the file's 2 min and the caller's catch probability", bad.PreTraffic)
+	}
+	r, err = sim.Run(bad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Outcome != metrics.HookAborted || r.Detected != 2*time.Minute || r.Candidate.Requests != 0 {
+		t.Errorf("caught by the pre-promotion analysis: %v at %v, %d candidate requests", r.Outcome, r.Detected, r.Candidate.Requests)
+	}
+	base.PreTraffic = sim.Hook{}
 	r, err = sim.Run(d.Apply(base))
 	if err != nil {
 		t.Fatal(err)

@@ -82,9 +82,12 @@ func TestArgoPolicyNoData(t *testing.T) {
 }
 
 // The SAM documentation's deployment, with the alarms of SAM's safe
-// deployments page, in the simulator: a healthy candidate takes all
-// traffic at 10 minutes (Canary10Percent10Minutes), and a candidate that fails
-// every request is rolled back before that.
+// deployments page, in the simulator: after its PreTraffic hook (1 min,
+// DefaultHookDuration) a healthy candidate takes all traffic 10 minutes
+// later (Canary10Percent10Minutes), at 11 min, and the deployment ends after
+// the PostTraffic hook, at 12 min. A candidate that fails every request and
+// that the pre-traffic hook misses is rolled back by the alarms before 11
+// min; one it catches is aborted at 1 min with no candidate request.
 func TestSAMExampleInSimulation(t *testing.T) {
 	f := read(t, "testdata/sam-safe-deployments.yaml")
 	d := only(t, f)
@@ -95,17 +98,59 @@ func TestSAMExampleInSimulation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Outcome != metrics.Completed || r.Promoted != 10*time.Minute {
-		t.Errorf("healthy: %v at %v (%s)", r.Outcome, r.Promoted, r.Reason)
+	if r.Outcome != metrics.Completed || r.Promoted != 11*time.Minute || r.End != 12*time.Minute {
+		t.Errorf("healthy: %v promoted at %v, ended at %v (%s)", r.Outcome, r.Promoted, r.End, r.Reason)
 	}
 	bad := d.Apply(base)
 	bad.Fault = sim.Fault{ErrorProb: 1}
+	bad.PreTraffic.CatchProb = 0
 	r, err = sim.Run(bad)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Outcome != metrics.RolledBack || r.Detected >= 10*time.Minute {
+	if r.Outcome != metrics.RolledBack || r.Detected >= 11*time.Minute {
 		t.Errorf("bad: %v detected at %v (%s)", r.Outcome, r.Detected, r.Reason)
+	}
+	bad.PreTraffic.CatchProb = 1
+	r, err = sim.Run(bad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Outcome != metrics.HookAborted || r.Detected != time.Minute || r.Candidate.Requests != 0 {
+		t.Errorf("caught by the hook: %v at %v, %d candidate requests", r.Outcome, r.Detected, r.Candidate.Requests)
+	}
+}
+
+// Apply: the file says which hooks exist, the caller's non-zero fields say
+// how they behave, and a hook the file does not declare is removed.
+func TestApplyHooks(t *testing.T) {
+	def := sim.Hook{Duration: DefaultHookDuration, CatchProb: DefaultHookCatchProb}
+	sam := only(t, read(t, "testdata/sam-docs-gradual.yaml"))   // PreTraffic and PostTraffic
+	flagger := only(t, read(t, "testdata/flagger-canary.yaml")) // a pre-rollout webhook
+	argo := only(t, read(t, "testdata/argo-canary.yaml"))       // no hook
+	for _, c := range []struct {
+		name      string
+		d         Deployable
+		base      sim.Hook // both of base's hooks
+		pre, post sim.Hook
+	}{
+		{"sam, defaults", sam, sim.Hook{}, def, def},
+		{"sam, caller's duration", sam, sim.Hook{Duration: 5 * time.Minute}, sim.Hook{Duration: 5 * time.Minute, CatchProb: DefaultHookCatchProb}, sim.Hook{Duration: 5 * time.Minute, CatchProb: DefaultHookCatchProb}},
+		{"sam, caller's catch", sam, sim.Hook{CatchProb: 0.9}, sim.Hook{Duration: DefaultHookDuration, CatchProb: 0.9}, sim.Hook{Duration: DefaultHookDuration, CatchProb: 0.9}},
+		// Flagger's webhook runs inside the first tick: no duration.
+		{"flagger", flagger, sim.Hook{}, sim.Hook{CatchProb: DefaultHookCatchProb}, sim.Hook{}},
+		{"flagger, caller's hooks", flagger, sim.Hook{Duration: time.Second, CatchProb: 1}, sim.Hook{Duration: time.Second, CatchProb: 1}, sim.Hook{}},
+		{"argo canary, caller's hooks removed", argo, def, sim.Hook{}, sim.Hook{}},
+	} {
+		base := sim.DefaultScenario()
+		base.PreTraffic, base.PostTraffic = c.base, c.base
+		sc := c.d.Apply(base)
+		if sc.PreTraffic != c.pre || sc.PostTraffic != c.post {
+			t.Errorf("%s: hooks %+v, %+v; want %+v, %+v", c.name, sc.PreTraffic, sc.PostTraffic, c.pre, c.post)
+		}
+	}
+	if sam.PreTrafficHook == "" || flagger.PreTrafficHook != "acceptance-test" || argo.PreTrafficHook != "" || argo.PostTrafficHook != "" {
+		t.Errorf("hook names %q, %q, %q/%q", sam.PreTrafficHook, flagger.PreTrafficHook, argo.PreTrafficHook, argo.PostTrafficHook)
 	}
 }
 

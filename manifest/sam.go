@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/deploysim/deploysim/rollback"
+	"github.com/deploysim/deploysim/sim"
 	"github.com/deploysim/deploysim/strategy"
 )
 
@@ -284,11 +285,12 @@ func (t *template) samFunction(id string, res at, gfn at) (*Deployable, error) {
 		}
 		for _, e := range hooks.entries() {
 			var dst *string
+			var hook *sim.Hook
 			switch e.key {
 			case "PreTraffic":
-				dst = &d.PreTrafficHook
+				dst, hook = &d.PreTrafficHook, &d.PreTraffic
 			case "PostTraffic":
-				dst = &d.PostTrafficHook
+				dst, hook = &d.PostTrafficHook, &d.PostTraffic
 			default:
 				return nil, t.errf(e.val, "unknown hook %q: must be PreTraffic or PostTraffic", e.key)
 			}
@@ -309,6 +311,8 @@ func (t *template) samFunction(id string, res at, gfn at) (*Deployable, error) {
 				}
 			}
 			*dst = s.s
+			*hook = declaredHook()
+			t.warnf(e.val, "%s hook %s: %s", e.key, s.s, hookAssumption(*hook))
 		}
 	}
 	d.Policy = alarmsPolicy(d.Alarms)

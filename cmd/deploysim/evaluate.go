@@ -9,7 +9,6 @@ import (
 
 	"github.com/deploysim/deploysim/manifest"
 	"github.com/deploysim/deploysim/metrics"
-	"github.com/deploysim/deploysim/sim"
 )
 
 const evaluateHelp = `usage: deploysim evaluate [flags] FILE...
@@ -32,9 +31,11 @@ versions are the scenario's. So is the metric pipeline for CloudFormation;
 Argo Rollouts and Flagger query Prometheus, so theirs is the manifest
 package's Prometheus pipeline (15 s delay, 10 s periods) unless
 --ingestion-delay is given. A hook runs only for the deployables whose file
-declares it (SAM Hooks, Flagger webhooks); the --pre-traffic-* and
---post-traffic-* flags say how long it runs and how likely it catches the
-fault.
+declares it (SAM Hooks, an Argo pre-promotion analysis, a Flagger
+pre-rollout webhook), for the time the file gives or 1m0s, catching an
+active fault with probability 0.5 — an assumption, warned about; the
+--pre-traffic-hook/-catch and --post-traffic-hook/-catch flags, when not 0,
+replace them (manifest.Deployable.Apply).
 
 examples:
   deploysim evaluate template.yaml
@@ -125,7 +126,8 @@ const maxEvaluateFiles = 1000
 // evaluateFiles simulates each deployable of files with its strategy,
 // policy and metric pipeline (manifest.Deployable.Apply), and returns the
 // table and every warning as text (the files', and one for each deployable
-// that cannot be simulated). A row is the deployable's name, followed by its
+// that cannot be simulated). The scenario's hooks (the flags) say how the
+// hooks a file declares behave; Apply drops them where it declares none. A row is the deployable's name, followed by its
 // file when another file has a deployable of the same name.
 func evaluateFiles(ctx context.Context, c *scenarioConfig, o origin, files []*manifest.File, stderr io.Writer) (*metrics.Table, string, []string, error) {
 	warnings := []string{}
@@ -158,13 +160,6 @@ func evaluateFiles(ctx context.Context, c *scenarioConfig, o origin, files []*ma
 			if o.flags["ingestion_delay"] {
 				// Said on the command line: it wins over the file's pipeline.
 				sc.IngestionDelay = time.Duration(c.IngestionDelay)
-			}
-			// The file says which hooks exist; the flags say how they behave.
-			if d.PreTrafficHook == "" {
-				sc.PreTraffic = sim.Hook{}
-			}
-			if d.PostTrafficHook == "" {
-				sc.PostTraffic = sim.Hook{}
 			}
 			sum, engine, err := simulateRange(ctx, sc, 0, c.Runs, p)
 			if err != nil {

@@ -2,10 +2,13 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/deploysim/deploysim/manifest"
 )
 
 // testdata/sam.yaml: WatchedFn (Canary10Percent5Minutes with an alarm on
@@ -158,5 +161,39 @@ func TestEvaluateSeveralFiles(t *testing.T) {
 	}
 	if d := rate(t, doc.Rows[0], "detection_rate"); d != 1 {
 		t.Errorf("with templates.yaml: detection rate %v, want 1", d)
+	}
+}
+
+// The file says which hooks exist (manifest.Deployable.Apply); the flags,
+// when given, say how they behave. manifest/testdata/sam-docs-gradual.yaml
+// declares both hooks on a Canary10Percent10Minutes and no alarm:
+// promotion comes after the assumed 1-minute pre-traffic hook and the
+// schedule's 10 minutes, at 660 s. testdata/sam.yaml declares none: a sure
+// pre-traffic hook on the command line does not run there, so its unwatched
+// function never detects the fault.
+func TestEvaluateHooks(t *testing.T) {
+	if !strings.Contains(evaluateHelp, manifest.DefaultHookDuration.String()) || !strings.Contains(evaluateHelp, fmt.Sprint(manifest.DefaultHookCatchProb)) {
+		t.Errorf("evaluate's help does not give manifest's hook defaults (%v, %v)", manifest.DefaultHookDuration, manifest.DefaultHookCatchProb)
+	}
+	const docs = "../../manifest/testdata/sam-docs-gradual.yaml"
+	doc := evaluateJSON(t, "--runs", "5", "--error-rate", "0", docs)
+	if d := doc.Rows[0]["duration_s"].(map[string]any)["mean"]; d != 660.0 {
+		t.Errorf("healthy duration %v s; want 60 + 600", d)
+	}
+	// A hook that always catches, of the flags' duration: every bad run is
+	// caught at its end, 2 minutes in.
+	doc = evaluateJSON(t, "--runs", "5", "--pre-traffic-hook", "2m", "--pre-traffic-catch", "1", docs)
+	row := doc.Rows[0]
+	if d := rate(t, row, "detection_rate"); d != 1 {
+		t.Errorf("detection rate %v with a sure pre-traffic hook; want 1", d)
+	}
+	if d := row["time_to_detect_s"].(map[string]any)["mean"]; d != 120.0 {
+		t.Errorf("time to detect %v s; want the hook's 120", d)
+	}
+	doc = evaluateJSON(t, "--runs", "5", "--pre-traffic-hook", "2m", "--pre-traffic-catch", "1", "testdata/sam.yaml")
+	for _, row := range doc.Rows {
+		if row["strategy"] == "UnwatchedFn" && rate(t, row, "detection_rate") != 0 {
+			t.Errorf("UnwatchedFn declares no hook, yet detected: %v", row)
+		}
 	}
 }
