@@ -3,6 +3,7 @@ package sim
 import (
 	"context"
 	"fmt"
+	"math"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -25,12 +26,21 @@ type MonteCarloOptions struct {
 	// piling up calls. It is not called for runs that did not complete
 	// (cancellation or an error).
 	Progress func(done, total int)
+	// FirstRun is the index of the first run: MonteCarlo simulates runs
+	// FirstRun, FirstRun+1, …, FirstRun+runs-1, each with the seed it has
+	// in any MonteCarlo of the same scenario (derived from Scenario.Seed and
+	// the index). Shards of a sweep that cover [0, n) in disjoint ranges
+	// therefore merge (metrics.Summary.Merge) into exactly the summary of
+	// one MonteCarlo of n runs. Unlike the other options it changes the
+	// result, as it chooses the runs. Must be >= 0.
+	FirstRun int
 }
 
 // MonteCarlo simulates runs deployments of sc and returns their Summary.
 //
-// Run i (from 0) is sc with Seed replaced by seed.Derive(sc.Seed, i), a
-// SplitMix64 mix of the base seed and the index, so run i is the same
+// Run i (from opts.FirstRun, 0 by default) is sc with Seed replaced by
+// seed.Derive(sc.Seed, i), a SplitMix64 mix of the base seed and the index
+// (RunSeed), so run i is the same
 // simulation whatever the number of workers or the order in which they pick
 // runs up. Each worker adds its runs to its own metrics.Summary and the
 // workers' summaries are merged at the end; since a Summary is integer state
@@ -42,7 +52,8 @@ type MonteCarloOptions struct {
 //
 // sc is validated once, before any run starts; a bad scenario returns the
 // error of Scenario.Validate (wrapping ErrInvalid) and runs nothing.
-// runs <= 0 or Workers < 0 is an error wrapping ErrInvalid too.
+// runs <= 0, Workers < 0, FirstRun < 0 or a last index beyond the int64
+// range is an error wrapping ErrInvalid too.
 //
 // Cancelling ctx stops the workers from starting new runs; MonteCarlo then
 // returns ctx.Err() once the runs already started have finished (one run per
@@ -61,6 +72,9 @@ func MonteCarlo(ctx context.Context, sc Scenario, runs int, opts MonteCarloOptio
 	}
 	if opts.Workers < 0 {
 		return nil, invalid("MonteCarloOptions.Workers = %d: must be >= 0 (0: GOMAXPROCS)", opts.Workers)
+	}
+	if opts.FirstRun < 0 || int64(opts.FirstRun) > math.MaxInt64-int64(runs) {
+		return nil, invalid("MonteCarloOptions.FirstRun = %d: must be in [0, %d] for %d runs", opts.FirstRun, math.MaxInt64-int64(runs), runs)
 	}
 	if err := sc.Validate(); err != nil {
 		return nil, err
@@ -90,6 +104,8 @@ func MonteCarlo(ctx context.Context, sc Scenario, runs int, opts MonteCarloOptio
 		ticks = make(chan struct{}, workers)
 	}
 	base := sc.Seed
+	from, end := int64(opts.FirstRun), int64(opts.FirstRun)+int64(runs)
+	next.Store(from)
 	for w := range workers {
 		wg.Add(1)
 		go func() {
@@ -98,10 +114,10 @@ func MonteCarlo(ctx context.Context, sc Scenario, runs int, opts MonteCarloOptio
 			var rn Runner
 			for inner.Err() == nil {
 				i := next.Add(1) - 1
-				if i >= int64(runs) {
+				if i >= end {
 					return
 				}
-				s.Seed = seed.Derive(base, uint64(i))
+				s.Seed = RunSeed(base, i)
 				r, err := rn.Run(s)
 				if err != nil {
 					fails[w] = runFailure{index: i, seed: s.Seed, err: err}
@@ -145,6 +161,11 @@ func MonteCarlo(ctx context.Context, sc Scenario, runs int, opts MonteCarloOptio
 	}
 	return sum, nil
 }
+
+// RunSeed is the seed of run i of a MonteCarlo of a scenario whose Seed is
+// base: sim.Run of the scenario with this Seed repeats that run alone (to
+// look at one run of a summary, its series or its users).
+func RunSeed(base uint64, i int64) uint64 { return seed.Derive(base, uint64(i)) }
 
 // runFailure is a run that returned an error.
 type runFailure struct {

@@ -1,0 +1,125 @@
+package sim
+
+import (
+	"context"
+	"errors"
+	"math"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/deploysim/deploysim/metrics"
+	"github.com/deploysim/deploysim/strategy"
+)
+
+// Runs [0, n) in one MonteCarlo equal, exactly, the merge of [0, k) and
+// [k, n) run as two MonteCarlos with FirstRun 0 and k (what `deploysim
+// sweep --shard` relies on); the second part is the runs RunSeed(base, i),
+// i in [k, n), added one by one, whatever its number of workers.
+func TestMonteCarloFirstRun(t *testing.T) {
+	sc := mcScenario()
+	n, k := 96, 37
+	if testing.Short() {
+		n, k = 40, 17
+	}
+	ctx := context.Background()
+	whole, err := MonteCarlo(ctx, sc, n, MonteCarloOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, err := MonteCarlo(ctx, sc, k, MonteCarloOptions{Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &metrics.Summary{}
+	for i := k; i < n; i++ {
+		s := sc
+		s.Seed = RunSeed(sc.Seed, int64(i))
+		r, err := Run(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want.Add(&r)
+	}
+	for _, workers := range []int{1, 3} {
+		tail, err := MonteCarlo(ctx, sc, n-k, MonteCarloOptions{FirstRun: k, Workers: workers})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !tail.Equal(want) {
+			t.Errorf("workers=%d: runs [%d, %d) differ from RunSeed's runs added one by one", workers, k, n)
+		}
+		merged := &metrics.Summary{}
+		merged.Merge(head)
+		merged.Merge(tail)
+		if !merged.Equal(whole) || !reflect.DeepEqual(merged, whole) {
+			t.Errorf("workers=%d: [0, %d) + [%d, %d) differs from [0, %d)", workers, k, k, n, n)
+		}
+	}
+	// FirstRun chooses the runs: [k, n) is not [0, n-k).
+	first, err := MonteCarlo(ctx, sc, n-k, MonteCarloOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.Equal(want) {
+		t.Error("FirstRun is ignored: runs [k, n) equal runs [0, n-k)")
+	}
+}
+
+func TestMonteCarloFirstRunErrors(t *testing.T) {
+	sc := mcScenario()
+	for _, c := range []struct {
+		first, runs int
+		want        string
+	}{
+		{-1, 10, "MonteCarloOptions.FirstRun = -1: must be in [0, "},
+		{math.MaxInt64 - 5, 10, "must be in [0, 9223372036854775797] for 10 runs"},
+	} {
+		sum, err := MonteCarlo(context.Background(), sc, c.runs, MonteCarloOptions{FirstRun: c.first})
+		if sum != nil || !errors.Is(err, ErrInvalid) || err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("FirstRun %d: %v, %v; want an ErrInvalid containing %q", c.first, sum, err, c.want)
+		}
+	}
+}
+
+// ChooseResolution names the engine Run then uses (metrics.Run.Resolution)
+// and, for Auto, why the per-request one.
+func TestChooseResolution(t *testing.T) {
+	poisson := DefaultScenario()
+	poisson.Workload = Poisson{Rate: 10}
+	poisson.Strategy = strategy.Canary{Percent: 10, Interval: 30 * time.Second}
+	poisson.Horizon = time.Minute
+	limited := poisson
+	limited.Concurrency = DefaultConcurrency()
+	bursty := poisson
+	bursty.Workload = Bursty{Rate: 5, BurstRate: 50, MeanNormal: time.Minute, MeanBurst: 10 * time.Second}
+	forced := poisson
+	forced.Resolution = PerRequest
+	for _, c := range []struct {
+		name string
+		sc   Scenario
+		want Resolution
+		why  string
+	}{
+		{"poisson", poisson, Bucketed, ""},
+		{"concurrency", limited, PerRequest, "Scenario.Concurrency.Enabled"},
+		{"bursty", bursty, PerRequest, "not a Poisson process"},
+		{"asked", forced, PerRequest, ""},
+	} {
+		res, why, err := ChooseResolution(c.sc)
+		if err != nil || res != c.want || (c.why == "") != (why == "") || !strings.Contains(why, c.why) {
+			t.Errorf("%s: %v, %q, %v; want %v and a reason containing %q", c.name, res, why, err, c.want, c.why)
+			continue
+		}
+		r, err := Run(c.sc)
+		if err != nil || r.Resolution != res.String() {
+			t.Errorf("%s: Run used %q (%v); ChooseResolution said %v", c.name, r.Resolution, err, res)
+		}
+	}
+	bad := poisson
+	bad.Candidate.ErrorProb = 2
+	if res, _, err := ChooseResolution(bad); !errors.Is(err, ErrInvalid) || res != Auto {
+		t.Errorf("invalid scenario: %v, %v; want Auto and an ErrInvalid", res, err)
+	}
+}
