@@ -5,93 +5,26 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/deploysim/deploysim/internal/seed"
 	"github.com/deploysim/deploysim/metrics"
 	"github.com/deploysim/deploysim/sim"
 )
 
 // simulateRange simulates runs [from, to) of sc and returns their Summary
-// and the engines the runs used. Run i is sc with the seed sim.MonteCarlo
-// gives its run i (seed.Derive(sc.Seed, i)), so the summary of any split of
-// [0, runs) into ranges merges into exactly sim.MonteCarlo's summary of the
-// whole: that is what makes `sweep --shard` exact. A range that starts at 0
-// is sim.MonteCarlo itself; others use the same derivation, which
-// MonteCarlo does not yet expose as an option (a first-run index).
+// and the engine the runs use. Run i is the run sim.MonteCarlo numbers i
+// (sim.MonteCarloOptions.FirstRun), so the summaries of any split of
+// [0, runs) into ranges merge into exactly the summary of the whole: that is
+// what makes `sweep --shard` exact.
 func simulateRange(ctx context.Context, sc sim.Scenario, from, to int, p *progress) (*metrics.Summary, string, error) {
-	engine, err := engineOf(sc)
+	res, _, err := sim.ChooseResolution(sc)
 	if err != nil {
 		return nil, "", err
 	}
-	if from == 0 {
-		s, err := sim.MonteCarlo(ctx, sc, to, sim.MonteCarloOptions{Progress: p.tick()})
-		return s, engine, err
-	}
-	if err := sc.Validate(); err != nil {
-		return nil, "", err
-	}
-	workers := min(runtime.GOMAXPROCS(0), to-from)
-	var (
-		next  atomic.Int64
-		parts = make([]metrics.Summary, workers)
-		errs  = make([]error, workers)
-		stop  atomic.Bool // a run failed: the others stop taking runs
-		wg    sync.WaitGroup
-	)
-	next.Store(int64(from))
-	base := sc.Seed
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			s := sc
-			for ctx.Err() == nil && !stop.Load() {
-				i := next.Add(1) - 1
-				if i >= int64(to) {
-					return
-				}
-				s.Seed = seed.Derive(base, uint64(i))
-				r, err := sim.Run(s)
-				if err != nil {
-					errs[w] = fmt.Errorf("run %d (seed %d): %w", i, s.Seed, err)
-					stop.Store(true)
-					return
-				}
-				parts[w].Add(&r)
-				p.add(1)
-			}
-		}()
-	}
-	wg.Wait()
-	sum := &metrics.Summary{}
-	for w := range parts {
-		if errs[w] != nil {
-			return nil, "", errs[w]
-		}
-		sum.Merge(&parts[w])
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, "", err
-	}
-	return sum, engine, nil
-}
-
-// engineOf returns the engine sim uses for sc ("request" or "bucket"), from
-// one short run: metrics.Run records it, and for Auto only the simulator
-// knows what it picks. The run is cut at the first second of simulated
-// time, so it costs little whatever the scenario.
-func engineOf(sc sim.Scenario) (string, error) {
-	sc.Horizon = time.Second
-	sc.KeepSeries = false
-	r, err := sim.Run(sc)
-	if err != nil {
-		return "", err
-	}
-	return r.Resolution, nil
+	s, err := sim.MonteCarlo(ctx, sc, to-from, sim.MonteCarloOptions{FirstRun: from, Progress: p.tick()})
+	return s, res.String(), err
 }
 
 // progress reports runs done on a terminal's stderr, and only once the work
@@ -177,6 +110,6 @@ func (p *progress) finish() {
 // runOne simulates run i of sc, the same run sim.MonteCarlo counts as its
 // run i.
 func runOne(sc sim.Scenario, i int) (metrics.Run, error) {
-	sc.Seed = seed.Derive(sc.Seed, uint64(i))
+	sc.Seed = sim.RunSeed(sc.Seed, int64(i))
 	return sim.Run(sc)
 }
