@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"reflect"
 	"strings"
 	"time"
@@ -278,6 +279,11 @@ func (v Version) validate(name string) error {
 		return invalid("Scenario.%s.Timeout = %v: must be >= 0", name, v.Timeout)
 	}
 	if v.Latency != nil {
+		// Build it once on a throwaway source: a model that gives no sampler
+		// would otherwise fail in the middle of a run.
+		if isNil(v.Latency(rand.New(rand.NewPCG(0, 0)))) {
+			return invalid("Scenario.%s.Latency returned a nil sampler: must return one", name)
+		}
 		return nil
 	}
 	if v.P50 <= 0 {

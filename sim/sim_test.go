@@ -3,6 +3,7 @@ package sim
 import (
 	"errors"
 	"math"
+	"math/rand/v2"
 	"reflect"
 	"strings"
 	"testing"
@@ -452,6 +453,9 @@ func TestBadScenarios(t *testing.T) {
 		{"p99 below p50", func(s *Scenario) { s.Candidate.P99 = s.Candidate.P50 / 2 }, "Candidate.P99"},
 		{"zero p50", func(s *Scenario) { s.Baseline.P50 = 0 }, "Baseline.P50"},
 		{"negative timeout", func(s *Scenario) { s.Candidate.Timeout = -1 }, "Candidate.Timeout"},
+		{"nil sampler", func(s *Scenario) {
+			s.Baseline.Latency = func(rand.Source) Sampler { return nil }
+		}, "Baseline.Latency returned a nil sampler"},
 		{"negative delay", func(s *Scenario) { s.IngestionDelay = -1 }, "IngestionDelay"},
 		{"negative action latency", func(s *Scenario) { s.ActionLatency = -1 }, "ActionLatency"},
 		{"negative bake", func(s *Scenario) { s.Bake = -time.Second }, "Scenario.Bake = -1s"},
