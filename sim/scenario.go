@@ -340,6 +340,9 @@ func (s Scenario) Validate() error {
 	if err := s.Workload.Validate(); err != nil {
 		return wrapInvalid(err, "Scenario.Workload")
 	}
+	if isNil(s.Workload.Arrivals(rand.New(rand.NewPCG(0, 0)))) {
+		return invalid("Scenario.Workload (%T).Arrivals returned nil: must return an arrival process", s.Workload)
+	}
 	if err := s.Baseline.validate("Baseline"); err != nil {
 		return err
 	}
