@@ -119,6 +119,12 @@ func (c *control) start(s *Scenario, q *eventq.Queue, rec *recorder) {
 	}
 	if s.Policy != nil {
 		c.mon = s.Policy.Start()
+		if isNil(c.mon) {
+			// The run goes on without a policy and Run reports the error.
+			c.err = fmt.Errorf("sim: Policy %q: Start() returned a nil Monitor", s.Policy.Name())
+			c.mon = nil
+			return
+		}
 		q.Push(eventq.Event{At: rec.publishAt(0), Kind: evPublish, Idx: 0})
 		c.nextEvaluation(-1)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/deploysim/deploysim/internal/seed"
 	"github.com/deploysim/deploysim/metrics"
+	"github.com/deploysim/deploysim/rollback"
 	"github.com/deploysim/deploysim/strategy"
 )
 
@@ -636,5 +637,34 @@ func TestBake(t *testing.T) {
 	}
 	if math.Abs(r.ExposureSeconds-600) > 1e-9 {
 		t.Errorf("ExposureSeconds = %v, want 600 (weight 1 during the bake)", r.ExposureSeconds)
+	}
+}
+
+// nilMonitorPolicy is a broken policy whose Start returns no monitor;
+// stuckPolicy's monitor asks to be evaluated at 1m over and over.
+type nilMonitorPolicy struct{ visiblePolicy }
+type stuckPolicy struct{ visiblePolicy }
+type stuckMonitor struct{}
+
+func (nilMonitorPolicy) Start() rollback.Monitor { return nil }
+func (stuckPolicy) Start() rollback.Monitor      { return stuckMonitor{} }
+func (stuckMonitor) Next(time.Duration) time.Duration {
+	return time.Minute
+}
+func (stuckMonitor) Evaluate(rollback.Observation) rollback.Decision { return rollback.Decision{} }
+
+// A policy that misbehaves during the run is an error of Run, not a panic:
+// a nil monitor, or a monitor whose Next does not move forward.
+func TestMisbehavingPolicy(t *testing.T) {
+	s := perRequestScenario()
+	s.Workload = Poisson{Rate: 5}
+	s.Strategy = strategy.Canary{Percent: 10, Interval: 5 * time.Minute}
+	s.Policy = nilMonitorPolicy{visiblePolicy{Every: time.Minute, Res: time.Minute}}
+	if _, err := Run(s); err == nil || !strings.Contains(err.Error(), "nil Monitor") {
+		t.Errorf("nil monitor: error %v", err)
+	}
+	s.Policy = stuckPolicy{visiblePolicy{Every: time.Minute, Res: time.Minute}}
+	if _, err := Run(s); err == nil || !strings.Contains(err.Error(), "must be after") {
+		t.Errorf("stuck monitor: error %v", err)
 	}
 }
