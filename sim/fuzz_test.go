@@ -98,13 +98,8 @@ func scenarioFromBytes(data []byte) Scenario {
 	case 1:
 		s.Strategy = strategy.Canary{Percent: r.f64(150), Interval: r.dur(time.Hour)}
 	case 2:
-		// A tiny percent makes a schedule of 100/Percent steps, which the
-		// strategy package builds eagerly; keep it to at most 100 steps here.
-		pct := r.f64(150)
-		if pct > 0 && pct < 1 {
-			pct++
-		}
-		s.Strategy = strategy.Linear{Percent: pct, Interval: r.dur(10 * time.Minute)}
+		// A tiny percent is rejected by strategy (at most MaxSteps steps).
+		s.Strategy = strategy.Linear{Percent: r.f64(150), Interval: r.dur(10 * time.Minute)}
 	case 3:
 		n := int(r.u8() % 5)
 		st := make(steps, n)
