@@ -1,5 +1,7 @@
 package sim
 
+import "time"
+
 // ChooseResolution returns the engine Run uses for sc, PerRequest or
 // Bucketed (never Auto), as metrics.Run.Resolution will record it, without
 // running anything. why says why: for Auto, the first feature of sc that only
@@ -17,4 +19,19 @@ func ChooseResolution(sc Scenario) (r Resolution, why string, err error) {
 		why = needsPerRequest(&sc)
 	}
 	return r, why, nil
+}
+
+// MetricResolution is the length of the periods a run of sc publishes for
+// its policy, the metrics.Series.Resolution of every Observation the policy
+// gets: Scenario.Period, or, when the policy needs finer periods
+// (Policy.Resolution, e.g. a 10-second alarm), the allowed period (10 s,
+// 20 s, 30 s or a multiple of 60 s) dividing both. A period's data becomes
+// visible Scenario.IngestionDelay after it ends. 0 when sc has no policy or
+// Validate refuses it.
+func MetricResolution(sc Scenario) time.Duration {
+	if sc.Policy == nil || sc.Validate() != nil {
+		return 0
+	}
+	p, _ := seriesPeriod(sc.Period, sc.Policy.Resolution())
+	return p
 }

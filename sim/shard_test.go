@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/deploysim/deploysim/metrics"
+	"github.com/deploysim/deploysim/rollback"
 	"github.com/deploysim/deploysim/strategy"
 )
 
@@ -121,5 +122,48 @@ func TestChooseResolution(t *testing.T) {
 	bad.Candidate.ErrorProb = 2
 	if res, _, err := ChooseResolution(bad); !errors.Is(err, ErrInvalid) || res != Auto {
 		t.Errorf("invalid scenario: %v, %v; want Auto and an ErrInvalid", res, err)
+	}
+}
+
+// MetricResolution is the period of the series a policy observes: the
+// scenario's Period unless an alarm needs finer periods.
+func TestMetricResolution(t *testing.T) {
+	sc := DefaultScenario()
+	sc.Workload = Poisson{Rate: 10}
+	sc.Strategy = strategy.AllAtOnce{}
+	alarm := func(p time.Duration) rollback.Policy {
+		return rollback.CodeDeploy(rollback.Alarm{Name: "a", Metric: metrics.Errors, Dimension: metrics.Candidate,
+			Statistic: metrics.Statistic{Kind: metrics.Sum}, Period: p, EvaluationPeriods: 1, Threshold: 1,
+			Comparison: rollback.GreaterThanOrEqualToThreshold})
+	}
+	for _, c := range []struct {
+		policy rollback.Policy
+		want   time.Duration
+	}{
+		{nil, 0},
+		{alarm(time.Minute), time.Minute},
+		{alarm(5 * time.Minute), time.Minute}, // Period = 1 min divides it
+		{alarm(10 * time.Second), 10 * time.Second},
+		{alarm(30 * time.Second), 30 * time.Second},
+	} {
+		sc.Policy = c.policy
+		if got := MetricResolution(sc); got != c.want {
+			t.Errorf("policy %v: %v, want %v", c.policy, got, c.want)
+		}
+		if c.policy == nil {
+			continue
+		}
+		// The series a run keeps is the one the policy observed.
+		k := sc
+		k.KeepSeries, k.Horizon = true, 2*time.Minute
+		r, err := Run(k)
+		if err != nil || r.Series == nil || r.Series.Resolution != c.want {
+			t.Errorf("policy %v: run's series %+v (%v), want resolution %v", c.policy, r.Series, err, c.want)
+		}
+	}
+	sc.Policy = alarm(time.Minute)
+	sc.Candidate.ErrorProb = 2
+	if got := MetricResolution(sc); got != 0 {
+		t.Errorf("invalid scenario: %v, want 0", got)
 	}
 }
