@@ -76,6 +76,9 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if sc, err := c.scenario(o, ss[0]); err == nil {
+		warnBlindAlarms(stderr, sc) // the alarms are the same for every strategy
+	}
 	t, engine, err := compareTable(context.Background(), &c, o, ss, stderr)
 	if err != nil {
 		return err

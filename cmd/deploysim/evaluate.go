@@ -161,6 +161,9 @@ func evaluateFiles(ctx context.Context, c *scenarioConfig, o origin, files []*ma
 				// Said on the command line: it wins over the file's pipeline.
 				sc.IngestionDelay = time.Duration(c.IngestionDelay)
 			}
+			for _, w := range blindAlarms(sc) {
+				warnings = append(warnings, fmt.Sprintf("%s: %s: %s", d.Source, d.Name, w))
+			}
 			sum, engine, err := simulateRange(ctx, sc, 0, c.Runs, p)
 			if err != nil {
 				return nil, "", nil, fmt.Errorf("%s (%s): %w", d.Name, d.Source, err)

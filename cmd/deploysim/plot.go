@@ -105,6 +105,9 @@ func runPlot(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if sc, err := c.scenario(o, ss[0]); err == nil && *chart != "schedule" {
+		warnBlindAlarms(stderr, sc)
+	}
 	var p *plot.Plot
 	switch *chart {
 	case "schedule":

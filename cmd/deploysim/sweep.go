@@ -214,6 +214,9 @@ func runSweep(args []string, stdout, stderr io.Writer) error {
 	}
 	c.fill(ss)
 	g.Strategies = c.Strategies
+	if sc, err := c.scenario(o, ss[0]); err == nil {
+		warnBlindAlarms(stderr, sc) // the grid does not change the alarms
+	}
 	t, engine, err := sweepTable(context.Background(), &c, o, g, shard, stderr)
 	if err != nil {
 		return err
