@@ -24,7 +24,11 @@
 //   - Summary: what N runs add up to. For every Figure of a run, the mean,
 //     standard deviation, p50/p95/p99 and a Student-t confidence interval for
 //     the mean; the detection rate (bad runs stopped) and false-rollback rate
-//     (healthy runs stopped) with Wilson intervals. A Summary's state is made
+//     (healthy runs stopped) with Wilson intervals. The runs of a bad
+//     candidate and of its healthy twin can share one Summary: each figure
+//     is then read over the runs it is about (Figure.Population), the blast
+//     radius and detection times over the bad runs, the duration over the
+//     healthy ones. A Summary's state is made
 //     of integers only (counts, nanoseconds, millionths, their exact 128-bit
 //     sums and sums of squares, and integer quantile-sketch buckets), so
 //     summaries merge exactly: the merge of the summaries of any split of the

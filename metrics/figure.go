@@ -13,6 +13,9 @@ type Figure uint8
 
 // The figures a Summary describes. Per-run figures have a distribution over
 // runs (mean, stddev, quantiles); the last three are proportions over runs.
+// Every per-run figure but DeployDuration is read over the bad runs (what
+// the fault costs and how fast it is stopped), DeployDuration over the
+// healthy ones (what a good release costs): see Figure.Population.
 const (
 	CandidateFailures   Figure = iota // failed requests (errors + timeouts) the candidate served
 	ExcessFailures                    // candidate failures beyond the baseline's expected ones (may be negative)
@@ -21,7 +24,7 @@ const (
 	Exposure                          // ∫ candidate weight dt, in seconds
 	TimeToDetect                      // seconds from fault onset to the rollback decision, over bad runs that were detected
 	TimeToRollback                    // seconds from fault onset to weight 0, over bad runs that were rolled back
-	DeployDuration                    // seconds to reach the final weight, over runs that reached it
+	DeployDuration                    // seconds to reach the final weight, over healthy runs that reached it
 	ThrottledRequests                 // invocations throttled on either version
 	ColdStarts                        // invocations that paid an init, either version
 	LostEvents                        // async events dropped
@@ -124,6 +127,28 @@ func ParseFigure(s string) (Figure, error) {
 		}
 	}
 	return 0, fmt.Errorf("metrics: Figure = %q: must be one of %s", s, strings.Join(names, ", "))
+}
+
+// Population is the runs figure f is about. DeployDuration is about
+// healthy runs: how long a good release takes to reach full weight (a bad
+// one reaches it only when the fault is missed, and how soon it is stopped
+// is TimeToRollback). Every other per-run figure is about bad runs: the
+// blast radius (CandidateFailures, ExcessFailures, UsersHit, and the
+// exposure that bounds it, CandidateRequests and Exposure), the detection
+// (TimeToDetect, TimeToRollback), and what a bad candidate does to
+// throttles, cold starts, async events and latency. A healthy candidate's
+// failures are the baseline's error rate at work, the same for every
+// strategy in proportion to its exposure: they answer no question a
+// comparison of strategies asks once bad runs are there. The rates carry
+// their own populations: DetectionRate and MissRate over bad runs,
+// FalseRollbackRate over healthy ones; for them Population reports the
+// same. Summary.Population falls back to the other population when a
+// Summary has no run of this one.
+func (f Figure) Population() Population {
+	if f == DeployDuration || f == FalseRollbackRate {
+		return HealthyCandidate
+	}
+	return BadCandidate
 }
 
 // IsRate reports whether f is a proportion over runs rather than a per-run figure.

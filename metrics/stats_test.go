@@ -112,14 +112,81 @@ func TestSummaryHandComputed(t *testing.T) {
 		t.Errorf("Value(DetectionRate) = %g", v)
 	}
 
-	// Healthy runs: one rolled back of two, and they never count in time to detect.
+	// With no healthy run, the duration falls back to the bad runs.
+	if p := s.Population(DeployDuration); p != BadCandidate {
+		t.Errorf("Population(DeployDuration) with bad runs only = %v", p)
+	}
+
+	// Healthy runs: one rolled back of two, and they never count in time to
+	// detect. The blast-radius figures stay over the five bad runs (the
+	// healthy ones' 0 failures would pull the mean to 20/7), and the
+	// duration is now the healthy runs': the one promoted, at 9 min.
 	s.Add(healthyRun(true))
 	s.Add(healthyRun(false))
 	if f := s.Rate(FalseRollbackRate); f.Successes != 1 || f.Trials != 2 || f.Value != 0.5 {
 		t.Errorf("false rollback: %+v", f)
 	}
-	if s.Stats(TimeToDetect).N != 3 || s.Stats(DeployDuration).N != 3 {
+	if s.Stats(TimeToDetect).N != 3 || s.Stats(TimeToRollback).N != 3 {
 		t.Errorf("healthy runs leaked into bad-run figures: %+v", s.Stats(TimeToDetect))
+	}
+	if cf := s.Stats(CandidateFailures); cf.N != 5 || cf.Mean != 4 || s.Value(CandidateFailures) != 4 {
+		t.Errorf("candidate failures with healthy runs added: %+v", cf)
+	}
+	if d := s.Stats(DeployDuration); d.N != 1 || d.Mean != 540 || s.Value(DeployDuration) != 540 || math.Abs(s.Quantile(DeployDuration, 0.5)-540) > 5.4 {
+		t.Errorf("duration over healthy runs: %+v", d)
+	}
+	if d := s.StatsOver(DeployDuration, BadCandidate, DefaultConfidence); d.N != 2 || d.Mean != 600 {
+		t.Errorf("duration over bad runs: %+v", d)
+	}
+	if h := s.StatsOver(CandidateFailures, HealthyCandidate, DefaultConfidence); h.N != 2 || h.Mean != 0 {
+		t.Errorf("healthy candidate failures: %+v", h)
+	}
+	if d := s.StatsOver(TimeToDetect, HealthyCandidate, DefaultConfidence); d.N != 0 {
+		t.Errorf("time to detect over healthy runs: %+v", d)
+	}
+	if st := s.StatsOver(CandidateFailures, Population(7), DefaultConfidence); st.N != 0 || !math.IsNaN(st.Mean) {
+		t.Errorf("unknown population: %+v", st)
+	}
+}
+
+// Each figure is about one kind of run; a Summary without that kind reads
+// it over the other (a healthy-only sweep still shows its failures).
+func TestFigurePopulation(t *testing.T) {
+	for _, f := range RunFigures {
+		want := BadCandidate
+		if f == DeployDuration {
+			want = HealthyCandidate
+		}
+		if got := f.Population(); got != want {
+			t.Errorf("%v.Population() = %v, want %v", f, got, want)
+		}
+	}
+	if DetectionRate.Population() != BadCandidate || MissRate.Population() != BadCandidate || FalseRollbackRate.Population() != HealthyCandidate {
+		t.Errorf("rates' populations")
+	}
+	if BadCandidate.String() != "bad" || HealthyCandidate.String() != "healthy" || Population(5).String() != "Population(5)" {
+		t.Errorf("population names")
+	}
+	var s Summary
+	// Empty: each figure keeps its own population.
+	if s.Population(CandidateFailures) != BadCandidate || s.Population(DeployDuration) != HealthyCandidate {
+		t.Errorf("empty Summary populations")
+	}
+	h := healthyRun(false)
+	h.Candidate.Errors = 2
+	s.Add(h)
+	if p := s.Population(CandidateFailures); p != HealthyCandidate {
+		t.Errorf("healthy only: Population(CandidateFailures) = %v", p)
+	}
+	if cf := s.Stats(CandidateFailures); cf.N != 1 || cf.Mean != 2 {
+		t.Errorf("healthy only: candidate failures %+v", cf)
+	}
+	s.Add(badRun(7, time.Minute))
+	if cf := s.Stats(CandidateFailures); cf.N != 1 || cf.Mean != 7 {
+		t.Errorf("after a bad run: candidate failures %+v, want the bad run's 7", cf)
+	}
+	if d := s.Stats(DeployDuration); d.N != 1 || d.Mean != 540 {
+		t.Errorf("after a bad run: duration %+v, want the healthy run's 540 s", d)
 	}
 }
 

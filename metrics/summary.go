@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"fmt"
 	"math"
 	"math/big"
 	"math/bits"
@@ -13,7 +14,8 @@ import (
 const DefaultConfidence = 0.95
 
 // Summary is what many runs of one scenario add up to. It keeps, for every
-// per-run Figure, the number of runs that had it, exact integer sums of the
+// per-run Figure and separately for the bad and the healthy runs (see
+// Population), the number of runs that had it, exact integer sums of the
 // values and of their squares (counts as whole numbers, times in nanoseconds,
 // the float figures in millionths), the exact minimum and maximum, and an
 // integer-count quantile sketch with the buckets of Sketch; plus outcome
@@ -31,6 +33,14 @@ const DefaultConfidence = 0.95
 // the sum of squares fits 127 bits: at least 2^20 runs of the largest value,
 // far more for realistic ones.
 //
+// A Summary may hold bad runs, healthy runs or both: the runs of a
+// scenario and of its healthy twin (sim.Scenario.Healthy) merged into one
+// row answer both halves of the question, "if it is bad, how much does it
+// hurt and how fast is it stopped; if it is good, how often is it rolled
+// back anyway and how long does it take". Each figure is read over the runs
+// it is about: Figure.Population says which, and Summary.Population applies
+// the fallback for a Summary that has none of them.
+//
 // The zero value is an empty Summary ready to use. A Summary holds slices:
 // copy it with Clone.
 type Summary struct {
@@ -39,7 +49,63 @@ type Summary struct {
 	badStopped     int64 // bad runs rolled back or aborted
 	healthyStopped int64 // healthy runs rolled back or aborted
 	outcomes       [NumOutcomes]int64
-	figs           [numRunFigures]accumulator
+	figs           [numPopulations][numRunFigures]accumulator
+}
+
+// Population is the set of runs of a Summary that a figure is read over:
+// the runs whose candidate had a fault (Run.Bad) or the others.
+type Population uint8
+
+const (
+	// BadCandidate: runs whose candidate had a fault, where a figure says
+	// what the fault costs (blast radius) and how fast it is stopped.
+	BadCandidate Population = iota
+	// HealthyCandidate: runs whose candidate was healthy, where a figure
+	// says what releasing a good version costs (its duration).
+	HealthyCandidate
+	numPopulations
+)
+
+// String is "bad" or "healthy", the population's key in JSON.
+func (p Population) String() string {
+	switch p {
+	case BadCandidate:
+		return "bad"
+	case HealthyCandidate:
+		return "healthy"
+	}
+	return fmt.Sprintf("Population(%d)", p)
+}
+
+func populationOf(r *Run) Population {
+	if r.Bad {
+		return BadCandidate
+	}
+	return HealthyCandidate
+}
+
+// Population is the population figure f of s is read over by Stats,
+// StatsAt, Quantile and Value: f.Population() when s holds runs of it,
+// otherwise the other one. So a Summary of bad runs only, or of healthy
+// runs only, reads every figure over all its runs, and a healthy-only sweep
+// still shows its candidate's failures (those of healthy errors) and a
+// bad-only one the duration of the deployments that missed the fault; once
+// both kinds are merged, each figure describes the runs it is about. The
+// choice depends only on the run counts, so it is the same for any order
+// of adding or merging.
+func (s *Summary) Population(f Figure) Population {
+	p := f.Population()
+	if s.populationRuns(p) == 0 && s.populationRuns(1-p) > 0 {
+		return 1 - p
+	}
+	return p
+}
+
+func (s *Summary) populationRuns(p Population) int64 {
+	if p == BadCandidate {
+		return s.bad
+	}
+	return s.runs - s.bad
 }
 
 // Add counts one run. It expects a run that passes Run.Validate: an
@@ -61,9 +127,10 @@ func (s *Summary) Add(r *Run) {
 	} else if stopped {
 		s.healthyStopped++
 	}
+	figs := &s.figs[populationOf(r)]
 	for f := Figure(0); f < numRunFigures; f++ {
 		if u, ok := f.units(r); ok {
-			s.figs[f].add(u)
+			figs[f].add(u)
 		}
 	}
 }
@@ -78,8 +145,10 @@ func (s *Summary) Merge(o *Summary) {
 	for i := range s.outcomes {
 		s.outcomes[i] += o.outcomes[i]
 	}
-	for i := range s.figs {
-		s.figs[i].merge(&o.figs[i])
+	for p := range s.figs {
+		for i := range s.figs[p] {
+			s.figs[p][i].merge(&o.figs[p][i])
+		}
 	}
 }
 
@@ -87,20 +156,24 @@ func (s *Summary) Merge(o *Summary) {
 func (s *Summary) Reset() {
 	s.runs, s.bad, s.badStopped, s.healthyStopped = 0, 0, 0, 0
 	s.outcomes = [NumOutcomes]int64{}
-	for i := range s.figs {
-		s.figs[i].reset()
+	for p := range s.figs {
+		for i := range s.figs[p] {
+			s.figs[p][i].reset()
+		}
 	}
 }
 
 // Clone returns a copy of s that shares no memory with it.
 func (s *Summary) Clone() *Summary {
 	c := &Summary{runs: s.runs, bad: s.bad, badStopped: s.badStopped, healthyStopped: s.healthyStopped, outcomes: s.outcomes}
-	for i := range s.figs {
-		c.figs[i] = s.figs[i]
-		c.figs[i].pos = store[int64]{}
-		c.figs[i].neg = store[int64]{}
-		c.figs[i].pos.copyFrom(&s.figs[i].pos)
-		c.figs[i].neg.copyFrom(&s.figs[i].neg)
+	for p := range s.figs {
+		for i := range s.figs[p] {
+			a, b := &c.figs[p][i], &s.figs[p][i]
+			*a = *b
+			a.pos, a.neg = store[int64]{}, store[int64]{}
+			a.pos.copyFrom(&b.pos)
+			a.neg.copyFrom(&b.neg)
+		}
 	}
 	return c
 }
@@ -112,9 +185,11 @@ func (s *Summary) Equal(o *Summary) bool {
 		s.healthyStopped != o.healthyStopped || s.outcomes != o.outcomes {
 		return false
 	}
-	for i := range s.figs {
-		if !s.figs[i].equal(&o.figs[i]) {
-			return false
+	for p := range s.figs {
+		for i := range s.figs[p] {
+			if !s.figs[p][i].equal(&o.figs[p][i]) {
+				return false
+			}
 		}
 	}
 	return true
@@ -134,10 +209,11 @@ func (s *Summary) Outcomes(o Outcome) int64 {
 	return 0
 }
 
-// Stats describes a per-run figure over the runs that had it. Every field
-// is NaN when N is 0; StdDev and the interval are NaN when N is 1.
+// Stats describes a per-run figure over the runs of one Population that
+// had it. Every field is NaN when N is 0; StdDev and the interval are NaN
+// when N is 1.
 type Stats struct {
-	N      int64   // runs that had the figure (e.g. only detected bad runs have a TimeToDetect)
+	N      int64   // runs of the population that had the figure (e.g. only detected bad runs have a TimeToDetect)
 	Mean   float64 // exact mean of the stored values, correctly rounded
 	StdDev float64 // sample standard deviation (n-1 denominator)
 	Min    float64 // exact
@@ -150,8 +226,9 @@ type Stats struct {
 	Level  float64 // the interval's confidence level
 }
 
-// Stats describes figure f with a DefaultConfidence interval for its mean.
-// f must be a per-run figure (not a rate); for a rate every field is NaN.
+// Stats describes figure f over the runs it is about (s.Population(f)),
+// with a DefaultConfidence interval for its mean. f must be a per-run
+// figure (not a rate); for a rate every field is NaN.
 func (s *Summary) Stats(f Figure) Stats { return s.StatsAt(f, DefaultConfidence) }
 
 // StatsAt is Stats with a confidence interval at level (in (0, 1)).
@@ -161,12 +238,19 @@ func (s *Summary) Stats(f Figure) Stats { return s.StatsAt(f, DefaultConfidence)
 // variance by the central limit theorem. Heavy-tailed or very skewed figures
 // (time to detect at low traffic) need more runs for the nominal coverage.
 func (s *Summary) StatsAt(f Figure, level float64) Stats {
+	return s.StatsOver(f, s.Population(f), level)
+}
+
+// StatsOver is StatsAt over population p whatever f is about: the healthy
+// twin's candidate failures, say, or the duration of the bad deployments
+// that were missed. TimeToDetect and TimeToRollback have no healthy values.
+func (s *Summary) StatsOver(f Figure, p Population, level float64) Stats {
 	nan := math.NaN()
 	st := Stats{Mean: nan, StdDev: nan, Min: nan, Max: nan, P50: nan, P95: nan, P99: nan, CILow: nan, CIHigh: nan, Level: level}
-	if f >= numRunFigures {
+	if f >= numRunFigures || p >= numPopulations {
 		return st
 	}
-	a := &s.figs[f]
+	a := &s.figs[p][f]
 	st.N = a.n
 	if a.n == 0 {
 		return st
@@ -192,13 +276,18 @@ func (s *Summary) StatsAt(f Figure, level float64) Stats {
 }
 
 // Quantile returns the nearest-rank q-quantile of figure f over the runs
-// that had it (NaN if none, or f is a rate), within SketchAccuracy.
-// Plotting it over q in (0, 1) draws the figure's distribution function.
+// of s.Population(f) that had it (NaN if none, or f is a rate), within
+// SketchAccuracy. Plotting it over q in (0, 1) draws the figure's
+// distribution function.
 func (s *Summary) Quantile(f Figure, q float64) float64 {
-	if f >= numRunFigures || s.figs[f].n == 0 || math.IsNaN(q) {
+	if f >= numRunFigures || math.IsNaN(q) {
 		return math.NaN()
 	}
-	return s.figs[f].quantile(q) / float64(f.perUnit())
+	a := &s.figs[s.Population(f)][f]
+	if a.n == 0 {
+		return math.NaN()
+	}
+	return a.quantile(q) / float64(f.perUnit())
 }
 
 // Proportion is a rate over runs with its confidence interval.
@@ -265,15 +354,20 @@ func Wilson(k, n int64, level float64) Proportion {
 }
 
 // Value is the number Pareto and Recommend compare: the mean of a per-run
-// figure, or the value of a rate. NaN when no run had it.
+// figure over s.Population(f), or the value of a rate. NaN when no run had
+// it.
 func (s *Summary) Value(f Figure) float64 {
 	if f.IsRate() {
 		return s.Rate(f).Value
 	}
-	if f >= numRunFigures || s.figs[f].n == 0 {
+	if f >= numRunFigures {
 		return math.NaN()
 	}
-	return s.figs[f].mean(f.perUnit())
+	a := &s.figs[s.Population(f)][f]
+	if a.n == 0 {
+		return math.NaN()
+	}
+	return a.mean(f.perUnit())
 }
 
 // accumulator is the exact, mergeable state of one figure, in integer units.

@@ -8,8 +8,12 @@ import (
 )
 
 // summaryFormat versions the JSON state; a reader refuses other versions
-// rather than misreading them.
-const summaryFormat = 1
+// rather than misreading them. Format 2 keeps the figures of bad and of
+// healthy runs apart ("figures" and "healthy_figures"); format 1 had one
+// "figures" map for all runs, which is still read when every run was of one
+// kind (then it is that kind's map) and refused otherwise, as its pooled
+// figures cannot be split.
+const summaryFormat = 2
 
 type summaryJSON struct {
 	Format         int                 `json:"format"`
@@ -18,7 +22,8 @@ type summaryJSON struct {
 	BadStopped     int64               `json:"bad_stopped"`
 	HealthyStopped int64               `json:"healthy_stopped"`
 	Outcomes       map[string]int64    `json:"outcomes"`
-	Figures        map[string]*accJSON `json:"figures"`
+	Figures        map[string]*accJSON `json:"figures"`                   // over bad runs
+	HealthyFigures map[string]*accJSON `json:"healthy_figures,omitempty"` // over healthy runs
 }
 
 type accJSON struct {
@@ -52,8 +57,17 @@ func (s *Summary) MarshalJSON() ([]byte, error) {
 			j.Outcomes[Outcome(o).String()] = n
 		}
 	}
+	j.Figures = figuresJSON(&s.figs[BadCandidate])
+	if h := figuresJSON(&s.figs[HealthyCandidate]); len(h) > 0 {
+		j.HealthyFigures = h
+	}
+	return json.Marshal(j) // map keys are written sorted: deterministic
+}
+
+func figuresJSON(figs *[numRunFigures]accumulator) map[string]*accJSON {
+	m := map[string]*accJSON{}
 	for f := Figure(0); f < numRunFigures; f++ {
-		a := &s.figs[f]
+		a := &figs[f]
 		if a.n == 0 {
 			continue
 		}
@@ -64,9 +78,9 @@ func (s *Summary) MarshalJSON() ([]byte, error) {
 		if off, c := a.neg.trimmed(); len(c) > 0 {
 			aj.Neg = &storeJSON{Offset: off, Counts: c}
 		}
-		j.Figures[f.String()] = aj
+		m[f.String()] = aj
 	}
-	return json.Marshal(j) // map keys are written sorted: deterministic
+	return m
 }
 
 // UnmarshalJSON reads the state MarshalJSON wrote, checking that it is
@@ -86,8 +100,8 @@ func (s *Summary) UnmarshalJSON(b []byte) error {
 }
 
 func (s *Summary) fromJSON(j *summaryJSON) error {
-	if j.Format != summaryFormat {
-		return fmt.Errorf("metrics: Summary.format = %d: must be %d", j.Format, summaryFormat)
+	if j.Format != summaryFormat && j.Format != 1 {
+		return fmt.Errorf("metrics: Summary.format = %d: must be %d (or 1)", j.Format, summaryFormat)
 	}
 	if j.Runs < 0 {
 		return fmt.Errorf("metrics: Summary.runs = %d: must be >= 0", j.Runs)
@@ -117,28 +131,46 @@ func (s *Summary) fromJSON(j *summaryJSON) error {
 	if total != j.Runs {
 		return fmt.Errorf("metrics: Summary.outcomes add up to %d: must equal runs = %d", total, j.Runs)
 	}
-	for name, aj := range j.Figures {
-		f, err := ParseFigure(name)
-		if err != nil || f >= numRunFigures {
-			return fmt.Errorf("metrics: Summary.figures key %q: must name a per-run figure", name)
+	figures, healthy := j.Figures, j.HealthyFigures
+	if j.Format == 1 {
+		if len(healthy) > 0 {
+			return fmt.Errorf("metrics: Summary.healthy_figures: must be absent in format 1")
 		}
-		if aj == nil {
-			continue
+		switch {
+		case j.BadRuns == 0:
+			figures, healthy = nil, figures
+		case j.BadRuns != j.Runs:
+			return fmt.Errorf("metrics: Summary.format = 1 with bad_runs = %d of runs = %d: a format-1 state mixing bad and healthy runs cannot be split; write it again with format %d", j.BadRuns, j.Runs, summaryFormat)
 		}
-		if err := s.figs[f].fromJSON(aj, f, j.Runs); err != nil {
-			return err
+	}
+	for _, part := range []struct {
+		key  string
+		m    map[string]*accJSON
+		p    Population
+		runs int64
+	}{{"figures", figures, BadCandidate, j.BadRuns}, {"healthy_figures", healthy, HealthyCandidate, j.Runs - j.BadRuns}} {
+		for name, aj := range part.m {
+			f, err := ParseFigure(name)
+			if err != nil || f >= numRunFigures {
+				return fmt.Errorf("metrics: Summary.%s key %q: must name a per-run figure", part.key, name)
+			}
+			if aj == nil {
+				continue
+			}
+			if err := s.figs[part.p][f].fromJSON(aj, "metrics: Summary."+part.key+"."+f.String(), f, part.runs, part.p); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
 }
 
-func (a *accumulator) fromJSON(j *accJSON, f Figure, runs int64) error {
-	field := "metrics: Summary.figures." + f.String()
+func (a *accumulator) fromJSON(j *accJSON, field string, f Figure, runs int64, p Population) error {
 	if j.Per != f.perUnit() {
 		return fmt.Errorf("%s.per = %d: must be %d", field, j.Per, f.perUnit())
 	}
 	if j.N < 0 || j.N > runs {
-		return fmt.Errorf("%s.n = %d: must be in [0, runs = %d]", field, j.N, runs)
+		return fmt.Errorf("%s.n = %d: must be in [0, %s runs = %d]", field, j.N, p, runs)
 	}
 	if j.N == 0 {
 		a.reset()

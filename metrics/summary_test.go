@@ -85,7 +85,18 @@ func derivedEqual(t *testing.T, a, b *Summary) bool {
 	t.Helper()
 	ok := true
 	for _, f := range RunFigures {
+		if a.Population(f) != b.Population(f) {
+			t.Logf("%v: read over %v vs %v", f, a.Population(f), b.Population(f))
+			ok = false
+		}
 		x, y := a.Stats(f), b.Stats(f)
+		for _, p := range []Population{BadCandidate, HealthyCandidate} {
+			xp, yp := a.StatsOver(f, p, 0.9), b.StatsOver(f, p, 0.9)
+			if xp.N != yp.N || !sameFloat(xp.Mean, yp.Mean) || !sameFloat(xp.StdDev, yp.StdDev) || !sameFloat(xp.P95, yp.P95) || !sameFloat(xp.CILow, yp.CILow) {
+				t.Logf("%v over %v: %+v vs %+v", f, p, xp, yp)
+				ok = false
+			}
+		}
 		xs := []float64{x.Mean, x.StdDev, x.Min, x.Max, x.P50, x.P95, x.P99, x.CILow, x.CIHigh}
 		ys := []float64{y.Mean, y.StdDev, y.Min, y.Max, y.P50, y.P95, y.P99, y.CILow, y.CIHigh}
 		for i := range xs {

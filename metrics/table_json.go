@@ -24,7 +24,10 @@ import (
 //	"cold_starts", "lost_events", "failed_attempts", "delayed_messages",
 //	"dead_lettered", "candidate_p99_ms", "baseline_p99_ms"):
 //	    {"n", "mean", "stddev", "min", "max", "p50", "p95", "p99", "ci_low", "ci_high"}
-//	    (times in seconds; null where no run had the figure),
+//	    (times in seconds; null where no run had the figure; read over the
+//	    runs the figure is about, Summary.Population: "duration_s" over the
+//	    healthy runs, every other figure over the bad ones, unless the row
+//	    has none of those),
 //	"state": the row's mergeable Summary (Summary.MarshalJSON).
 //
 // Readers rebuild a row from "strategy", "params" and "state" alone; the

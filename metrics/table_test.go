@@ -304,8 +304,10 @@ func TestTableShardedMerge(t *testing.T) {
 	}
 }
 
-// TestReadTableHandWritten reads a file written by hand from the schema: two
-// runs with 3 and 4 candidate failures, excess failures -1.5 and 0.
+// TestReadTableHandWritten reads a file written by hand from the schema: a
+// bad run rolled back after 4 candidate failures and 0 excess ones, and a
+// healthy run that completed with 3 failures, 1.5 fewer than the baseline's
+// rate predicts.
 func TestReadTableHandWritten(t *testing.T) {
 	f, err := os.Open("testdata/handwritten_table.json")
 	if err != nil {
@@ -317,14 +319,54 @@ func TestReadTableHandWritten(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := tb.Rows[0].Summary
-	if cf := s.Stats(CandidateFailures); cf.Mean != 3.5 || cf.Min != 3 || cf.Max != 4 || !close(cf.StdDev, math.Sqrt(0.5), 1e-12) {
+	// Failures are read over the one bad run; the healthy one is kept apart.
+	if cf := s.Stats(CandidateFailures); cf.N != 1 || cf.Mean != 4 || cf.Min != 4 || cf.Max != 4 || !math.IsNaN(cf.StdDev) {
 		t.Errorf("candidate failures: %+v", cf)
 	}
-	if ex := s.Stats(ExcessFailures); ex.Mean != -0.75 || ex.Min != -1.5 || math.Abs(ex.P50+1.5) > 0.015 {
+	if ex := s.Stats(ExcessFailures); ex.N != 1 || ex.Mean != 0 || ex.P50 != 0 {
 		t.Errorf("excess failures: %+v", ex)
+	}
+	if cf := s.StatsOver(CandidateFailures, HealthyCandidate, DefaultConfidence); cf.N != 1 || cf.Mean != 3 || math.Abs(cf.P50-3) > 0.03 {
+		t.Errorf("healthy candidate failures: %+v", cf)
+	}
+	if ex := s.StatsOver(ExcessFailures, HealthyCandidate, DefaultConfidence); ex.Mean != -1.5 || math.Abs(ex.P50+1.5) > 0.015 {
+		t.Errorf("healthy excess failures: %+v", ex)
 	}
 	if d := s.Rate(DetectionRate); d.Value != 1 || d.Trials != 1 {
 		t.Errorf("detection: %+v", d)
+	}
+	if fr := s.Rate(FalseRollbackRate); fr.Value != 0 || fr.Trials != 1 {
+		t.Errorf("false rollbacks: %+v", fr)
+	}
+}
+
+// A format-1 state (one pooled "figures" map) is read when all its runs are
+// of one kind, and refused when it mixes them, since its pooled sums cannot
+// be split.
+func TestReadSummaryFormat1(t *testing.T) {
+	const healthyOnly = `{"format": 1, "runs": 2, "bad_runs": 0, "bad_stopped": 0, "healthy_stopped": 0,
+		"outcomes": {"completed": 2}, "figures": {"candidate_failures": {"per": 1, "n": 2, "sum": "2", "sum_sq": "2", "min": 1, "max": 1,
+		"pos": {"offset": 0, "counts": [2]}}}}`
+	var s Summary
+	if err := json.Unmarshal([]byte(healthyOnly), &s); err != nil {
+		t.Fatal(err)
+	}
+	if st := s.StatsOver(CandidateFailures, HealthyCandidate, DefaultConfidence); st.N != 2 || st.Mean != 1 {
+		t.Errorf("format 1, healthy only: %+v", st)
+	}
+	if st := s.StatsOver(CandidateFailures, BadCandidate, DefaultConfidence); st.N != 0 {
+		t.Errorf("format 1, healthy only, read as bad: %+v", st)
+	}
+	badOnly := strings.Replace(strings.Replace(healthyOnly, `"bad_runs": 0`, `"bad_runs": 2`, 1), `"completed": 2`, `"missed": 2`, 1)
+	if err := json.Unmarshal([]byte(badOnly), &s); err != nil {
+		t.Fatal(err)
+	}
+	if st := s.StatsOver(CandidateFailures, BadCandidate, DefaultConfidence); st.N != 2 || st.Mean != 1 {
+		t.Errorf("format 1, bad only: %+v", st)
+	}
+	mixed := strings.Replace(healthyOnly, `"bad_runs": 0`, `"bad_runs": 1`, 1)
+	if err := json.Unmarshal([]byte(mixed), &s); err == nil || !strings.Contains(err.Error(), "bad_runs = 1 of runs = 2") {
+		t.Errorf("format 1, mixed: err = %v", err)
 	}
 }
 
@@ -334,18 +376,22 @@ func TestReadTableErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	cases := map[string]struct{ from, to, want string }{
-		"no state":       {`"state"`, `"stateX"`, `no "state" key`},
-		"runs mismatch":  {`"runs": 2,`, `"runs": 3,`, "must equal the state's runs"},
-		"bad format":     {`"format": 1`, `"format": 2`, "Summary.format = 2"},
-		"counts":         {`"n": 2,`, `"n": 1,`, "candidate_failures: zeros and bucket counts add up to 2: must equal n = 1"},
+		"no state":      {`"state"`, `"stateX"`, `no "state" key`},
+		"runs mismatch": {`"runs": 2,`, `"runs": 3,`, "must equal the state's runs"},
+		"bad format":    {`"format": 2`, `"format": 3`, "Summary.format = 3"},
+		"n > bad runs":  {`"n": 1,`, `"n": 2,`, "figures.candidate_failures.n = 2: must be in [0, bad runs = 1]"},
+		"counts":        {`"max": 4,`, `"max": 4, "zeros": 1,`, "candidate_failures: zeros and bucket counts add up to 2: must equal n = 1"},
+		"healthy key": {`"healthy_figures": {
+          "candidate_failures"`, `"healthy_figures": {
+          "failures"`, `healthy_figures key "failures"`},
 		"outcome name":   {`"completed"`, `"done"`, `outcomes key "done"`},
 		"outcome total":  {`"completed": 1`, `"completed": 0`, "outcomes add up to 1"},
 		"per":            {`"per": 1,`, `"per": 2,`, "candidate_failures.per = 2"},
 		"figure name":    {`"candidate_failures"`, `"failures"`, `figures key "failures"`},
-		"bad sum":        {`"sum": "7"`, `"sum": "seven"`, `candidate_failures.sum = "seven"`},
+		"bad sum":        {`"sum": "4"`, `"sum": "seven"`, `candidate_failures.sum = "seven"`},
 		"bad stopped":    {`"bad_stopped": 1`, `"bad_stopped": 2`, "bad_stopped = 2"},
 		"no rows":        {`"rows"`, `"lines"`, `no "rows" key`},
-		"min > max":      {`"min": 3,`, `"min": 5,`, "min, max = 5, 4"},
+		"min > max":      {`"min": 4,`, `"min": 5,`, "min, max = 5, 4"},
 		"confidence > 1": {`"confidence": 0.95`, `"confidence": 95`, "confidence = 95"},
 	}
 	for name, c := range cases {
