@@ -56,7 +56,7 @@ import (
 // once); and for a time-varying rate (Diurnal, Profile, Trace) arrivals are
 // taken as uniform within a bucket for these timing quantities (not for the
 // counts, which stay exact), an error of the order of the rate's relative
-// change over one bucket, at most 0.4 % per minute for a full-amplitude
+// change over one bucket, at most 0.44 % per minute for a full-amplitude
 // Diurnal.
 //
 // A policy sees a period's datapoint only once all of its invocations have
@@ -167,7 +167,6 @@ type bucketEngine struct {
 
 	latPeriods bool // fill the per-period Duration sketches
 	groups     []group
-	pending    []group // scratch for the end of the run
 	totals     [metrics.NumDimensions][2][numClasses]int64
 	sk         sketchDraw
 	extra      [metrics.NumDimensions]metrics.Sketch // latency not recorded per period
