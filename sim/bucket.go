@@ -59,6 +59,19 @@ import (
 // change over one bucket, at most 0.44 % per minute for a full-amplitude
 // Diurnal.
 //
+// Latency: the durations of n requests of one class are iid, so their
+// counts in the metrics sketch's global log buckets are Multinomial(n, the
+// law's bucket probabilities), drawn exactly by sequential binomials over
+// the buckets the sample spans (durLaw.draw): the sketch is then distributed
+// exactly as the per-request engine's (Count and every bucket count; Sum,
+// Min and Max come from the buckets' representative values, so they are
+// within the sketch's 1 %), and percentile alarms work bucketed. The
+// per-period Duration sketches cost a few hundred binomials per bucket, so
+// they are drawn only when somebody reads them: a policy that may read
+// Duration (an alarm set with a Duration alarm, or any policy that does not
+// say what it reads) or a kept series. The run's CandidateLatency and
+// BaselineLatency are always drawn, once per run from per-class totals.
+//
 // A policy sees a period's datapoint only once all of its invocations have
 // ended when the ingestion delay is at least the longest possible
 // invocation (the larger timeout); otherwise late data would need
