@@ -1,6 +1,8 @@
 package sim
 
 import (
+	"fmt"
+	"sort"
 	"testing"
 	"time"
 
@@ -114,5 +116,49 @@ func TestConservationProperty(t *testing.T) {
 			}
 			return checkRun(s, r)
 		}, gens...))
+	properties.TestingRun(t)
+}
+
+// No arrival is lost or invented: with arrivals at known instants, a
+// horizon and no policy, every arrival before the horizon is routed to one
+// version, and ends as exactly one outcome or is still in flight.
+func TestEveryArrivalCountedProperty(t *testing.T) {
+	params := gopter.DefaultTestParametersWithSeed(7)
+	params.MinSuccessfulTests = 200
+	if testing.Short() {
+		params.MinSuccessfulTests = 50
+	}
+	properties := gopter.NewProperties(params)
+	properties.Property("arrivals = candidate + baseline requests", prop.ForAll(
+		func(ms []int, strat int, horizonSec int, timeoutMs int, seed uint64) string {
+			times := make(fixedTimes, len(ms))
+			for i, m := range ms {
+				times[i] = time.Duration(m) * time.Millisecond
+			}
+			sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
+			s := perRequestScenario()
+			s.Workload = times
+			s.Strategy = testStrategies[strat%len(testStrategies)]
+			s.Horizon = time.Duration(horizonSec) * time.Second
+			s.Candidate.Timeout = time.Duration(timeoutMs) * time.Millisecond
+			s.Seed = seed
+			r, err := Run(s)
+			if err != nil {
+				return err.Error()
+			}
+			want := int64(0)
+			for _, at := range times {
+				if at < s.Horizon {
+					want++
+				}
+			}
+			if got := r.Candidate.Requests + r.Baseline.Requests; got != want {
+				return fmt.Sprintf("%d requests routed, %d arrivals before the horizon %v", got, want, s.Horizon)
+			}
+			return checkRun(s, r)
+		},
+		gen.SliceOf(gen.IntRange(0, 600_000)), gen.IntRange(0, len(testStrategies)-1),
+		gen.IntRange(1, 600), gen.OneConstOf(0, 80, 1000), gen.UInt64(),
+	))
 	properties.TestingRun(t)
 }
