@@ -1,6 +1,7 @@
 package deploysim
 
 import (
+	"math"
 	"sync"
 	"testing"
 
@@ -33,10 +34,13 @@ func seedOffset(name string, n int) uint64 {
 // BenchmarkPresets compares the Lambda presets the way Go users compare
 // code: go test -run '^$' -bench Presets -count 10 . | benchstat -
 //
-// One iteration simulates the deployment of DefaultScenario's bad candidate
-// (5 % extra errors, 100 req/s, error-rate alarm, 2 h window) and of
-// HealthyScenario's healthy one, both with the iteration's seed (derived from
-// DefaultSeed and a per-preset iteration count). ns/op is the cost of
+// One iteration is what Compare and Evaluate do for one run index: it
+// simulates the deployment of DefaultScenario's bad candidate (5 % extra
+// errors, 100 req/s, error-rate alarm, 2 h window) and of its healthy twin
+// (DefaultScenario().Healthy()), both with the iteration's seed (derived
+// from DefaultSeed and a per-preset iteration count, as sim.RunSeed does),
+// and adds both runs to one metrics.Summary, whose figures are read over
+// the runs they are about (metrics.Figure.Population). ns/op is the cost of
 // simulating that pair. The domain figures, per iteration:
 //
 //   - failed-req/op: requests the bad candidate failed (errors and timeouts)
@@ -52,74 +56,56 @@ func seedOffset(name string, n int) uint64 {
 //   - false-rollback/op: the fraction of iterations whose healthy candidate
 //     was rolled back anyway (a rate in [0, 1]).
 //
-// sim.MonteCarlo and Compare give the same figures with confidence
-// intervals; this harness exists so that benchstat's tables and significance
-// tests apply to strategies.
+// These are the means Compare(ctx, DefaultScenario(), nil, runs) prints in
+// its rows, over other seeds; this harness exists so that benchstat's tables
+// and significance tests apply to strategies.
 func BenchmarkPresets(b *testing.B) {
 	for _, s := range strategy.LambdaPresets() {
 		b.Run(s.Name(), func(b *testing.B) {
-			bad, healthy := DefaultScenario(), HealthyScenario()
-			bad.Strategy, healthy.Strategy = s, s
+			bad := DefaultScenario()
+			bad.Strategy = s
+			healthy := bad.Healthy()
 			if err := bad.Validate(); err != nil {
 				b.Fatal(err)
 			}
 			off := seedOffset(s.Name(), b.N)
 			var (
-				failed, users               float64
-				detect, rollback, deploy    float64
-				nDetect, nRollback, nDeploy int
-				falseRollbacks              int
+				sum    metrics.Summary
+				rn, hr sim.Runner
 			)
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				sd := seed.Derive(DefaultSeed, off+uint64(i))
 				bad.Seed, healthy.Seed = sd, sd
-				r, err := sim.Run(bad)
+				r, err := rn.Run(bad)
 				if err != nil {
 					b.Fatal(err)
 				}
-				failed += float64(r.CandidateFailures())
-				users += r.UsersHit
-				if d, ok := r.TimeToDetect(); ok {
-					detect += d.Seconds()
-					nDetect++
-				}
-				if d, ok := r.TimeToRollback(); ok {
-					rollback += d.Seconds()
-					nRollback++
-				}
-				h, err := sim.Run(healthy)
+				sum.Add(&r)
+				h, err := hr.Run(healthy)
 				if err != nil {
 					b.Fatal(err)
 				}
-				if h.Outcome == metrics.FalseRollback {
-					falseRollbacks++
+				sum.Add(&h)
+			}
+			report := func(f metrics.Figure, unit string) {
+				if v := sum.Value(f); !math.IsNaN(v) {
+					b.ReportMetric(v, unit)
 				}
-				if d, ok := h.DeployDuration(); ok {
-					deploy += d.Seconds()
-					nDeploy++
-				}
 			}
-			n := float64(b.N)
-			b.ReportMetric(failed/n, "failed-req/op")
-			b.ReportMetric(users/n, "users-hit/op")
-			if nDetect > 0 {
-				b.ReportMetric(detect/float64(nDetect), "detect-s/op")
-			}
-			if nRollback > 0 {
-				b.ReportMetric(rollback/float64(nRollback), "rollback-s/op")
-			}
-			if nDeploy > 0 {
-				b.ReportMetric(deploy/float64(nDeploy), "deploy-s/op")
-			}
-			b.ReportMetric(float64(falseRollbacks)/n, "false-rollback/op")
+			report(metrics.CandidateFailures, "failed-req/op")
+			report(metrics.UsersHit, "users-hit/op")
+			report(metrics.TimeToDetect, "detect-s/op")
+			report(metrics.TimeToRollback, "rollback-s/op")
+			report(metrics.DeployDuration, "deploy-s/op")
+			report(metrics.FalseRollbackRate, "false-rollback/op")
 		})
 	}
 }
 
 // BenchmarkCompare measures the one-call comparison itself: every Lambda
-// preset, 20 runs each, on DefaultScenario.
+// preset, 20 runs each of DefaultScenario and of its healthy twin.
 func BenchmarkCompare(b *testing.B) {
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {

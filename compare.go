@@ -76,8 +76,8 @@ func DefaultAlarm() rollback.Alarm {
 //     with lognormal latency of median 100 ms and p99 500 ms and Lambda's
 //     default 3 s timeout (sim.DefaultScenario).
 //   - Fault: the candidate fails an extra 5 % of invocations from its first
-//     request (DefaultFaultErrorProb). Set Fault to the zero sim.Fault for the
-//     healthy variant that measures false rollbacks (HealthyScenario).
+//     request (DefaultFaultErrorProb). Its healthy twin (sim.Scenario.Healthy,
+//     HealthyScenario) has none; Compare and Evaluate run both.
 //   - Policy: CodeDeploy with one alarm, DefaultAlarm, at the reference's
 //     cadences: CloudWatch evaluates it every minute and CodeDeploy polls
 //     alarm states every minute (rollback.DefaultPollInterval, [assumed]).
@@ -101,30 +101,93 @@ func DefaultScenario() sim.Scenario {
 	return sc
 }
 
-// HealthyScenario is DefaultScenario with a healthy candidate: the same
-// traffic, versions and alarm, no fault, so every rollback it sees is a false
-// rollback. Its Horizon is 0: the run ends when the deployment does (at 100 %
-// or after a rollback), since nothing after that can roll it back and a
-// healthy candidate has no blast radius to count; that also keeps the runs
+// HealthyScenario is DefaultScenario's healthy twin
+// (DefaultScenario().Healthy()): the same traffic, versions and alarm, no
+// fault, so every rollback it sees is a false rollback. Its Horizon is 0:
+// the run ends when the deployment does (at 100 % or after a rollback),
+// since nothing after that can roll it back; that also keeps the runs
 // short. Its DeployDuration is the time a strategy takes to promote.
+// Compare and Evaluate already run it alongside DefaultScenario; use it to
+// look at the healthy half alone.
 func HealthyScenario() sim.Scenario {
-	sc := DefaultScenario()
-	sc.Fault = sim.Fault{}
-	sc.Horizon = 0
-	return sc
+	return DefaultScenario().Healthy()
 }
 
-// Compare simulates runs deployments of sc under each strategy and returns
-// one row per strategy, in the order given, labelled with the strategy's
-// Name. With no strategies it compares every Lambda preset of CodeDeploy in
-// the reference's order (strategy.LambdaPresets: the four canaries, the four
+// EvaluateOptions tunes Evaluate. Only FirstRun changes the result.
+type EvaluateOptions struct {
+	// FirstRun is the index of the first run (sim.MonteCarloOptions.FirstRun,
+	// for the scenario and for its twin alike): the shards of a sweep that
+	// cover [0, n) in disjoint ranges merge into exactly the Summary of one
+	// Evaluate of n runs. Must be >= 0.
+	FirstRun int
+	// Workers is the number of goroutines per MonteCarlo; 0 means GOMAXPROCS.
+	Workers int
+	// Progress, when set, is called after each run with the number of runs
+	// done and the total: runs, or 2·runs when the healthy twin is run too
+	// (its runs count after the scenario's). Calls come one at a time, from
+	// the goroutine that called Evaluate (sim.MonteCarloOptions.Progress).
+	Progress func(done, total int)
+}
+
+// Evaluate answers both halves of the question deploysim asks of one
+// scenario. It simulates runs deployments of sc (runs FirstRun, …,
+// FirstRun+runs-1, sim.MonteCarlo) and, when sc's candidate is bad
+// (sc.Fault.Bad()), as many of its healthy twin sc.Healthy() with the same
+// run indices, and so the same seeds, and returns the merged Summary: it
+// holds runs bad runs and runs healthy ones, and each figure is read over
+// the runs it is about (metrics.Figure.Population). The bad runs give the
+// blast radius (failures, users hit, exposure), DetectionRate and the times
+// to detect and to roll back; the healthy ones give FalseRollbackRate and
+// DeployDuration, the time a good release takes to reach full weight. With
+// a healthy candidate there is nothing to pair: the Summary holds the runs
+// of sc alone (runs healthy runs), whose figures are then all read over
+// them.
+//
+// Errors are those of sim.MonteCarlo (a bad scenario or option wraps
+// sim.ErrInvalid; cancelling ctx returns ctx.Err()), prefixed with
+// "healthy twin" when they come from the twin's runs.
+func Evaluate(ctx context.Context, sc sim.Scenario, runs int, opts EvaluateOptions) (*metrics.Summary, error) {
+	twin := sc.Fault.Bad()
+	total := runs
+	if twin && runs > 0 {
+		total = 2 * runs
+	}
+	mo := sim.MonteCarloOptions{Workers: opts.Workers, FirstRun: opts.FirstRun}
+	if opts.Progress != nil {
+		mo.Progress = func(done, _ int) { opts.Progress(done, total) }
+	}
+	sum, err := sim.MonteCarlo(ctx, sc, runs, mo)
+	if err != nil || !twin {
+		return sum, err
+	}
+	if opts.Progress != nil {
+		mo.Progress = func(done, _ int) { opts.Progress(runs+done, total) }
+	}
+	healthy, err := sim.MonteCarlo(ctx, sc.Healthy(), runs, mo)
+	if err != nil {
+		return nil, fmt.Errorf("healthy twin: %w", err)
+	}
+	sum.Merge(healthy)
+	return sum, nil
+}
+
+// Compare simulates each strategy on sc with Evaluate and returns one row
+// per strategy, in the order given, labelled with the strategy's Name. With
+// no strategies it compares every Lambda preset of CodeDeploy in the
+// reference's order (strategy.LambdaPresets: the four canaries, the four
 // linears, AllAtOnce). sc's own Strategy is ignored.
 //
+// Each row answers both halves of the question: when sc's candidate is bad,
+// its Summary holds runs runs of sc (blast radius, detection rate, times to
+// detect and to roll back) and runs runs of its healthy twin sc.Healthy()
+// (false-rollback rate, deployment duration), so Summary.Runs is 2·runs;
+// with a healthy candidate it holds the runs runs of sc alone.
+//
 // Every strategy sees the same seeds (run i of each uses the seed derived
-// from sc.Seed and i, see sim.MonteCarlo): common random numbers, so that
-// the differences between rows come from the strategies more than from the
-// draws. The runs of each strategy are spread over GOMAXPROCS workers; the
-// table is the same whatever that number.
+// from sc.Seed and i, see sim.MonteCarlo, and so does run i of the twin):
+// common random numbers, so that the differences between rows come from the
+// strategies more than from the draws. The runs of each strategy are spread
+// over GOMAXPROCS workers; the table is the same whatever that number.
 //
 // A strategy that fails validation, a scenario that does, or runs <= 0 is an
 // error naming the strategy or field (wrapping sim.ErrInvalid); cancelling
@@ -144,7 +207,7 @@ func Compare(ctx context.Context, sc sim.Scenario, strategies []strategy.Strateg
 			return metrics.Table{}, fmt.Errorf("deploysim: Compare strategies[%d] = nil: must be a strategy: %w", i, sim.ErrInvalid)
 		}
 		sc.Strategy = s
-		sum, err := sim.MonteCarlo(ctx, sc, runs, sim.MonteCarloOptions{})
+		sum, err := Evaluate(ctx, sc, runs, EvaluateOptions{})
 		if err != nil {
 			return metrics.Table{}, fmt.Errorf("deploysim: Compare %s: %w", s.Name(), err)
 		}

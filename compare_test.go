@@ -43,15 +43,17 @@ func TestCompareDefaultPresets(t *testing.T) {
 		if row.Label != want[i] {
 			t.Errorf("row %d = %q, want %q", i, row.Label, want[i])
 		}
-		if row.Summary == nil || row.Summary.Runs() != runs {
-			t.Errorf("row %q: Summary %v, want %d runs", row.Label, row.Summary, runs)
+		// The candidate is bad: runs of it and runs of its healthy twin.
+		if row.Summary == nil || row.Summary.Runs() != 2*runs || row.Summary.BadRuns() != runs {
+			t.Errorf("row %q: Summary %v, want %d runs of which %d bad", row.Label, row.Summary, 2*runs, runs)
 		}
 	}
 }
 
 // Rows come in the order given (not sorted), and each is exactly the
-// MonteCarlo of the scenario with that strategy: every strategy sees the
-// same seeds.
+// MonteCarlo of the scenario with that strategy merged with the MonteCarlo
+// of the same scenario without its fault and with no horizon (the healthy
+// twin, built here by hand): every strategy sees the same seeds.
 func TestCompareOrderAndRows(t *testing.T) {
 	strats := []strategy.Strategy{
 		strategy.LambdaLinear10PercentEvery1Minute,
@@ -79,8 +81,15 @@ func TestCompareOrderAndRows(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		twin := one
+		twin.Fault, twin.Horizon = sim.Fault{}, 0
+		healthy, err := sim.MonteCarlo(context.Background(), twin, runs, sim.MonteCarloOptions{Workers: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want.Merge(healthy)
 		if !row.Summary.Equal(want) {
-			t.Errorf("row %q differs from MonteCarlo of the same scenario and strategy", row.Label)
+			t.Errorf("row %q differs from MonteCarlo of the scenario and of its healthy twin", row.Label)
 		}
 	}
 	// AllAtOnce (row 1) exposes the candidate for the whole 20 minutes, the
@@ -165,6 +174,81 @@ func TestDefaultScenarioCanaryClosedForm(t *testing.T) {
 	}
 	if st := s.Stats(metrics.UsersHit); !(st.Mean > 0 && st.Max <= s.Stats(metrics.CandidateFailures).Max) {
 		t.Errorf("users hit mean %v max %v: want > 0 and never more than the failures", st.Mean, st.Max)
+	}
+	// The healthy half: as many twin runs, each promoted when the schedule
+	// ends, at 5 minutes, unless falsely rolled back. At 100 req/s a 10 %
+	// canary sends ~600 requests a minute failing at 0.1 %; reaching the 1 %
+	// threshold takes 6 or more failures where 0.6 are expected, probability
+	// ~4e-5 a minute, so false rollbacks are rare but not impossible: the
+	// duration is checked over the runs that completed.
+	fr := s.Rate(metrics.FalseRollbackRate)
+	if fr.Trials != int64(runs) {
+		t.Errorf("false-rollback rate over %d healthy runs, want %d", fr.Trials, runs)
+	}
+	if d := s.Stats(metrics.DeployDuration); d.N+fr.Successes != int64(runs) || d.Min != 300 || d.Max != 300 {
+		t.Errorf("duration over %d runs in [%v, %v] s (%d false rollbacks), want 300 s for every healthy run not rolled back", d.N, d.Min, d.Max, fr.Successes)
+	}
+}
+
+// Evaluate pairs a bad scenario with its twin; a healthy scenario is run
+// alone. Its shards (FirstRun) merge exactly into the whole, and Progress
+// counts every run, the twin's after the scenario's.
+func TestEvaluate(t *testing.T) {
+	ctx := context.Background()
+	sc := cheapScenario()
+	sc.Strategy = strategy.LambdaCanary10Percent5Minutes
+	const runs = 10
+	whole, err := Evaluate(ctx, sc, runs, EvaluateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if whole.Runs() != 2*runs || whole.BadRuns() != runs {
+		t.Errorf("bad scenario: %d runs, %d bad; want %d and %d", whole.Runs(), whole.BadRuns(), 2*runs, runs)
+	}
+	var merged metrics.Summary
+	for _, sh := range []struct{ from, n int }{{6, 4}, {0, 3}, {3, 3}} {
+		part, err := Evaluate(ctx, sc, sh.n, EvaluateOptions{FirstRun: sh.from, Workers: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		merged.Merge(part)
+	}
+	if !merged.Equal(whole) {
+		t.Errorf("shards [6,10), [0,3), [3,6) do not merge into the whole")
+	}
+	var calls []int
+	if _, err := Evaluate(ctx, sc, 3, EvaluateOptions{Progress: func(done, total int) {
+		if total != 6 {
+			t.Errorf("Progress total = %d, want 6", total)
+		}
+		calls = append(calls, done)
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	if len(calls) != 6 || calls[0] != 1 || calls[5] != 6 {
+		t.Errorf("Progress calls %v, want 1..6", calls)
+	}
+
+	h := sc.Healthy()
+	alone, err := Evaluate(ctx, h, runs, EvaluateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := sim.MonteCarlo(ctx, h, runs, sim.MonteCarloOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if alone.Runs() != runs || !alone.Equal(want) {
+		t.Errorf("healthy scenario: %d runs, want exactly the MonteCarlo of %d", alone.Runs(), runs)
+	}
+	bad := sc
+	bad.Seed = 0
+	bad.Baseline.ErrorProb = 2
+	if _, err := Evaluate(ctx, bad, runs, EvaluateOptions{}); !errors.Is(err, sim.ErrInvalid) {
+		t.Errorf("invalid scenario: err = %v, want sim.ErrInvalid", err)
+	}
+	if _, err := Evaluate(ctx, sc, runs, EvaluateOptions{FirstRun: -1}); !errors.Is(err, sim.ErrInvalid) {
+		t.Errorf("FirstRun -1: err = %v, want sim.ErrInvalid", err)
 	}
 }
 
