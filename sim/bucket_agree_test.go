@@ -23,7 +23,9 @@ import (
 //   - a two-sample Kolmogorov–Smirnov test on the candidate's failures and
 //     on the detection instant of the runs that were rolled back,
 //   - a chi-square test of homogeneity on the outcome (and detected or not),
-//   - a two-sample z-test on the mean candidate failures,
+//   - a two-sample z-test on the mean candidate failures (and users hit),
+//   - KS on the instants the bucketed engine draws from completion laws:
+//     FirstFailure after the onset, the drain after the rollback, End,
 //
 // each at significance alpha = 0.001. With about 25 tests in all, the
 // chance that the suite fails although the engines agree is at most 2.5 %
@@ -143,6 +145,9 @@ type agreeSample struct {
 	failures []float64
 	users    []float64
 	detected []float64 // seconds, rolled-back runs only
+	first    []float64 // FirstFailure - FaultOnset, seconds, where both happened
+	drain    []float64 // Drained - WeightZero, seconds, rolled-back runs
+	end      []float64 // End, seconds
 	outcomes map[string]float64
 }
 
@@ -165,6 +170,13 @@ func runSample(t *testing.T, s Scenario, res Resolution, seed0 uint64, n int) ag
 		if run.Detected != metrics.Never {
 			out.detected = append(out.detected, run.Detected.Seconds())
 		}
+		if run.FirstFailure != metrics.Never && run.FaultOnset != metrics.Never {
+			out.first = append(out.first, (run.FirstFailure - run.FaultOnset).Seconds())
+		}
+		if run.Drained != metrics.Never && run.WeightZero != metrics.Never {
+			out.drain = append(out.drain, (run.Drained - run.WeightZero).Seconds())
+		}
+		out.end = append(out.end, run.End.Seconds())
 		out.outcomes[run.Outcome.String()]++
 	}
 	return out
@@ -328,6 +340,29 @@ func TestResolutionsAgree(t *testing.T) {
 				}
 				if z := meanZ(req.detected, buck.detected); math.Abs(z) > zAlpha {
 					t.Errorf("mean detection time: z = %.2f, beyond ±%.4f", z, zAlpha)
+				}
+			}
+			// The instants the bucketed engine draws by inversion from the
+			// groups' completion laws: the first failure after the onset,
+			// the drain after the rollback, the end of the run.
+			mean := func(x []float64) float64 {
+				if len(x) == 0 {
+					return math.NaN()
+				}
+				return stat.Mean(x, nil)
+			}
+			t.Logf("mean seconds (request / bucket): first failure after onset %.3f / %.3f (%d / %d runs), drain %.3f / %.3f (%d / %d), end %.2f / %.2f",
+				mean(req.first), mean(buck.first), len(req.first), len(buck.first),
+				mean(req.drain), mean(buck.drain), len(req.drain), len(buck.drain), mean(req.end), mean(buck.end))
+			for _, q := range []struct {
+				name string
+				x, y []float64
+			}{{"FirstFailure - FaultOnset", req.first, buck.first}, {"Drained - WeightZero", req.drain, buck.drain}, {"End", req.end, buck.end}} {
+				if len(q.x) < 20 || len(q.y) < 20 {
+					continue
+				}
+				if d, p := ksTest(q.x, q.y); p < agreeAlpha {
+					t.Errorf("%s: KS D = %.4f, p = %.2g < %v", q.name, d, p, agreeAlpha)
 				}
 			}
 			if sc.s.Policy != nil && sc.s.Fault.Bad() && len(req.detected)+len(buck.detected) < 40 {
