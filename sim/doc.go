@@ -79,6 +79,26 @@
 // policy watched. A Runner reuses its memory across runs for Monte Carlo
 // loops.
 //
+// # Two resolutions, one answer
+//
+// Scenario.Resolution chooses the engine. PerRequest simulates every
+// arrival and completion as an event: it is exact for queueing (concurrency
+// limits, cold starts, retries, batches). Bucketed draws each bucket's counts
+// directly — arrivals Poisson(∫λ), split binomially by the weight and the
+// request kinds, errors and timeouts binomial per version, latency sketches
+// as multinomials over the sketch's fixed buckets — which for Poisson
+// traffic with independent routing and errors is exact in distribution for
+// every count, at a cost that does not grow with the request rate. Buckets
+// never straddle a weight change, a fault onset, a period boundary, an
+// evaluation, a rollback instant or the horizon. Auto (the default) picks
+// Bucketed unless the scenario needs per-request detail (needsPerRequest in
+// bucket.go lists what forces it: the execution model, non-Sync event models,
+// non-Poisson workloads such as Bursty, latency models without a CDF);
+// asking for Bucketed with such a feature is an error naming it, never a
+// silent approximation. metrics.Run.Resolution records the engine used.
+// bucket.go documents the few timing draws (drain end, in flight at the
+// horizon) that are exact marginally but drawn independently.
+//
 // # The engine
 //
 // Simulated time is a time.Duration since the deployment started; nothing
