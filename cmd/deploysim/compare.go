@@ -19,7 +19,11 @@ Simulates --runs deployments of each strategy on one scenario and prints one
 row per strategy: detection and false-rollback rates with 95% Wilson
 intervals, and the mean (± half-width of its 95% interval) and p95 of the
 candidate's failed requests, users hit, time to detect, time to rollback and
-deployment duration (seconds).
+deployment duration (seconds). With a bad candidate each run has a healthy
+twin on the same seed (no fault, ending with the deployment; the row's runs
+count both): the bad runs give detection, blast radius and times to detect
+and roll back, the twins the false-rollback rate and the duration, as
+deploysim.Compare does.
 
 With no flags it compares every Lambda preset on the documented default:
 100 req/s of Poisson traffic, a bad candidate whose fault fails an extra 5%
@@ -32,7 +36,7 @@ examples:
   deploysim compare
   deploysim compare --rps 1 --format markdown
   deploysim compare --strategies Canary10Percent5Minutes,Linear:20%,1m --error-rate 0.02 --runs 500
-  deploysim compare --error-rate 0 --horizon 0        # healthy candidate: false rollbacks
+  deploysim compare --error-rate 0 --horizon 0        # healthy candidate only
   deploysim compare --alarm MetricName=Errors,Dimension=candidate,Statistic=Sum,Period=60,EvaluationPeriods=1,DatapointsToAlarm=1,Threshold=5,ComparisonOperator=GreaterThanOrEqualToThreshold,TreatMissingData=notBreaching
   deploysim compare --policy sequential --sequential-alpha 0.01
   deploysim compare --format json > run.json && deploysim compare --scenario run.json
@@ -88,8 +92,9 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 	})
 }
 
-// compareTable simulates c.Runs deployments of each strategy (runs 0..Runs-1,
-// so the rows are what deploysim.Compare gives for the same scenario) and
+// compareTable simulates c.Runs deployments of each strategy, and their
+// healthy twins (runs 0..Runs-1, so the rows are what deploysim.Compare
+// gives for the same scenario), and
 // fills c's implicit settings. engine is the resolution the runs used.
 func compareTable(ctx context.Context, c *scenarioConfig, o origin, ss []strategy.Strategy, stderr io.Writer) (*metrics.Table, string, error) {
 	c.fill(ss)

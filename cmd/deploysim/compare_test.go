@@ -13,7 +13,8 @@ import (
 )
 
 // With only a small run count, compare covers every Lambda preset in the
-// reference's order, on the documented default scenario.
+// reference's order, on the documented default scenario. Each row holds the
+// 4 bad runs and their 4 healthy twins (deploysim.Evaluate): 8 runs.
 func TestCompareDefaultsToLambdaPresets(t *testing.T) {
 	out := mustRun(t, "compare", "--runs", "4")
 	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
@@ -25,8 +26,8 @@ func TestCompareDefaultsToLambdaPresets(t *testing.T) {
 		t.Errorf("header does not describe the default scenario: %q", lines[0])
 	}
 	for i, s := range presets {
-		if f := strings.Fields(lines[2+i]); len(f) < 2 || f[0] != s.Name() || f[1] != "4" {
-			t.Errorf("row %d = %q, want %s with 4 runs", i, lines[2+i], s.Name())
+		if f := strings.Fields(lines[2+i]); len(f) < 2 || f[0] != s.Name() || f[1] != "8" {
+			t.Errorf("row %d = %q, want %s with 4 + 4 runs", i, lines[2+i], s.Name())
 		}
 	}
 }
@@ -75,8 +76,8 @@ func TestCompareJSONSchema(t *testing.T) {
 	}
 	for i, want := range []string{"Canary10Percent5Minutes", "AllAtOnce"} {
 		row := rows[i].(map[string]any)
-		if row["strategy"] != want || row["runs"] != 5.0 {
-			t.Errorf("row %d: strategy %v runs %v, want %s and 5", i, row["strategy"], row["runs"], want)
+		if row["strategy"] != want || row["runs"] != 10.0 {
+			t.Errorf("row %d: strategy %v runs %v, want %s and 5 bad + 5 healthy twins", i, row["strategy"], row["runs"], want)
 		}
 		for _, k := range []string{"detection_rate", "false_rollback_rate"} {
 			o, _ := row[k].(map[string]any)

@@ -9,21 +9,29 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/deploysim/deploysim"
 	"github.com/deploysim/deploysim/metrics"
 	"github.com/deploysim/deploysim/sim"
 )
 
 // simulateRange simulates runs [from, to) of sc and returns their Summary
-// and the engine the runs use. Run i is the run sim.MonteCarlo numbers i
-// (sim.MonteCarloOptions.FirstRun), so the summaries of any split of
-// [0, runs) into ranges merge into exactly the summary of the whole: that is
-// what makes `sweep --shard` exact.
+// and the engine the runs use. It is deploysim.Evaluate: with a bad
+// candidate, runs [from, to) of sc and of its healthy twin (sc.Healthy(),
+// same seeds), so that a row holds the blast radius and detection of the
+// bad runs and the false rollbacks and duration of the healthy ones, as
+// deploysim.Compare's rows do. Run i is the run sim.MonteCarlo numbers i
+// (FirstRun), so the summaries of any split of [0, runs) into ranges merge
+// into exactly the summary of the whole: that is what makes `sweep --shard`
+// exact.
 func simulateRange(ctx context.Context, sc sim.Scenario, from, to int, p *progress) (*metrics.Summary, string, error) {
 	res, _, err := sim.ChooseResolution(sc)
 	if err != nil {
 		return nil, "", err
 	}
-	s, err := sim.MonteCarlo(ctx, sc, to-from, sim.MonteCarloOptions{FirstRun: from, Progress: p.tick()})
+	if sc.Fault.Bad() {
+		p.grow(to - from) // the twin's runs
+	}
+	s, err := deploysim.Evaluate(ctx, sc, to-from, deploysim.EvaluateOptions{FirstRun: from, Progress: p.tick()})
 	return s, res.String(), err
 }
 
@@ -34,6 +42,7 @@ type progress struct {
 	w     io.Writer // nil: quiet
 	label string
 	total int64
+	extra atomic.Int64 // runs added to total once known (healthy twins)
 	done  atomic.Int64
 	start time.Time
 	mu    sync.Mutex
@@ -87,12 +96,20 @@ func (p *progress) add(n int) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if now.Sub(p.last) < 200*time.Millisecond && d < p.total {
+	total := p.total + p.extra.Load()
+	if now.Sub(p.last) < 200*time.Millisecond && d < total {
 		return
 	}
 	p.last = now
 	p.shown = true
-	fmt.Fprintf(p.w, "\r%s: %d/%d runs (%.0f%%), %s", p.label, d, p.total, 100*float64(d)/float64(p.total), now.Sub(p.start).Round(100*time.Millisecond))
+	fmt.Fprintf(p.w, "\r%s: %d/%d runs (%.0f%%), %s", p.label, d, total, 100*float64(d)/float64(total), now.Sub(p.start).Round(100*time.Millisecond))
+}
+
+// grow adds n runs to the total, once they are known to be needed.
+func (p *progress) grow(n int) {
+	if p != nil {
+		p.extra.Add(int64(n))
+	}
 }
 
 // finish clears the progress line if one was shown.

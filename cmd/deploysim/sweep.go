@@ -422,13 +422,16 @@ func mergeShards(names []string, files [][]byte) (*metrics.Table, []field, error
 	}
 	out := &metrics.Table{Confidence: merged.Confidence}
 	for _, p := range ps {
+		// A point runs c.Runs healthy runs: the healthy twins of its
+		// c.Runs bad runs (deploysim.Evaluate), or its own when its
+		// candidate is healthy.
 		r := merged.Find(p.strategy.Name(), p.params()...)
-		if r == nil || r.Summary.Runs() != c.Runs {
-			n := int64(0)
+		if r == nil || r.Summary.Runs()-r.Summary.BadRuns() != c.Runs || (r.Summary.BadRuns() != 0 && r.Summary.BadRuns() != c.Runs) {
+			n, bad := int64(0), int64(0)
 			if r != nil {
-				n = r.Summary.Runs()
+				n, bad = r.Summary.Runs(), r.Summary.BadRuns()
 			}
-			return nil, nil, fmt.Errorf("%s at rps %g, error rate %g: %d runs in the shards, want %d", p.strategy.Name(), p.rps, p.errorRate, n, c.Runs)
+			return nil, nil, fmt.Errorf("%s at rps %g, error rate %g: %d runs in the shards (%d bad, %d healthy), want %d healthy and 0 or %d bad", p.strategy.Name(), p.rps, p.errorRate, n, bad, n-bad, c.Runs, c.Runs)
 		}
 		out.Rows = append(out.Rows, *r)
 	}
