@@ -16,10 +16,11 @@
 //     5 % of its requests, deployed behind a weighted alias watched by one
 //     CloudWatch alarm, at three traffic levels four orders of magnitude
 //     apart: 1, 100 and 10,000 requests per second.
-//  2. The bad candidate: how many requests and users each preset lets the bug
-//     hurt, and how fast it is rolled back.
-//  3. The healthy candidate: what each preset costs when nothing is wrong —
-//     how long a release takes, and how often the alarm rolls it back anyway.
+//  2. Both halves of the question, per preset and rate: how many requests
+//     and users the bug hurts and how fast it is rolled back; and, when
+//     nothing is wrong, how long a release takes and how often the alarm
+//     rolls it back anyway.
+//  3. The false rollbacks side by side, rate by rate.
 //  4. The trade-off: the presets no other preset beats on both speed and
 //     blast radius (the Pareto front), per traffic level, and the chart.
 package main
@@ -99,44 +100,46 @@ func run(w io.Writer, outDir string, fast bool) error {
 	// per-request detail: the same distribution of every count the alarm
 	// reads, at a cost that does not grow with traffic (see sim's bucketed
 	// engine). At 10,000 req/s a two-hour run is 72 million requests.
-	bad := deploysim.DefaultScenario()
-	bad.Resolution = sim.Auto
-	healthy := deploysim.HealthyScenario()
-	healthy.Resolution = sim.Auto
+	sc := deploysim.DefaultScenario()
+	sc.Resolution = sim.Auto
 	fmt.Fprintf(w, "# Which Lambda preset? A %.0f%% bug at 1, 100 and 10,000 req/s\n\n", 100*deploysim.DefaultFaultErrorProb)
 	fmt.Fprintf(w, "Scenario: deploysim.DefaultScenario — baseline error rate %.1f%%, candidate bug +%.0f%%,\n",
 		100*deploysim.DefaultBaselineErrorProb, 100*deploysim.DefaultFaultErrorProb)
-	fmt.Fprintf(w, "alarm: candidate ErrorRate >= %.0f%% over 1 minute (1 of 1), %v window, %d runs per cell.\n\n",
-		100*deploysim.DefaultAlarmThreshold, deploysim.DefaultHorizon, runs)
+	fmt.Fprintf(w, "alarm: candidate ErrorRate >= %.0f%% over 1 minute (1 of 1), %v window, %d bad + %d healthy runs per cell.\n\n",
+		100*deploysim.DefaultAlarmThreshold, deploysim.DefaultHorizon, runs, runs)
 
-	// ## 2. The bad candidate
+	// ## 2. Both halves of the question
 	//
-	// deploysim.Compare runs every preset on the same seeds (common random
-	// numbers), so the differences between rows come from the presets. Each
-	// traffic level becomes a column "rps" of one table.
-	badTable := metrics.Table{Figures: []metrics.Figure{metrics.CandidateFailures, metrics.UsersHit, metrics.TimeToRollback}}
-	healthyTables := make([]metrics.Table, len(rates))
+	// deploysim.Compare runs every preset on the bad scenario and on its
+	// healthy twin (sim.Scenario.Healthy: no fault, the run ends with the
+	// deployment), on the same seeds, and merges them into one Summary per
+	// preset. Each figure is read over the runs it is about
+	// (metrics.Figure.Population): detection, blast radius and time to
+	// rollback over the bad runs, false rollbacks and the time to release
+	// ("duration s") over the healthy ones; "runs" counts both. Every preset
+	// sees the same seeds (common random numbers), so the differences
+	// between rows come from the presets. Each traffic level becomes a
+	// column "rps" of one table.
+	table := metrics.Table{Figures: []metrics.Figure{metrics.CandidateFailures, metrics.UsersHit, metrics.DeployDuration, metrics.TimeToRollback}}
+	byRate := make([]metrics.Table, len(rates))
 	for i, rate := range rates {
-		bad.Workload = sim.Poisson{Rate: rate}
-		healthy.Workload = sim.Poisson{Rate: rate}
-		t, err := deploysim.Compare(ctx, bad, presets, runs)
+		sc.Workload = sim.Poisson{Rate: rate}
+		t, err := deploysim.Compare(ctx, sc, presets, runs)
 		if err != nil {
-			return fmt.Errorf("bad candidate at %g req/s: %w", rate, err)
+			return fmt.Errorf("%g req/s: %w", rate, err)
 		}
+		byRate[i] = t
 		for _, r := range t.Rows {
-			badTable.Add(r.Label, r.Summary, metrics.Param{Name: "rps", Value: rpsLabel(rate)})
-		}
-		if healthyTables[i], err = deploysim.Compare(ctx, healthy, presets, runs); err != nil {
-			return fmt.Errorf("healthy candidate at %g req/s: %w", rate, err)
+			table.Add(r.Label, r.Summary, metrics.Param{Name: "rps", Value: rpsLabel(rate)})
 		}
 	}
-	fmt.Fprintln(w, "## The bad candidate: blast radius and time to rollback")
+	fmt.Fprintln(w, "## Every preset at every rate")
 	fmt.Fprintln(w)
-	if err := badTable.WriteText(w); err != nil {
+	if err := table.WriteText(w); err != nil {
 		return err
 	}
 	fmt.Fprintln(w)
-	// What the numbers say (1,000 runs per cell).
+	// What the numbers say (1,000 runs of each kind per cell).
 	//
 	// At 1 req/s a 10 % canary sends about six requests a minute to the
 	// candidate, and the alarm can only fire on a minute that holds a failed
@@ -154,17 +157,15 @@ func run(w io.Writer, outDir string, fast bool) error {
 	// (the minute, then the 60 s ingestion delay), plus the 5 s alias flip:
 	// "rollback s" is 125 in every run. During those two minutes the
 	// canaries and the slow linears all send 10 % of traffic, so they hurt
-	// the same requests, seed for seed (common random numbers); only
-	// Linear10PercentEvery1Minute, already at 20 % in the second minute,
-	// hurts half as many again. The blast radius grows with traffic, a
-	// hundredfold per step, while the presets' shapes stop mattering.
+	// the same requests, seed for seed; only Linear10PercentEvery1Minute,
+	// already at 20 % in the second minute, hurts half as many again. The
+	// blast radius grows with traffic, a hundredfold per step, while the
+	// presets' shapes stop mattering.
 
-	// ## 3. The healthy candidate
+	// ## 3. The healthy candidate, side by side
 	//
-	// The same presets with nothing wrong: the run ends when the deployment
-	// does. The duration is the preset's schedule; what the simulation adds
-	// is how often a healthy release is rolled back by the 1 % alarm on the
-	// 0.1 % of requests any version fails.
+	// The false-rollback column of the table, pivoted: one column per rate,
+	// beside each preset's schedule.
 	fmt.Fprintln(w, "## The healthy candidate: time to release and false rollbacks")
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -176,7 +177,7 @@ func run(w io.Writer, outDir string, fast bool) error {
 	for j, s := range presets {
 		fmt.Fprintf(tw, "%s\t%.0f", s.Name(), s.Schedule().Duration().Minutes())
 		for i := range rates {
-			p := healthyTables[i].Rows[j].Summary.Rate(metrics.FalseRollbackRate)
+			p := byRate[i].Rows[j].Summary.Rate(metrics.FalseRollbackRate)
 			fmt.Fprintf(tw, "\t%.1f%%", 100*p.Value)
 		}
 		fmt.Fprintln(tw)
@@ -197,30 +198,21 @@ func run(w io.Writer, outDir string, fast bool) error {
 	// ## 4. The trade-off: speed against blast radius
 	//
 	// A team wants releases that are fast when the candidate is good and cheap
-	// when it is bad. Plot each preset's release time (its schedule's
-	// duration) against the mean number of requests the bad candidate failed,
-	// and keep the presets no other beats on both: the Pareto front. The two
-	// figures come from different scenarios (healthy and bad), which is why
-	// the front is computed here rather than with metrics.Pareto, which
-	// compares two figures of one Summary.
+	// when it is bad: metrics.Pareto keeps, per traffic level, the presets no
+	// other beats on both the time a healthy release takes (DeployDuration,
+	// read over the healthy runs) and the mean number of requests the bad one
+	// fails (CandidateFailures, over the bad runs). A preset none of whose
+	// healthy runs completed has no duration and is left out.
 	fmt.Fprintln(w, "## Pareto front: release time against mean candidate failures")
 	fmt.Fprintln(w)
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "rps\tstrategy\tduration min\tcandidate failures")
-	fronts := make([][]point, len(rates))
-	all := make([][]point, len(rates))
+	fronts := make([][]metrics.Row, len(rates))
 	for i, rate := range rates {
-		for _, s := range presets {
-			r := badTable.Find(s.Name(), metrics.Param{Name: "rps", Value: rpsLabel(rate)})
-			all[i] = append(all[i], point{
-				label:    s.Name(),
-				duration: s.Schedule().Duration().Minutes(),
-				failures: r.Summary.Value(metrics.CandidateFailures),
-			})
-		}
-		fronts[i] = paretoFront(all[i])
-		for _, p := range fronts[i] {
-			fmt.Fprintf(tw, "%s\t%s\t%.0f\t%.1f\n", rpsLabel(rate), p.label, p.duration, p.failures)
+		fronts[i] = metrics.Pareto(byRate[i].Rows, metrics.DeployDuration, metrics.CandidateFailures)
+		for _, r := range fronts[i] {
+			fmt.Fprintf(tw, "%s\t%s\t%.0f\t%.1f\n", rpsLabel(rate), r.Label,
+				r.Summary.Value(metrics.DeployDuration)/60, r.Summary.Value(metrics.CandidateFailures))
 		}
 	}
 	if err := tw.Flush(); err != nil {
@@ -236,7 +228,7 @@ func run(w io.Writer, outDir string, fast bool) error {
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return err
 	}
-	files, err := paretoChart(outDir, all, fronts)
+	files, err := paretoChart(outDir, byRate, fronts)
 	if err != nil {
 		return err
 	}
@@ -250,44 +242,16 @@ func run(w io.Writer, outDir string, fast bool) error {
 // rpsLabel prints a rate as the table's "rps" column does.
 func rpsLabel(rate float64) string { return fmt.Sprintf("%g", rate) }
 
-// point is one preset at one traffic level on the Pareto chart.
-type point struct {
-	label              string
-	duration, failures float64
-}
-
-// paretoFront returns the points no other point beats on both duration and
-// failures (no worse on both, strictly better on one), in order of duration.
-// A point with no failure figure (NaN) is left out.
-func paretoFront(pts []point) []point {
-	var front []point
-	for _, p := range pts {
-		if math.IsNaN(p.failures) {
-			continue
-		}
-		dominated := false
-		for _, q := range pts {
-			if q.duration <= p.duration && q.failures <= p.failures && (q.duration < p.duration || q.failures < p.failures) {
-				dominated = true
-				break
-			}
-		}
-		if !dominated {
-			front = append(front, p)
-		}
-	}
-	for i := 1; i < len(front); i++ { // insertion sort: nine points at most
-		for j := i; j > 0 && front[j].duration < front[j-1].duration; j-- {
-			front[j], front[j-1] = front[j-1], front[j]
-		}
-	}
-	return front
+// point places a row on the Pareto chart: its healthy release time in
+// minutes and its bad candidate's mean failures.
+func point(r metrics.Row) plotter.XY {
+	return plotter.XY{X: r.Summary.Value(metrics.DeployDuration) / 60, Y: r.Summary.Value(metrics.CandidateFailures)}
 }
 
 // paretoChart draws every preset at every traffic level (release time on x,
 // mean candidate failures on a log y axis) and joins each level's front with
 // a line; it writes pareto.png and pareto.svg.
-func paretoChart(outDir string, all, fronts [][]point) ([]string, error) {
+func paretoChart(outDir string, byRate []metrics.Table, fronts [][]metrics.Row) ([]string, error) {
 	p := plot.New()
 	p.Title.Text = "Lambda presets: release time vs blast radius of a 5% bug (dashed: Pareto fronts)"
 	p.X.Label.Text = "release time of a healthy candidate (minutes)"
@@ -303,15 +267,16 @@ func paretoChart(outDir string, all, fronts [][]point) ([]string, error) {
 		color.RGBA{R: 0xff, G: 0x7f, B: 0x0e, A: 0xff},
 		color.RGBA{R: 0x2c, G: 0xa0, B: 0x2c, A: 0xff},
 	}
-	for i, pts := range all {
+	for i, t := range byRate {
 		var xys plotter.XYs
 		var labels []string
-		for _, q := range pts {
-			if math.IsNaN(q.failures) || q.failures <= 0 {
-				continue // a log axis cannot show 0
+		for _, r := range t.Rows {
+			xy := point(r)
+			if math.IsNaN(xy.X) || math.IsNaN(xy.Y) || xy.Y <= 0 {
+				continue // no completed healthy run, or a 0 a log axis cannot show
 			}
-			xys = append(xys, plotter.XY{X: q.duration, Y: q.failures})
-			labels = append(labels, shortName(q.label))
+			xys = append(xys, xy)
+			labels = append(labels, shortName(r.Label))
 		}
 		if len(xys) == 0 {
 			continue
@@ -324,9 +289,9 @@ func paretoChart(outDir string, all, fronts [][]point) ([]string, error) {
 		sc.Shape = draw.CircleGlyph{}
 		sc.Radius = vg.Points(3)
 		var fxy plotter.XYs
-		for _, q := range fronts[i] {
-			if q.failures > 0 {
-				fxy = append(fxy, plotter.XY{X: q.duration, Y: q.failures})
+		for _, r := range fronts[i] {
+			if xy := point(r); xy.Y > 0 {
+				fxy = append(fxy, xy)
 			}
 		}
 		line, err := plotter.NewLine(fxy)

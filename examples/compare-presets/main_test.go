@@ -40,10 +40,12 @@ func TestRun(t *testing.T) {
 	s := out.String()
 
 	// The bad-candidate table: every preset at every rate.
-	bad := excheck.Table(t, s, "strategy", "rps", "runs", "detected", "false rollbacks", "failures", "users hit", "rollback s")
+	// Every preset at every rate, each row holding 20 bad runs and their 20
+	// healthy twins.
+	bad := excheck.Table(t, s, "strategy", "rps", "runs", "detected", "false rollbacks", "failures", "users hit", "duration s", "rollback s")
 	for _, rate := range []string{"1", "100", "10000"} {
 		for _, p := range presetNames {
-			f := excheck.Row(t, bad, p.name, rate, "20")
+			f := excheck.Row(t, bad, p.name, rate, "40")
 			// CodeDeploy watches alarms only while a deployment runs and
 			// AllAtOnce is over at t0, so it is never rolled back.
 			if p.name == "AllAtOnce" && f != nil && f[3] != "0.0%" {
@@ -72,8 +74,18 @@ func TestRun(t *testing.T) {
 	// The Pareto front of each rate holds AllAtOnce (the only preset with
 	// release time 0, so nothing can beat it on both figures), and along a
 	// front, failures fall as release time grows (else the slower point would
-	// be dominated).
+	// be dominated). A healthy run that completes takes its schedule's
+	// duration, so the front's durations are the reference's.
+	minutes := map[string]string{}
+	for _, p := range presetNames {
+		minutes[p.name] = p.minutes
+	}
 	front := excheck.Table(t, s, "rps", "strategy", "duration min", "candidate failures")
+	for _, l := range front {
+		if f := strings.Fields(l); len(f) == 4 && f[2] != minutes[f[1]] {
+			t.Errorf("front row %q: duration %s min, want %s (reference aws.md)", l, f[2], minutes[f[1]])
+		}
+	}
 	for _, rate := range []string{"1", "100", "10000"} {
 		excheck.Row(t, front, rate, "AllAtOnce", "0")
 		prevD, prevF := -1.0, math.Inf(1)
@@ -96,25 +108,4 @@ func TestRun(t *testing.T) {
 	}
 
 	excheck.Charts(t, dir, "pareto")
-}
-
-// TestParetoFront checks the front on points worked out by hand.
-func TestParetoFront(t *testing.T) {
-	pts := []point{
-		{"a", 0, 100},        // fastest: on the front
-		{"b", 5, 10},         // on the front
-		{"c", 10, 10},        // as good as b, slower: dominated
-		{"d", 20, 1},         // on the front
-		{"e", 30, 5},         // dominated by d
-		{"f", 3, math.NaN()}, // no figure: left out
-		{"g", 20, 1},         // ties d: neither dominates the other
-	}
-	got := paretoFront(pts)
-	var labels []string
-	for _, p := range got {
-		labels = append(labels, p.label)
-	}
-	if want := "a b d g"; strings.Join(labels, " ") != want {
-		t.Errorf("front = %v, want %s", labels, want)
-	}
 }
