@@ -123,8 +123,6 @@ func run(w io.Writer, outDir string, fast bool) error {
 	base.Resolution = sim.Auto
 	bad := base
 	bad.Fault = sim.Fault{ErrorProb: bugErrProb}
-	healthy := base
-	healthy.Fault = sim.Fault{}
 	fmt.Fprintf(w, "# Tuning the rollback alarm of %s\n\n", presetShort)
 	fmt.Fprintf(w, "bad candidate: +%.0f%% errors; healthy: %.1f%%; %d runs per setting and scenario\n\n", 100*bugErrProb, 100*healthyProb, runs)
 
@@ -132,27 +130,21 @@ func run(w io.Writer, outDir string, fast bool) error {
 	//
 	// Each setting is a CodeDeploy alarm on the candidate's error rate per
 	// minute: ErrorRate >= Threshold for N out of N periods, missing data
-	// not breaching. Every setting runs the same seeds. Each cell's healthy
-	// and bad summaries are merged into one Summary: a Summary keeps the
-	// detection rate over bad runs and the false-rollback rate over healthy
-	// ones apart, and the time to rollback counts bad runs only, so one table
-	// row holds both sides of the trade-off and metrics.Recommend can weigh
-	// them.
+	// not breaching. deploysim.Evaluate runs each setting on the bad
+	// candidate and on its healthy twin, on the same seeds for every
+	// setting, and merges them into one Summary whose figures are each read
+	// over the runs they are about: detection and time to rollback over the
+	// bad runs, false rollbacks over the healthy ones. One table row holds
+	// both sides of the trade-off, and metrics.Recommend can weigh them.
 	table := metrics.Table{Figures: []metrics.Figure{metrics.TimeToRollback}}
 	for _, n := range periods {
 		for _, thr := range thresholds {
 			a := alarm(thr, n)
 			bad.Policy = rollback.CodeDeploy(a)
-			healthy.Policy = bad.Policy
-			sum, err := sim.MonteCarlo(ctx, bad, runs, sim.MonteCarloOptions{})
+			sum, err := deploysim.Evaluate(ctx, bad, runs, deploysim.EvaluateOptions{})
 			if err != nil {
 				return fmt.Errorf("%s: %w", a.Name, err)
 			}
-			hs, err := sim.MonteCarlo(ctx, healthy, runs, sim.MonteCarloOptions{})
-			if err != nil {
-				return fmt.Errorf("%s: %w", a.Name, err)
-			}
-			sum.Merge(hs)
 			table.Add(s.Name(), sum, metrics.Param{Name: "threshold", Value: thrLabel(thr)}, metrics.Param{Name: "N", Value: strconv.Itoa(n)})
 		}
 	}
