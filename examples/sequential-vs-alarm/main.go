@@ -106,31 +106,26 @@ func scenario(s strategy.Strategy, rate, p float64) sim.Scenario {
 // is p fail 2p in all: an independent extra cause with 1-(1-p)(1-f) = 2p.
 func doubled(p float64) sim.Fault { return sim.Fault{ErrorProb: 1 - (1-2*p)/(1-p)} }
 
-// measured is one policy on the healthy and the bad candidate.
+// measured is one policy on the bad candidate and its healthy twin.
 type measured struct {
-	label   string
-	policy  rollback.Policy
-	both    *metrics.Summary // healthy and bad runs merged: both rates, bad-run times
-	bad     *metrics.Summary // bad runs only: blast radius
-	healthy *metrics.Summary
+	label  string
+	policy rollback.Policy
+	// both holds the bad runs and the healthy ones, each figure read over
+	// the runs it is about: detection, blast radius and time to rollback
+	// over the bad, false rollbacks over the healthy.
+	both *metrics.Summary
 }
 
-// measure runs policy p on sc with a healthy and a doubled-error candidate,
-// runs times each, on the same seeds.
+// measure runs policy p with deploysim.Evaluate on sc with a doubled-error
+// candidate and on its healthy twin, runs times each, on the same seeds.
 func measure(ctx context.Context, sc sim.Scenario, label string, p rollback.Policy, runs int) (measured, error) {
 	sc.Policy = p
-	healthy, err := sim.MonteCarlo(ctx, sc, runs, sim.MonteCarloOptions{})
-	if err != nil {
-		return measured{}, fmt.Errorf("%s, healthy: %w", label, err)
-	}
 	sc.Fault = doubled(sc.Candidate.ErrorProb)
-	bad, err := sim.MonteCarlo(ctx, sc, runs, sim.MonteCarloOptions{})
+	both, err := deploysim.Evaluate(ctx, sc, runs, deploysim.EvaluateOptions{})
 	if err != nil {
-		return measured{}, fmt.Errorf("%s, bad: %w", label, err)
+		return measured{}, fmt.Errorf("%s: %w", label, err)
 	}
-	both := bad.Clone()
-	both.Merge(healthy)
-	return measured{label, p, both, bad, healthy}, nil
+	return measured{label, p, both}, nil
 }
 
 func run(w io.Writer, outDir string, fast bool) error {
@@ -161,8 +156,9 @@ func run(w io.Writer, outDir string, fast bool) error {
 
 	// ## 2. Both families
 	//
-	// Each policy runs on the same seeds, on a healthy candidate (false
-	// rollbacks) and on the doubled one (detection, time to rollback). The
+	// Each policy runs on the same seeds, on the doubled candidate
+	// (detection, time to rollback, failed requests) and on its healthy twin
+	// (false rollbacks), both with deploysim.Evaluate. The
 	// alarms are deploysim.DefaultAlarm's shape — the candidate's error rate
 	// over a minute, N out of N — with thresholds from 1.25 to 2.5 times the
 	// healthy rate.
@@ -234,7 +230,7 @@ func run(w io.Writer, outDir string, fast bool) error {
 		rb := m.both.Stats(metrics.TimeToRollback)
 		fmt.Fprintf(tw, "%s\t%.1f%%\t%.1f%%\t%.0f\t%.0f\t%.0f\t%.1f\n", m.label,
 			100*m.both.Value(metrics.FalseRollbackRate), 100*m.both.Value(metrics.DetectionRate),
-			rb.Mean, rb.P50, rb.P95, m.bad.Value(metrics.CandidateFailures))
+			rb.Mean, rb.P50, rb.P95, m.both.Value(metrics.CandidateFailures))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -347,7 +343,7 @@ func charts(outDir string, all []measured, seq, best measured) ([]string, error)
 	// candidates, whereas the failed requests of every bad run count the
 	// missed ones too.
 	point := func(m measured) plotter.XY {
-		return plotter.XY{X: 100 * m.both.Value(metrics.FalseRollbackRate), Y: m.bad.Value(metrics.CandidateFailures)}
+		return plotter.XY{X: 100 * m.both.Value(metrics.FalseRollbackRate), Y: m.both.Value(metrics.CandidateFailures)}
 	}
 	drawable := func(xy plotter.XY) bool { return xy.X > 0 && !math.IsNaN(xy.Y) }
 
