@@ -151,17 +151,32 @@ func (t Trace) countAt(i int64) float64 {
 	return t.Counts[i]
 }
 
-// Integral sums the counts over [a, b), prorating partial seconds.
+// Integral sums the counts over [a, b), prorating partial seconds. A looped
+// trace adds whole replays as multiples of their total, so the cost is at
+// most about two replays' worth of seconds however long [a, b) is.
 func (t Trace) Integral(a, b time.Duration) float64 {
 	if b <= a {
 		return 0
 	}
 	sum := 0.0
+	if n := int64(len(t.Counts)); t.Loop && n > 0 && int64((b-a)/time.Second) > 2*n {
+		cycle := time.Duration(n) * time.Second
+		whole := (b - a) / cycle // replays of n seconds, each summing to the total
+		total := 0.0
+		for _, c := range t.Counts {
+			total += c
+		}
+		// [a, a+whole·cycle) covers each second of the trace whole times,
+		// prorated seconds included, since it is a union of whole cycles
+		// shifted by a.
+		sum = float64(whole) * total
+		a += whole * cycle
+	}
 	for s := a; s < b; {
 		i := int64(s / time.Second)
-		end := time.Duration(i+1) * time.Second
-		if end > b {
-			end = b
+		end := b // the next whole second, unless past b (where it may overflow)
+		if i < int64(b/time.Second) {
+			end = time.Duration(i+1) * time.Second
 		}
 		if !t.Loop && i >= int64(len(t.Counts)) {
 			break

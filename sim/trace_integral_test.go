@@ -1,0 +1,48 @@
+package sim
+
+import (
+	"math"
+	"testing"
+	"time"
+)
+
+// A looped trace integrates over any span in closed form: whole replays add
+// the trace's total (1+2+3 = 6), the rest is prorated second by second.
+func TestTraceIntegralLongLoop(t *testing.T) {
+	tr := Trace{Counts: []float64{1, 2, 3}, Loop: true}
+	half := 500 * time.Millisecond
+	for _, c := range []struct {
+		a, b time.Duration
+		want float64
+	}{
+		{0, 3 * time.Second, 6},
+		{half, half + 300*time.Second, 600},                        // 100 replays from mid-second 0
+		{half, half + 301*time.Second, 600 + 0.5*1 + 0.5*2},        // plus [0.5, 1.5) of the trace
+		{0, 3_000_000_000 * time.Second, 6e9},                      // 1e9 replays, answered at once
+		{math.MaxInt64 - 3*time.Second, math.MaxInt64, 6},          // three seconds at the very end
+		{math.MaxInt64 - 1500*time.Millisecond, math.MaxInt64, -1}, // checked below
+	} {
+		got := tr.Integral(c.a, c.b)
+		if c.want < 0 {
+			// 1.5 s ending at MaxInt64 (…775807 ns): finite and at most
+			// 1.5 × the largest count.
+			if !(got > 0 && got <= 1.5*3) {
+				t.Errorf("Integral(%v, %v) = %v, want in (0, 4.5]", c.a, c.b, got)
+			}
+			continue
+		}
+		if math.Abs(got-c.want) > 1e-9*c.want {
+			t.Errorf("Integral(%v, %v) = %v, want %v", c.a, c.b, got, c.want)
+		}
+	}
+	// The closed form agrees with adding the span piece by piece (pieces
+	// shorter than two replays take the second-by-second path).
+	a, b := 1234*time.Millisecond, 987654321*time.Millisecond
+	sum := 0.0
+	for s := a; s < b; s += 5 * time.Second {
+		sum += tr.Integral(s, min(s+5*time.Second, b))
+	}
+	if got := tr.Integral(a, b); math.Abs(got-sum) > 1e-9*sum {
+		t.Errorf("Integral(%v, %v) = %v, pieces add to %v", a, b, got, sum)
+	}
+}
