@@ -435,7 +435,7 @@ func (s Scenario) Validate() error {
 	default:
 		return invalid("Scenario.Resolution = %d: must be Auto, PerRequest or Bucketed", s.Resolution)
 	}
-	return nil
+	return s.validateCost(sched)
 }
 
 const maxKinds = 64

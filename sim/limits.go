@@ -1,0 +1,92 @@
+package sim
+
+import (
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/deploysim/deploysim/strategy"
+)
+
+// Bounds on the work of one run. A scenario whose cost would be measured in
+// hours or gigabytes (a billion requests per second replayed one by one, a
+// ten-year horizon recorded minute by minute) is almost always a typo in a
+// unit; Validate refuses it up front, naming the fields to change, rather
+// than letting Run work for hours with no feedback.
+const (
+	// MaxRequestArrivals bounds the expected arrivals of a run that the
+	// per-request engine simulates (Resolution PerRequest, or Auto when a
+	// feature needs it): each arrival is at least two events, and the engine
+	// does about ten million events a second on one core (BENCHMARKS.md), so
+	// the bound is a few minutes of work per run. The bucketed engine's cost
+	// does not grow with the rate; use it, a lower rate or a shorter run.
+	MaxRequestArrivals = 1e9
+	// MaxArrivals bounds the expected arrivals of any run, whatever the
+	// engine: counts are int64, and 1e15 per run leaves room to add up
+	// thousands of runs in a summary without overflow.
+	MaxArrivals = 1e15
+	// MaxPeriods bounds the number of metric periods a run records when
+	// somebody reads them (a policy, or KeepSeries): each period holds
+	// per-version statistics and latency sketches, about 2.5 kB for a policy
+	// and 16 kB with KeepSeries (measured), so the bound is a few hundred
+	// megabytes. 50,000 one-minute periods are 34 days, 10-second ones 5.8
+	// days; the longest Lambda deployment is 50 hours [doc].
+	MaxPeriods = 50_000
+)
+
+// span is the longest a run of the validated scenario s can admit arrivals:
+// Horizon, or without one the pre-traffic hook, the schedule, the bake and
+// the post-traffic hook end to end (a rollback only shortens it). what names
+// the fields it comes from, for error messages.
+func (s *Scenario) span(sched strategy.Schedule) (d time.Duration, what string) {
+	if s.Horizon > 0 {
+		return s.Horizon, fmt.Sprintf("Scenario.Horizon = %v", s.Horizon)
+	}
+	d = satAdd(satAdd(s.PreTraffic.Duration, sched.Duration()), satAdd(s.Bake, s.PostTraffic.Duration))
+	return d, fmt.Sprintf("the deployment's length %v (PreTraffic + schedule %v + Bake + PostTraffic; Horizon = 0)", d, sched.Duration())
+}
+
+// satAdd adds two non-negative durations, saturating at the largest one.
+func satAdd(a, b time.Duration) time.Duration {
+	if a > math.MaxInt64-b {
+		return math.MaxInt64
+	}
+	return a + b
+}
+
+// validateCost refuses a scenario whose run would exceed MaxArrivals,
+// MaxRequestArrivals or MaxPeriods. It runs last in Validate, on a scenario
+// whose fields are otherwise valid.
+func (s *Scenario) validateCost(sched strategy.Schedule) error {
+	d, what := s.span(sched)
+	n := s.Workload.Integral(0, d)
+	if !(n <= MaxArrivals) {
+		return invalid("Scenario.Workload (%T) expects %.3g arrivals over %s: at most MaxArrivals = %.0e per run (int64 counts); lower the rate or shorten the run", s.Workload, n, what, float64(MaxArrivals))
+	}
+	if s.resolution() == PerRequest && !(n <= MaxRequestArrivals) {
+		why := "Scenario.Resolution = request"
+		if s.Resolution == Auto {
+			why = "Resolution Auto runs per request because " + needsPerRequest(s)
+		}
+		return invalid("Scenario.Workload (%T) expects %.3g arrivals over %s, each simulated as events (%s): at most MaxRequestArrivals = %.0e per run; use Resolution Bucketed, a lower rate or a shorter run", s.Workload, n, what, why, float64(MaxRequestArrivals))
+	}
+	if s.Policy == nil && !s.KeepSeries {
+		return nil
+	}
+	p := s.Period
+	if s.Policy != nil {
+		p, _ = seriesPeriod(s.Period, s.Policy.Resolution())
+	}
+	periods := d / p
+	if d%p != 0 {
+		periods++
+	}
+	if periods > MaxPeriods {
+		reader := "Scenario.KeepSeries"
+		if s.Policy != nil {
+			reader = fmt.Sprintf("Scenario.Policy %q", s.Policy.Name())
+		}
+		return invalid("%s reads the metric series: %s is %d periods of %v, at most MaxPeriods = %d; shorten the run or use a longer Period", reader, what, periods, p, MaxPeriods)
+	}
+	return nil
+}

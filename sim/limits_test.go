@@ -1,0 +1,99 @@
+package sim
+
+import (
+	"errors"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/deploysim/deploysim/metrics"
+	"github.com/deploysim/deploysim/rollback"
+)
+
+// errorAlarm is a CodeDeploy policy over one 1-minute alarm, which reads the
+// series at 60 s resolution.
+func errorAlarm() rollback.Policy {
+	return rollback.CodeDeploy(rollback.Alarm{
+		Name: "Errors", Metric: metrics.Errors, Dimension: metrics.Candidate,
+		Statistic: metrics.Statistic{Kind: metrics.Sum}, Period: time.Minute,
+		EvaluationPeriods: 1, Threshold: 5, Comparison: rollback.GreaterThanOrEqualToThreshold,
+	})
+}
+
+// The runaway-work bounds: each case's expected arrivals or periods are
+// worked out by hand from rate × span (or span / period) in its comment.
+func TestValidateCostBounds(t *testing.T) {
+	base := func() Scenario {
+		s := DefaultScenario()
+		s.Workload = Poisson{Rate: 10}
+		s.Strategy = canary(10, 5*time.Minute)
+		return s
+	}
+	cases := []struct {
+		name string
+		edit func(*Scenario)
+		want []string // substrings of the error; nil: valid
+	}{
+		{"1e9 req/s for 2h per request: 7.2e12 arrivals", func(s *Scenario) {
+			s.Workload, s.Horizon, s.Resolution = Poisson{Rate: 1e9}, 2*time.Hour, PerRequest
+		}, []string{"7.2e+12 arrivals", "Scenario.Horizon = 2h0m0s", "MaxRequestArrivals", "Bucketed"}},
+		{"1e7 req/s, Auto falls back to per request for concurrency: 3e9 arrivals over 5m", func(s *Scenario) {
+			s.Workload, s.Concurrency = Poisson{Rate: 1e7}, DefaultConcurrency()
+		}, []string{"3e+09 arrivals", "Auto runs per request because Scenario.Concurrency.Enabled", "MaxRequestArrivals"}},
+		{"async at 1e7 req/s", func(s *Scenario) {
+			s.Workload, s.EventModel = Poisson{Rate: 1e7}, DefaultAsync()
+		}, []string{"Auto runs per request because Scenario.EventModel", "MaxRequestArrivals"}},
+		{"per request just under the bound: 3.3e6 req/s × 300 s = 9.9e8", func(s *Scenario) {
+			s.Workload, s.Resolution = Poisson{Rate: 3.3e6}, PerRequest
+		}, nil},
+		{"bucketed 1e9 req/s for 2h is cheap", func(s *Scenario) {
+			s.Workload, s.Horizon, s.Resolution = Poisson{Rate: 1e9}, 2*time.Hour, Bucketed
+		}, nil},
+		{"1e17 req/s over 5m: 3e19 arrivals overflow int64 counts", func(s *Scenario) {
+			s.Workload = Poisson{Rate: 1e17}
+		}, []string{"3e+19 arrivals", "the deployment's length 5m0s", "MaxArrivals"}},
+		{"horizon near MaxInt64 at 1 req/s per request", func(s *Scenario) {
+			s.Workload, s.Horizon, s.Resolution = Poisson{Rate: 1}, math.MaxInt64, PerRequest
+		}, []string{"9.22e+09 arrivals", "MaxRequestArrivals"}},
+		{"KeepSeries over 10 years: 5,256,000 minutes", func(s *Scenario) {
+			s.Workload, s.Horizon, s.KeepSeries = Poisson{Rate: 0}, 10*365*24*time.Hour, true
+		}, []string{"Scenario.KeepSeries", "5256000 periods of 1m0s", "MaxPeriods = 50000"}},
+		{"KeepSeries over exactly MaxPeriods minutes", func(s *Scenario) {
+			s.Workload, s.Horizon, s.KeepSeries = Poisson{Rate: 0}, MaxPeriods*time.Minute, true
+		}, nil},
+		{"KeepSeries over MaxPeriods minutes and 1 ns", func(s *Scenario) {
+			s.Workload, s.Horizon, s.KeepSeries = Poisson{Rate: 0}, MaxPeriods*time.Minute+1, true
+		}, []string{"50001 periods", "MaxPeriods"}},
+		{"policy with a one-year bake: 8760h5m is 525,605 minutes", func(s *Scenario) {
+			s.Policy, s.Bake = errorAlarm(), 365*24*time.Hour
+		}, []string{`Scenario.Policy "`, "525605 periods of 1m0s", "Bake"}},
+		{"ten-year horizon without a reader of the series is cheap bucketed", func(s *Scenario) {
+			s.Horizon = 10 * 365 * 24 * time.Hour
+		}, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s := base()
+			c.edit(&s)
+			err := s.Validate()
+			if c.want == nil {
+				if err != nil {
+					t.Fatalf("Validate() = %v, want nil", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatal("Validate() = nil, want an error")
+			}
+			if !errors.Is(err, ErrInvalid) {
+				t.Errorf("error %v does not wrap ErrInvalid", err)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not contain %q", err, w)
+				}
+			}
+		})
+	}
+}
