@@ -178,8 +178,11 @@ func (s Steps) Name() string {
 func (s Steps) String() string { return s.Name() }
 
 // Validate checks each step: Pause >= 0, SetWeight in [0, 100], not both set,
-// and a total pause that fits in a time.Duration.
+// a total pause that fits in a time.Duration, and at most MaxSteps steps.
 func (s Steps) Validate() error {
+	if len(s) > MaxSteps {
+		return fieldErr("len(Steps)", len(s), "must be at most MaxSteps = %d", MaxSteps)
+	}
 	var t time.Duration
 	for i, st := range s {
 		switch {

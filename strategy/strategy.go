@@ -121,9 +121,10 @@ type Strategy interface {
 	fmt.Stringer
 }
 
-// MaxSteps bounds the length of a generated schedule (Linear, Exponential).
-// A 0.01 % linear increment still fits; the bound exists so that a typo such
-// as Linear{Percent: 1e-9} is an error rather than a billion-step schedule.
+// MaxSteps bounds the length of a generated schedule (Linear, Exponential)
+// and of a Steps list. A 0.01 % linear increment still fits; the bound exists
+// so that a typo such as Linear{Percent: 1e-9} is an error rather than a
+// billion-step schedule (a million Steps took seconds per simulated run).
 const MaxSteps = 10000
 
 // FieldError is a strategy parameter outside its rule. Its message reads

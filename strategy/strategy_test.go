@@ -104,6 +104,7 @@ func TestValidateErrors(t *testing.T) {
 		{Steps{{SetWeight: 10, Pause: m}}, "strategy: Steps[0].SetWeight = 10: must be 0 in a pause step (Pause = 1m): a step either sets the weight or pauses"},
 		{Steps{{SetWeight: 101}}, "strategy: Steps[0].SetWeight = 101: must be in [0, 100]"},
 		{Steps{{Pause: math.MaxInt64}, {Pause: 1}}, "strategy: Steps[1].Pause = 1ns: total pause overflows time.Duration (about 292 years)"},
+		{make(Steps, MaxSteps+1), "strategy: len(Steps) = 10001: must be at most MaxSteps = 10000"},
 	}
 	for _, c := range cases {
 		err := c.s.Validate()
@@ -195,5 +196,29 @@ func TestCodeDeployName(t *testing.T) {
 		if got != c.want || ok != (c.want != "") {
 			t.Errorf("CodeDeployName(%v) = %q, %v; want %q", c.s, got, ok, c.want)
 		}
+	}
+}
+
+// A Steps list of exactly MaxSteps steps is valid; one more is refused by
+// Validate and by Parse, which must not build the schedule first.
+func TestStepsMaxSteps(t *testing.T) {
+	s := make(Steps, MaxSteps)
+	for i := range s {
+		if i%2 == 1 {
+			s[i].Pause = time.Second
+		}
+	}
+	if err := s.Validate(); err != nil {
+		t.Fatalf("%d steps: %v", MaxSteps, err)
+	}
+	// MaxSteps/2 pauses of 1 s after the last SetWeight: promoted at 5000 s.
+	if d := s.Schedule().Duration(); d != MaxSteps/2*time.Second {
+		t.Errorf("Duration() = %v, want %v", d, MaxSteps/2*time.Second)
+	}
+	in := "Steps:" + strings.Repeat("10%,1s,", MaxSteps/2) + "50%"
+	_, err := Parse(in)
+	var fe *FieldError
+	if !errors.As(err, &fe) || fe.Field != "len(Steps)" || fe.Value != "10001" {
+		t.Errorf("Parse(%d steps) = %v, want a len(Steps) FieldError", MaxSteps+1, err)
 	}
 }
