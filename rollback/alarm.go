@@ -334,6 +334,12 @@ func (a Alarm) Validate() error {
 	if a.EvaluationRange != 0 && a.EvaluationRange < n {
 		return a.errf("EvaluationRange", fmt.Sprint(a.EvaluationRange), "must be 0 (EvaluationPeriods+2) or >= EvaluationPeriods (%d)", n)
 	}
+	// The range is allocated per run: an absurd one must be an error, not a
+	// failed allocation. CloudWatch's own bound on what an alarm looks at
+	// (7 days, above) bounds the range too; in seconds to avoid overflow.
+	if r := float64(a.EvaluationRange) * a.Period.Seconds(); r > 604800 {
+		return a.errf("EvaluationRange", fmt.Sprint(a.EvaluationRange), "EvaluationRange × Period (%gs) must be <= 604800s (7 days)", r)
+	}
 	return nil
 }
 

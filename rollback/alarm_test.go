@@ -351,6 +351,10 @@ func TestValidate(t *testing.T) {
 			`rollback: Alarm "ErrorsHigh".TreatMissingData = MissingData(9): must be missing, notBreaching, breaching or ignore`},
 		{"range shorter than N", func(a *Alarm) { a.EvaluationRange = 2 },
 			`rollback: Alarm "ErrorsHigh".EvaluationRange = 2: must be 0 (EvaluationPeriods+2) or >= EvaluationPeriods (3)`},
+		{"range over 7 days", func(a *Alarm) { a.Period, a.EvaluationRange = time.Minute, 10081 },
+			`rollback: Alarm "ErrorsHigh".EvaluationRange = 10081: EvaluationRange × Period (604860s) must be <= 604800s (7 days)`},
+		{"range of MaxInt (was a makeslice panic in Start)", func(a *Alarm) { a.Period, a.EvaluationRange = time.Minute, math.MaxInt },
+			`rollback: Alarm "ErrorsHigh".EvaluationRange = 9223372036854775807: EvaluationRange × Period (5.5340232221128655e+20s) must be <= 604800s (7 days)`},
 		{"no name", func(a *Alarm) { a.Name = "" },
 			`rollback: Alarm.Name = "": must not be empty`},
 	}
