@@ -32,6 +32,13 @@ const (
 	// megabytes. 50,000 one-minute periods are 34 days, 10-second ones 5.8
 	// days; the longest Lambda deployment is 50 hours [doc].
 	MaxPeriods = 50_000
+	// MaxSpan bounds every duration of a scenario that the run adds to
+	// simulated time (Horizon, the deployment's length, Period,
+	// IngestionDelay, ActionLatency): 50 years, so that sums of a few of them
+	// stay far from time.Duration's 292-year limit. An ingestion delay of
+	// math.MaxInt64 used to wrap the publication instants round to negative
+	// times and run forever.
+	MaxSpan = 50 * 365 * 24 * time.Hour
 )
 
 // span is the longest a run of the validated scenario s can admit arrivals:
@@ -59,6 +66,17 @@ func satAdd(a, b time.Duration) time.Duration {
 // whose fields are otherwise valid.
 func (s *Scenario) validateCost(sched strategy.Schedule) error {
 	d, what := s.span(sched)
+	for _, f := range []struct {
+		name string
+		d    time.Duration
+	}{{"Period", s.Period}, {"IngestionDelay", s.IngestionDelay}, {"ActionLatency", s.ActionLatency}} {
+		if f.d > MaxSpan {
+			return invalid("Scenario.%s = %v: must be at most MaxSpan = %v (50 years)", f.name, f.d, MaxSpan)
+		}
+	}
+	if d > MaxSpan {
+		return invalid("%s: must be at most MaxSpan = %v (50 years)", what, MaxSpan)
+	}
 	n := s.Workload.Integral(0, d)
 	if !(n <= MaxArrivals) {
 		return invalid("Scenario.Workload (%T) expects %.3g arrivals over %s: at most MaxArrivals = %.0e per run (int64 counts); lower the rate or shorten the run", s.Workload, n, what, float64(MaxArrivals))

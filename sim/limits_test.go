@@ -53,9 +53,12 @@ func TestValidateCostBounds(t *testing.T) {
 		{"1e17 req/s over 5m: 3e19 arrivals overflow int64 counts", func(s *Scenario) {
 			s.Workload = Poisson{Rate: 1e17}
 		}, []string{"3e+19 arrivals", "the deployment's length 5m0s", "MaxArrivals"}},
-		{"horizon near MaxInt64 at 1 req/s per request", func(s *Scenario) {
-			s.Workload, s.Horizon, s.Resolution = Poisson{Rate: 1}, math.MaxInt64, PerRequest
-		}, []string{"9.22e+09 arrivals", "MaxRequestArrivals"}},
+		{"horizon of 49 years at 1 req/s per request: 1.55e9 arrivals", func(s *Scenario) {
+			s.Workload, s.Horizon, s.Resolution = Poisson{Rate: 1}, 49*365*24*time.Hour, PerRequest
+		}, []string{"1.55e+09 arrivals", "MaxRequestArrivals"}},
+		{"horizon near MaxInt64", func(s *Scenario) {
+			s.Horizon = math.MaxInt64
+		}, []string{"Scenario.Horizon = 2562047h47m16.854775807s", "MaxSpan"}},
 		{"KeepSeries over 10 years: 5,256,000 minutes", func(s *Scenario) {
 			s.Workload, s.Horizon, s.KeepSeries = Poisson{Rate: 0}, 10*365*24*time.Hour, true
 		}, []string{"Scenario.KeepSeries", "5256000 periods of 1m0s", "MaxPeriods = 50000"}},
@@ -68,6 +71,21 @@ func TestValidateCostBounds(t *testing.T) {
 		{"policy with a one-year bake: 8760h5m is 525,605 minutes", func(s *Scenario) {
 			s.Policy, s.Bake = errorAlarm(), 365*24*time.Hour
 		}, []string{`Scenario.Policy "`, "525605 periods of 1m0s", "Bake"}},
+		{"ingestion delay of MaxInt64 (publication instants wrapped round)", func(s *Scenario) {
+			s.Policy, s.IngestionDelay = errorAlarm(), math.MaxInt64
+		}, []string{"Scenario.IngestionDelay = 2562047h47m16.854775807s", "MaxSpan"}},
+		{"action latency of MaxInt64", func(s *Scenario) {
+			s.Policy, s.ActionLatency = errorAlarm(), math.MaxInt64
+		}, []string{"Scenario.ActionLatency", "MaxSpan"}},
+		{"period of 100 years", func(s *Scenario) {
+			s.Period = 100 * 365 * 24 * time.Hour
+		}, []string{"Scenario.Period = 876000h0m0s", "MaxSpan"}},
+		{"bake of 200 years without a policy", func(s *Scenario) {
+			s.Bake = 200 * 365 * 24 * time.Hour
+		}, []string{"the deployment's length", "MaxSpan"}},
+		{"horizon of MaxSpan is allowed", func(s *Scenario) {
+			s.Workload, s.Horizon = Poisson{Rate: 0}, MaxSpan
+		}, nil},
 		{"ten-year horizon without a reader of the series is cheap bucketed", func(s *Scenario) {
 			s.Horizon = 10 * 365 * 24 * time.Hour
 		}, nil},
