@@ -81,12 +81,16 @@ func (s *Scenario) validateCost(sched strategy.Schedule) error {
 	if !(n <= MaxArrivals) {
 		return invalid("Scenario.Workload (%T) expects %.3g arrivals over %s: at most MaxArrivals = %.0e per run (int64 counts); lower the rate or shorten the run", s.Workload, n, what, float64(MaxArrivals))
 	}
-	if s.resolution() == PerRequest && !(n <= MaxRequestArrivals) {
+	cost, costWhat := n, "arrivals"
+	if dc, ok := s.Workload.(drawCoster); ok {
+		cost, costWhat = dc.draws(d), "draws (arrivals, thinning candidates, state switches)"
+	}
+	if s.resolution() == PerRequest && !(cost <= MaxRequestArrivals) {
 		why := "Scenario.Resolution = request"
 		if s.Resolution == Auto {
 			why = "Resolution Auto runs per request because " + needsPerRequest(s)
 		}
-		return invalid("Scenario.Workload (%T) expects %.3g arrivals over %s, each simulated as events (%s): at most MaxRequestArrivals = %.0e per run; use Resolution Bucketed, a lower rate or a shorter run", s.Workload, n, what, why, float64(MaxRequestArrivals))
+		return invalid("Scenario.Workload (%T) expects %.3g %s over %s, each simulated as events (%s): at most MaxRequestArrivals = %.0e per run; use Resolution Bucketed, a lower rate or a shorter run", s.Workload, cost, costWhat, what, why, float64(MaxRequestArrivals))
 	}
 	if s.Policy == nil && !s.KeepSeries {
 		return nil
@@ -107,4 +111,33 @@ func (s *Scenario) validateCost(sched strategy.Schedule) error {
 		return invalid("%s reads the metric series: %s is %d periods of %v, at most MaxPeriods = %d; shorten the run or use a longer Period", reader, what, periods, p, MaxPeriods)
 	}
 	return nil
+}
+
+// drawCoster is a workload whose per-request arrival process draws more than
+// its arrivals: thinning draws candidates at the peak rate, a modulated
+// process draws its state switches. draws is the expected number of draws
+// over [0, d), which is what a per-request run costs.
+type drawCoster interface {
+	draws(d time.Duration) float64
+}
+
+func (d Diurnal) draws(span time.Duration) float64 {
+	return d.Mean * (1 + d.Amplitude) * span.Seconds()
+}
+
+func (p Profile) draws(span time.Duration) float64 {
+	peak := 0.0
+	for _, v := range p.Hourly {
+		peak = math.Max(peak, v)
+	}
+	return peak * span.Seconds()
+}
+
+// draws adds the switches, one per mean sojourn, to the arrivals (none when
+// both rates are 0: the process then never draws).
+func (b Bursty) draws(span time.Duration) float64 {
+	if b.Rate == 0 && b.BurstRate == 0 {
+		return 0
+	}
+	return b.Integral(0, span) + 2*span.Seconds()/(b.MeanNormal+b.MeanBurst).Seconds()
 }

@@ -47,6 +47,15 @@ func TestValidateCostBounds(t *testing.T) {
 		{"per request just under the bound: 3.3e6 req/s × 300 s = 9.9e8", func(s *Scenario) {
 			s.Workload, s.Resolution = Poisson{Rate: 3.3e6}, PerRequest
 		}, nil},
+		{"a profile whose peak is 1e18 req/s at an hour the run never reaches: thinning draws at the peak", func(s *Scenario) {
+			p := Profile{StartHour: 2}
+			p.Hourly[2], p.Hourly[3], p.Hourly[0] = 10, 10, 1e18
+			s.Workload, s.Resolution = p, PerRequest
+		}, []string{"3e+20 draws", "MaxRequestArrivals"}},
+		{"bursty at 1 ms sojourns over 49 years: 1.55e12 state switches (2 × 1.55e9 s / 2 ms)", func(s *Scenario) {
+			s.Workload = Bursty{Rate: 0, BurstRate: 1e-6, MeanNormal: time.Millisecond, MeanBurst: time.Millisecond}
+			s.Horizon = 49 * 365 * 24 * time.Hour
+		}, []string{"Auto runs per request because Scenario.Workload (sim.Bursty) is not a Poisson process", "1.55e+12 draws"}},
 		{"bucketed 1e9 req/s for 2h is cheap", func(s *Scenario) {
 			s.Workload, s.Horizon, s.Resolution = Poisson{Rate: 1e9}, 2*time.Hour, Bucketed
 		}, nil},
