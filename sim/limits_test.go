@@ -124,3 +124,35 @@ func TestValidateCostBounds(t *testing.T) {
 		})
 	}
 }
+
+// Kind weights are relative: two of 1e308 sum to +Inf, which made the
+// bucketed engine's affected share 0 (a fault on kind b never showed) and the
+// per-request engine's cumulative shares NaN. Validate refuses the infinite
+// sum; two of 1e307 are two equal kinds, so a fault of ErrorProb 0.5 on one
+// of them fails a quarter of the candidate's requests in both engines.
+func TestKindWeightsHuge(t *testing.T) {
+	s := DefaultScenario()
+	s.Workload = Poisson{Rate: 1000}
+	s.Strategy = allAtOnce()
+	s.Horizon = time.Minute
+	s.Kinds = []Kind{{"a", 1e308}, {"b", 1e308}}
+	s.Fault = Fault{ErrorProb: 0.5, Kinds: []string{"b"}}
+	if err := s.Validate(); err == nil || !strings.Contains(err.Error(), "Scenario.Kinds: weights sum to +Inf") {
+		t.Fatalf("Validate() = %v, want an infinite-sum error", err)
+	}
+	s.Kinds = []Kind{{"a", 1e307}, {"b", 1e307}}
+	for _, res := range []Resolution{PerRequest, Bucketed} {
+		s.Resolution = res
+		r, err := Run(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// About 60,000 candidate requests: the fraction's standard
+		// deviation is sqrt(0.25·0.75/60000) = 0.0018; 0.01 is 5.6 of them.
+		c := r.Candidate
+		frac := float64(c.Errors) / float64(c.Requests)
+		if c.Requests < 50000 || math.Abs(frac-0.25) > 0.01 {
+			t.Errorf("%v: %d of %d candidate requests failed (%.4f), want 0.25 ± 0.01", res, c.Errors, c.Requests, frac)
+		}
+	}
+}

@@ -377,6 +377,11 @@ func (s Scenario) Validate() error {
 			}
 		}
 	}
+	// The weights are relative and both engines normalise by their sum: an
+	// infinite sum would make every share 0 or NaN.
+	if sum := kindWeightSum(s.Kinds); math.IsInf(sum, 1) {
+		return invalid("Scenario.Kinds: weights sum to %v: must be finite (they are relative; scale them down)", sum)
+	}
 	if s.Users.N < 0 || s.Users.N > MaxUsers {
 		return invalid("Scenario.Users.N = %d: must be in [0, %d]", s.Users.N, MaxUsers)
 	}
@@ -439,6 +444,14 @@ func (s Scenario) Validate() error {
 }
 
 const maxKinds = 64
+
+func kindWeightSum(kinds []Kind) float64 {
+	sum := 0.0
+	for _, k := range kinds {
+		sum += k.Weight
+	}
+	return sum
+}
 
 // isNil reports whether x is nil or an interface holding a nil pointer, map,
 // slice or func, whose methods would panic.
