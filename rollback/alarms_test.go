@@ -139,9 +139,11 @@ func TestControllerValidate(t *testing.T) {
 		{Alarms{Alarms: eleven}, "rollback: Alarms.Alarms = 11 alarms: CodeDeploy allows at most 10 alarms per deployment group"},
 		{Alarms{Alarms: []Alarm{a, a}}, `rollback: Alarms.Alarms[1].Name = "A": must be unique (Alarms[0] has it too)`},
 		{Alarms{Alarms: []Alarm{bad}}, `rollback: Alarm "A".DatapointsToAlarm = 2: must be <= EvaluationPeriods (1)`},
-		{Alarms{Alarms: []Alarm{a}, PollInterval: -time.Second}, "rollback: Alarms.PollInterval = -1s: must be >= 0 (0 to poll after every evaluation)"},
+		{Alarms{Alarms: []Alarm{a}, PollInterval: -time.Second}, "rollback: Alarms.PollInterval = -1s: must be 0 (poll after every evaluation) or >= 1s"},
+		{Alarms{Alarms: []Alarm{a}, PollInterval: 1}, "rollback: Alarms.PollInterval = 1ns: must be 0 (poll after every evaluation) or >= 1s"},
 		{Alarms{Alarms: []Alarm{a}, PollInterval: time.Minute, PollOffset: time.Minute}, "rollback: Alarms.PollOffset = 1m0s: must be in [0, PollInterval (1m0s))"},
-		{Alarms{Alarms: []Alarm{a}, EvaluationInterval: -1}, "rollback: Alarms.EvaluationInterval = -1ns: must be >= 0 (0 for CloudWatch's cadence)"},
+		{Alarms{Alarms: []Alarm{a}, EvaluationInterval: -1}, "rollback: Alarms.EvaluationInterval = -1ns: must be 0 (CloudWatch's cadence) or >= 1s"},
+		{Alarms{Alarms: []Alarm{a}, EvaluationInterval: 999 * time.Millisecond}, "rollback: Alarms.EvaluationInterval = 999ms: must be 0 (CloudWatch's cadence) or >= 1s"},
 	}
 	for _, tc := range cases {
 		err := tc.p.Validate()
