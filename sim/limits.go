@@ -25,8 +25,9 @@ const (
 	// engine: counts are int64, and 1e15 per run leaves room to add up
 	// thousands of runs in a summary without overflow.
 	MaxArrivals = 1e15
-	// MaxPeriods bounds the number of metric periods a run records when
-	// somebody reads them (a policy, or KeepSeries): each period holds
+	// MaxPeriods bounds the number of metric periods a run records (the
+	// per-request engine: every period of the run; the bucketed one: those
+	// a policy or KeepSeries reads): each period holds
 	// per-version statistics and latency sketches, about 2.5 kB for a policy
 	// and 16 kB with KeepSeries (measured), so the bound is a few hundred
 	// megabytes. 50,000 one-minute periods are 34 days, 10-second ones 5.8
@@ -92,23 +93,37 @@ func (s *Scenario) validateCost(sched strategy.Schedule) error {
 		}
 		return invalid("Scenario.Workload (%T) expects %.3g %s over %s, each simulated as events (%s): at most MaxRequestArrivals = %.0e per run; use Resolution Bucketed, a lower rate or a shorter run", s.Workload, cost, costWhat, what, why, float64(MaxRequestArrivals))
 	}
-	if s.Policy == nil && !s.KeepSeries {
+	// Which periods are recorded: the per-request engine records every
+	// invocation's period, whoever reads them; the bucketed engine only
+	// while somebody does (KeepSeries: the whole run; a policy: while the
+	// deployment runs).
+	pd, pwhat, reader := d, what, ""
+	switch {
+	case s.resolution() == PerRequest:
+		reader = "the per-request engine records the metric series of the whole run"
+	case s.KeepSeries:
+		reader = "Scenario.KeepSeries"
+	case s.Policy != nil:
+		reader = fmt.Sprintf("Scenario.Policy %q reads the metric series while the deployment runs", s.Policy.Name())
+		if s.Horizon > 0 {
+			dep := satAdd(satAdd(s.PreTraffic.Duration, sched.Duration()), satAdd(s.Bake, s.PostTraffic.Duration))
+			if dep < s.Horizon {
+				pd, pwhat = dep, fmt.Sprintf("the deployment's length %v (PreTraffic + schedule + Bake + PostTraffic)", dep)
+			}
+		}
+	default:
 		return nil
 	}
 	p := s.Period
 	if s.Policy != nil {
 		p, _ = seriesPeriod(s.Period, s.Policy.Resolution())
 	}
-	periods := d / p
-	if d%p != 0 {
+	periods := pd / p
+	if pd%p != 0 {
 		periods++
 	}
 	if periods > MaxPeriods {
-		reader := "Scenario.KeepSeries"
-		if s.Policy != nil {
-			reader = fmt.Sprintf("Scenario.Policy %q", s.Policy.Name())
-		}
-		return invalid("%s reads the metric series: %s is %d periods of %v, at most MaxPeriods = %d; shorten the run or use a longer Period", reader, what, periods, p, MaxPeriods)
+		return invalid("%s: %s is %d periods of %v, at most MaxPeriods = %d; shorten the run or use a longer Period", reader, pwhat, periods, p, MaxPeriods)
 	}
 	return nil
 }

@@ -95,6 +95,12 @@ func TestValidateCostBounds(t *testing.T) {
 		{"horizon of MaxSpan is allowed", func(s *Scenario) {
 			s.Workload, s.Horizon = Poisson{Rate: 0}, MaxSpan
 		}, nil},
+		{"per request at 0.001 req/s over a year: few requests, but 525,600 periods (about 1 GB)", func(s *Scenario) {
+			s.Workload, s.Horizon, s.Resolution = Poisson{Rate: 0.001}, 365*24*time.Hour, PerRequest
+		}, []string{"the per-request engine records", "525600 periods of 1m0s", "MaxPeriods"}},
+		{"bucketed policy over a year's horizon reads only the 5-minute deployment", func(s *Scenario) {
+			s.Policy, s.Horizon = errorAlarm(), 365*24*time.Hour
+		}, nil},
 		{"ten-year horizon without a reader of the series is cheap bucketed", func(s *Scenario) {
 			s.Horizon = 10 * 365 * 24 * time.Hour
 		}, nil},
