@@ -1,11 +1,17 @@
 package sim
 
 import (
+	"context"
 	"errors"
 	"math"
+	"math/rand/v2"
+	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"gonum.org/v1/gonum/stat/distuv"
 
 	"github.com/deploysim/deploysim/metrics"
 	"github.com/deploysim/deploysim/rollback"
@@ -160,5 +166,34 @@ func TestKindWeightsHuge(t *testing.T) {
 		if c.Requests < 50000 || math.Abs(frac-0.25) > 0.01 {
 			t.Errorf("%v: %d of %d candidate requests failed (%.4f), want 0.25 ± 0.01", res, c.Errors, c.Requests, frac)
 		}
+	}
+}
+
+// A huge Workers is capped at MaxWorkers: the latency model is built once
+// per run inside a worker, where it counts the goroutines alive. Without the
+// cap, 3,000 runs with Workers = MaxInt started 3,000 workers (and 1<<40
+// runs would have allocated 1<<40 Summaries).
+func TestMonteCarloWorkersCapped(t *testing.T) {
+	var mu sync.Mutex
+	most := 0
+	s := DefaultScenario()
+	s.Workload = Poisson{Rate: 1}
+	s.Strategy = allAtOnce()
+	s.Candidate.Latency = func(src rand.Source) Sampler {
+		mu.Lock()
+		most = max(most, runtime.NumGoroutine())
+		mu.Unlock()
+		return distuv.LogNormal{Mu: 0, Sigma: 1, Src: src}
+	}
+	sum, err := MonteCarlo(context.Background(), s, 3000, MonteCarloOptions{Workers: math.MaxInt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := sum.Runs(); n != 3000 {
+		t.Errorf("%d runs summarised, want 3000", n)
+	}
+	// The test's own goroutines and the runtime's add a few dozen at most.
+	if most > MaxWorkers+64 {
+		t.Errorf("%d goroutines alive during the runs, want at most MaxWorkers (%d) + 64", most, MaxWorkers)
 	}
 }
