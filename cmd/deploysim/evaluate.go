@@ -19,7 +19,10 @@ and their alarms), or Kubernetes objects (Argo Rollouts Rollout and
 AnalysisTemplate, Flagger Canary) — and simulates each one with its own
 strategy and rollback policy on the scenario the flags describe. Prints one
 row per deployable with the same columns as compare, then what the files say
-that deploysim cannot model (warnings).
+that deploysim cannot model (warnings). As in compare, a bad candidate's runs
+come with their healthy twins (no fault, same seeds; the row's runs count
+both): detection and blast radius from the bad runs, false rollbacks and
+duration from the twins.
 
 Several files are read together: a Rollout may use the AnalysisTemplates of
 another file, a Canary the MetricTemplates of another (each CloudFormation

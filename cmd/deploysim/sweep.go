@@ -21,7 +21,11 @@ Compares strategies at every point of a grid of request rates × error
 regressions: one row per (rps, error rate, strategy), with the grid point in
 the row's params. Every other setting is the scenario's (flags as for
 compare). Without --rps or --error-rate the grid has the scenario's single
-value on that axis.
+value on that axis. As in compare, a point whose candidate is bad runs
+--runs deployments of it and as many of its healthy twin (no fault, same
+seeds; the row's runs count both), so every row has detection and blast
+radius as well as false rollbacks and duration; a point with error rate 0
+(and no latency regression) is its own healthy half.
 
 --shard i/n runs only shard i (from 0) of n, so that n processes or machines
 (a batch system's array job) share the work; write each shard's JSON to a
