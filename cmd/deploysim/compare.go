@@ -207,6 +207,10 @@ func describeGrid(c *scenarioConfig, engine string, swept bool) string {
 	default:
 		fmt.Fprintf(&b, "%d runs each, %g req/s %s", c.Runs, c.RPS, c.Traffic)
 	}
+	if !swept && (c.ErrorRate > 0 || c.LatencyRegression != 1) {
+		// The runs column counts the healthy twins too (deploysim.Evaluate).
+		fmt.Fprintf(&b, " (+%d healthy twins)", c.Runs)
+	}
 	switch {
 	case swept:
 	case c.ErrorRate > 0:
