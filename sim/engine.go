@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"time"
@@ -139,9 +140,14 @@ func (e *engine) setup(s *Scenario) {
 	}
 }
 
-// loop runs events until the run ends and returns the end instant.
+// loop runs events until the run ends and returns the end instant. A run
+// that reaches maxEvents stops with an error (see MaxEvents).
 func (e *engine) loop() time.Duration {
-	for !e.step() {
+	for n := int64(0); !e.step(); n++ {
+		if n >= maxEvents {
+			e.c.err = fmt.Errorf("sim: run stopped after MaxEvents = %d events, at simulated time %v of the per-request engine: retries or redeliveries (Scenario.EventModel) multiply the requests beyond what Validate bounds; shorten the run, lower the rate or the failure rate, or raise the retry delays", maxEvents, e.now)
+			break
+		}
 	}
 	return e.now
 }

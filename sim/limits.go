@@ -40,7 +40,19 @@ const (
 	// math.MaxInt64 used to wrap the publication instants round to negative
 	// times and run forever.
 	MaxSpan = 50 * 365 * 24 * time.Hour
+	// MaxEvents is the run-time budget of a per-request run, a safety net
+	// for what Validate cannot bound in advance: an asynchronous event or a
+	// queue message can be attempted many times (MaxReceiveCount up to
+	// 1,000, redelivered at once with a zero visibility timeout), so the
+	// events of a run are not a fixed multiple of its arrivals. Run returns
+	// an error when a run reaches it, about twenty minutes of work; runs
+	// within MaxRequestArrivals without such retries use at most a fifth of
+	// it.
+	MaxEvents = 1e10
 )
+
+// maxEvents is MaxEvents, a variable so that tests can lower it.
+var maxEvents int64 = MaxEvents
 
 // span is the longest a run of the validated scenario s can admit arrivals:
 // Horizon, or without one the pre-traffic hook, the schedule, the bake and

@@ -197,3 +197,35 @@ func TestMonteCarloWorkersCapped(t *testing.T) {
 		t.Errorf("%d goroutines alive during the runs, want at most MaxWorkers (%d) + 64", most, MaxWorkers)
 	}
 }
+
+// A queue whose messages always fail and are redelivered at once (zero
+// visibility timeout, maxReceiveCount 1,000) multiplies each arrival into
+// up to 1,000 invocations, which Validate does not bound: the run-time budget
+// stops it with an error. With the budget lowered to 100,000 events, 30 s
+// at 100 messages/s (about 3,000 messages, each received every ~100 ms until
+// the horizon: about 450,000 invocations, twice as many events) must exceed
+// it; the same run with SQS's default 30 s visibility timeout (at most two
+// receives per message within 30 s: under 15,000 events) must not.
+func TestMaxEventsStopsRedeliveryStorm(t *testing.T) {
+	defer func(m int64) { maxEvents = m }(maxEvents)
+	maxEvents = 100_000
+	s := DefaultScenario()
+	q := DefaultQueue()
+	q.BatchSize, q.MaxReceiveCount, q.VisibilityTimeout = 1, 1000, 0
+	s.EventModel = q
+	s.Workload = Poisson{Rate: 100}
+	s.Strategy = allAtOnce()
+	s.Candidate.ErrorProb = 1
+	s.Horizon = 30 * time.Second
+	if err := s.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Run(s); err == nil || !strings.Contains(err.Error(), "MaxEvents = 100000") {
+		t.Fatalf("Run() error = %v, want the MaxEvents budget", err)
+	}
+	q.VisibilityTimeout = DefaultVisibilityTimeout
+	s.EventModel = q
+	if _, err := Run(s); err != nil {
+		t.Fatalf("with a 30 s visibility timeout: %v", err)
+	}
+}
