@@ -98,6 +98,10 @@ func (s *Scenario) validateCost(sched strategy.Schedule) error {
 	if dc, ok := s.Workload.(drawCoster); ok {
 		cost, costWhat = dc.draws(d), "draws (arrivals, thinning candidates, state switches)"
 	}
+	if q, ok := s.EventModel.(Queue); ok {
+		cost *= q.receives(s)
+		costWhat = "invocations (" + costWhat + " × expected receives per message)"
+	}
 	if s.resolution() == PerRequest && !(cost <= MaxRequestArrivals) {
 		why := "Scenario.Resolution = request"
 		if s.Resolution == Auto {
@@ -167,4 +171,22 @@ func (b Bursty) draws(span time.Duration) float64 {
 		return 0
 	}
 	return b.Integral(0, span) + 2*span.Seconds()/(b.MeanNormal+b.MeanBurst).Seconds()
+}
+
+// receives bounds the expected receives of one message: each receive fails
+// with probability at most p (the worse version's error probability, the
+// fault included; timeouts are not counted), or for a whole-batch retry the
+// probability that any of BatchSize messages fails, and a message is
+// received until a receive succeeds or MaxReceiveCount times, so
+// 1 + p + … + p^(R-1) = (1-p^R)/(1-p).
+func (q Queue) receives(s *Scenario) float64 {
+	p := math.Max(1-(1-s.Candidate.ErrorProb)*(1-s.Fault.ErrorProb), s.Baseline.ErrorProb)
+	if !q.PartialBatchResponse {
+		p = 1 - math.Pow(1-p, float64(q.BatchSize))
+	}
+	r := float64(q.MaxReceiveCount)
+	if p >= 1 {
+		return r
+	}
+	return (1 - math.Pow(p, r)) / (1 - p)
 }

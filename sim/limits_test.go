@@ -62,6 +62,17 @@ func TestValidateCostBounds(t *testing.T) {
 			s.Workload = Bursty{Rate: 0, BurstRate: 1e-6, MeanNormal: time.Millisecond, MeanBurst: time.Millisecond}
 			s.Horizon = 49 * 365 * 24 * time.Hour
 		}, []string{"Auto runs per request because Scenario.Workload (sim.Bursty) is not a Poisson process", "1.55e+12 draws"}},
+		{"queue of always-failing messages received up to 1,000 times: 3e6 arrivals × 1,000 receives", func(s *Scenario) {
+			q := DefaultQueue()
+			q.MaxReceiveCount = 1000
+			s.Workload, s.EventModel, s.Candidate.ErrorProb = Poisson{Rate: 1e4}, q, 1
+		}, []string{"3e+09 invocations (arrivals × expected receives per message)", "MaxRequestArrivals"}},
+		{"default queue, 5 % errors, batches of 10: (1-p^5)/(1-p) = 1.653 receives with p = 1-0.95^10; 7.5e8 arrivals", func(s *Scenario) {
+			s.Workload, s.EventModel, s.Fault = Poisson{Rate: 2.5e6}, DefaultQueue(), Fault{ErrorProb: 0.05}
+		}, []string{"1.24e+09 invocations (arrivals × expected receives", "MaxRequestArrivals"}},
+		{"the same at 1e6 req/s: 3e8 × 1.653 = 5e8 is under the bound", func(s *Scenario) {
+			s.Workload, s.EventModel, s.Fault = Poisson{Rate: 1e6}, DefaultQueue(), Fault{ErrorProb: 0.05}
+		}, nil},
 		{"bucketed 1e9 req/s for 2h is cheap", func(s *Scenario) {
 			s.Workload, s.Horizon, s.Resolution = Poisson{Rate: 1e9}, 2*time.Hour, Bucketed
 		}, nil},
