@@ -15,6 +15,7 @@ import (
 
 	"github.com/deploysim/deploysim/metrics"
 	"github.com/deploysim/deploysim/rollback"
+	"github.com/deploysim/deploysim/strategy"
 )
 
 // errorAlarm is a CodeDeploy policy over one 1-minute alarm, which reads the
@@ -238,5 +239,28 @@ func TestMaxEventsStopsRedeliveryStorm(t *testing.T) {
 	s.EventModel = q
 	if _, err := Run(s); err != nil {
 		t.Fatalf("with a 30 s visibility timeout: %v", err)
+	}
+}
+
+// A strategy of the caller's own type is held to the step bound of the
+// strategy package's types: MaxSteps+1 steps (what a Steps list of MaxSteps
+// can give) are accepted, one more is not.
+func TestCustomScheduleLength(t *testing.T) {
+	long := func(n int) steps {
+		st := make(steps, n)
+		for i := range st {
+			st[i] = strategy.Step{At: time.Duration(i) * time.Millisecond, Weight: 1}
+		}
+		return st
+	}
+	s := DefaultScenario()
+	s.Workload = Poisson{Rate: 1}
+	s.Strategy = long(strategy.MaxSteps + 1)
+	if err := s.Validate(); err != nil {
+		t.Fatalf("%d steps: %v", strategy.MaxSteps+1, err)
+	}
+	s.Strategy = long(strategy.MaxSteps + 2)
+	if err := s.Validate(); err == nil || !strings.Contains(err.Error(), "schedule has 10002 steps: must have at most strategy.MaxSteps+1 = 10001") {
+		t.Errorf("%d steps: Validate() = %v, want the step bound", strategy.MaxSteps+2, err)
 	}
 }

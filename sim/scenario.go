@@ -401,6 +401,12 @@ func (s Scenario) Validate() error {
 	if err := sched.Validate(); err != nil {
 		return wrapInvalid(err, "Scenario.Strategy %q", s.Strategy.Name())
 	}
+	// Each step is a control event of every run: a strategy of its own
+	// type is held to the bound strategy's types keep (a Steps list of
+	// MaxSteps steps has at most MaxSteps+1 weights, with the promotion).
+	if len(sched) > strategy.MaxSteps+1 {
+		return invalid("Scenario.Strategy %q: schedule has %d steps: must have at most strategy.MaxSteps+1 = %d", s.Strategy.Name(), len(sched), strategy.MaxSteps+1)
+	}
 	if s.Horizon < 0 {
 		return invalid("Scenario.Horizon = %v: must be >= 0 (0: until the deployment ends)", s.Horizon)
 	}
