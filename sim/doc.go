@@ -127,4 +127,17 @@
 // watches alarms only while a deployment runs. A rollback ends the run once
 // drained in both cases, and the horizon always ends it, leaving requests
 // in flight.
+//
+// # What a run may cost
+//
+// A scenario whose run would take hours or gigabytes is nearly always a
+// slip of a unit (1e9 requests per second replayed one by one, a ten-year
+// horizon recorded minute by minute), so Validate refuses it up front,
+// naming the fields to change: a per-request run may draw at most
+// MaxRequestArrivals (1e9) arrivals, thinning candidates, state switches or
+// queue receives; any run at most MaxArrivals (1e15) arrivals; a run
+// records at most MaxPeriods (50,000) metric periods; durations are at most
+// MaxSpan (50 years); a schedule has at most strategy.MaxSteps+1 steps. What
+// Validate cannot foresee (retries that multiply the requests) is caught by
+// the MaxEvents budget during the run.
 package sim
