@@ -3,6 +3,7 @@ package rollback
 import (
 	"fmt"
 	"math"
+	"reflect"
 	"time"
 
 	"github.com/deploysim/deploysim/metrics"
@@ -396,9 +397,26 @@ func (p anyOf) Name() string {
 		if i > 0 {
 			s += ","
 		}
+		if isNilPolicy(q) {
+			s += "nil" // Validate names it; Name must not panic first
+			continue
+		}
 		s += q.Name()
 	}
 	return s + ")"
+}
+
+// isNilPolicy reports whether q is nil or holds a nil pointer (or other nil
+// reference), whose methods would panic: AnyOf(nil) or AnyOf((*Alarms)(nil)).
+func isNilPolicy(q Policy) bool {
+	if q == nil {
+		return true
+	}
+	switch v := reflect.ValueOf(q); v.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Func, reflect.Interface, reflect.Chan:
+		return v.IsNil()
+	}
+	return false
 }
 
 func (p anyOf) Validate() error {
@@ -406,8 +424,12 @@ func (p anyOf) Validate() error {
 		return &ConfigError{Owner: "AnyOf", Field: "policies", Value: "[]", Rule: "must list at least one policy"}
 	}
 	for i, q := range p {
-		if q == nil {
-			return &ConfigError{Owner: "AnyOf", Field: fmt.Sprintf("policies[%d]", i), Value: "nil", Rule: "must be a policy"}
+		if isNilPolicy(q) {
+			v := "nil"
+			if q != nil {
+				v = fmt.Sprintf("(%T)(nil)", q)
+			}
+			return &ConfigError{Owner: "AnyOf", Field: fmt.Sprintf("policies[%d]", i), Value: v, Rule: "must be a policy"}
 		}
 		if err := q.Validate(); err != nil {
 			return err

@@ -254,6 +254,23 @@ func TestAnyOf(t *testing.T) {
 	if err := AnyOf().Validate(); err == nil || err.Error() != "rollback: AnyOf.policies = []: must list at least one policy" {
 		t.Errorf("AnyOf().Validate: %v", err)
 	}
+	// A nil member, or a nil pointer to a policy, is an error naming it, and
+	// Name does not panic on it (sim formats its errors with Name).
+	var nilAlarms *Alarms
+	for _, c := range []struct {
+		p          Policy
+		name, want string
+	}{
+		{AnyOf(Sequential{Alpha: 0.05}, nil), "anyOf(sequential(α=0.05),nil)", "rollback: AnyOf.policies[1] = nil: must be a policy"},
+		{AnyOf(nilAlarms), "anyOf(nil)", "rollback: AnyOf.policies[0] = (*rollback.Alarms)(nil): must be a policy"},
+	} {
+		if got := c.p.Name(); got != c.name {
+			t.Errorf("Name() = %q, want %q", got, c.name)
+		}
+		if err := c.p.Validate(); err == nil || err.Error() != c.want {
+			t.Errorf("Validate() = %v, want %q", err, c.want)
+		}
+	}
 }
 
 // TestComparePeriod: on a 10 s series, latency quantiles are taken per
