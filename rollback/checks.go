@@ -193,6 +193,10 @@ func checkNames(cs []Check) string {
 		if i > 0 {
 			s += ","
 		}
+		if isNilRef(c) {
+			s += "nil" // Validate names it; Name must not panic first
+			continue
+		}
 		s += c.Name()
 	}
 	return s
@@ -217,8 +221,12 @@ func validateChecks(owner string, interval time.Duration, nd NoDataAction, cs []
 		return &ConfigError{Owner: owner, Field: "Checks", Value: "[]", Rule: "must list at least one check"}
 	}
 	for i, c := range cs {
-		if c == nil {
-			return &ConfigError{Owner: owner, Field: fmt.Sprintf("Checks[%d]", i), Value: "nil", Rule: "must be a check"}
+		if isNilRef(c) {
+			v := "nil"
+			if c != nil {
+				v = fmt.Sprintf("(%T)(nil)", c)
+			}
+			return &ConfigError{Owner: owner, Field: fmt.Sprintf("Checks[%d]", i), Value: v, Rule: "must be a check"}
 		}
 		if err := c.Validate(); err != nil {
 			return err
@@ -408,11 +416,15 @@ func (p anyOf) Name() string {
 
 // isNilPolicy reports whether q is nil or holds a nil pointer (or other nil
 // reference), whose methods would panic: AnyOf(nil) or AnyOf((*Alarms)(nil)).
-func isNilPolicy(q Policy) bool {
-	if q == nil {
+func isNilPolicy(q Policy) bool { return isNilRef(q) }
+
+// isNilRef reports whether x is nil or an interface holding a nil pointer,
+// map, slice, func or channel.
+func isNilRef(x any) bool {
+	if x == nil {
 		return true
 	}
-	switch v := reflect.ValueOf(q); v.Kind() {
+	switch v := reflect.ValueOf(x); v.Kind() {
 	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Func, reflect.Interface, reflect.Chan:
 		return v.IsNil()
 	}

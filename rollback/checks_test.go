@@ -271,6 +271,22 @@ func TestAnyOf(t *testing.T) {
 			t.Errorf("Validate() = %v, want %q", err, c.want)
 		}
 	}
+	// The same for a nil check of FailedChecks or Analysis.
+	var nilCheck *MetricCheck
+	for _, c := range []struct {
+		p          Policy
+		name, want string
+	}{
+		{FailedChecks{Interval: time.Minute, Threshold: 1, Checks: []Check{nilCheck}}, "failedChecks(nil)", "rollback: FailedChecks.Checks[0] = (*rollback.MetricCheck)(nil): must be a check"},
+		{Analysis{Interval: time.Minute, Checks: []Check{nil}}, "analysis(nil)", "rollback: Analysis.Checks[0] = nil: must be a check"},
+	} {
+		if got := c.p.Name(); got != c.name {
+			t.Errorf("Name() = %q, want %q", got, c.name)
+		}
+		if err := c.p.Validate(); err == nil || err.Error() != c.want {
+			t.Errorf("Validate() = %v, want %q", err, c.want)
+		}
+	}
 }
 
 // TestComparePeriod: on a 10 s series, latency quantiles are taken per
