@@ -419,13 +419,13 @@ func (p anyOf) Name() string {
 func isNilPolicy(q Policy) bool { return isNilRef(q) }
 
 // isNilRef reports whether x is nil or an interface holding a nil pointer,
-// map, slice, func or channel.
+// map, func or channel (a nil slice's methods see an empty slice).
 func isNilRef(x any) bool {
 	if x == nil {
 		return true
 	}
 	switch v := reflect.ValueOf(x); v.Kind() {
-	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Func, reflect.Interface, reflect.Chan:
+	case reflect.Pointer, reflect.Map, reflect.Func, reflect.Interface, reflect.Chan:
 		return v.IsNil()
 	}
 	return false

@@ -264,3 +264,23 @@ func TestCustomScheduleLength(t *testing.T) {
 		t.Errorf("%d steps: Validate() = %v, want the step bound", strategy.MaxSteps+2, err)
 	}
 }
+
+// A nil strategy.Steps is a valid strategy (an empty list: promoted at once,
+// as Steps documents), not a missing one; AnyOf() with no policy gets
+// rollback's own error rather than "nil".
+func TestNilSlicesAreValues(t *testing.T) {
+	s := DefaultScenario()
+	s.Workload = Poisson{Rate: 1}
+	s.Strategy = strategy.Steps(nil)
+	r, err := Run(s)
+	if err != nil {
+		t.Fatalf("Steps(nil): %v", err)
+	}
+	if r.Promoted != 0 || r.Outcome != metrics.Completed {
+		t.Errorf("Steps(nil): %v promoted at %v, want completed at 0", r.Outcome, r.Promoted)
+	}
+	s.Policy = rollback.AnyOf()
+	if err := s.Validate(); err == nil || !strings.Contains(err.Error(), "AnyOf.policies = []: must list at least one policy") {
+		t.Errorf("AnyOf(): Validate() = %v, want rollback's empty-list error", err)
+	}
+}

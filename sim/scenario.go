@@ -460,13 +460,15 @@ func kindWeightSum(kinds []Kind) float64 {
 }
 
 // isNil reports whether x is nil or an interface holding a nil pointer, map,
-// slice or func, whose methods would panic.
+// func or channel, whose methods would panic. A nil slice is not nil here:
+// its methods see an empty slice (a nil strategy.Steps is a valid strategy
+// that promotes at once).
 func isNil(x any) bool {
 	if x == nil {
 		return true
 	}
 	switch v := reflect.ValueOf(x); v.Kind() {
-	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Func, reflect.Interface, reflect.Chan:
+	case reflect.Pointer, reflect.Map, reflect.Func, reflect.Interface, reflect.Chan:
 		return v.IsNil()
 	}
 	return false
