@@ -57,26 +57,29 @@ func ParseTrace(r io.Reader, name string) (Trace, error) {
 		}
 		m := len(fields)
 		if m > 2 {
-			return Trace{}, fmt.Errorf("sim: %s:%d: %q: want \"count\" or \"second,count\", got %d fields", name, line, text, m)
+			return Trace{}, fmt.Errorf("sim: %s:%d: %q: want \"count\" or \"second,count\", got %d fields", name, line, clip(text), m)
 		}
 		if mode == 0 {
 			mode = m
 		} else if m != mode {
-			return Trace{}, fmt.Errorf("sim: %s:%d: %q: has %d fields where earlier lines have %d", name, line, text, m, mode)
+			return Trace{}, fmt.Errorf("sim: %s:%d: %q: has %d fields where earlier lines have %d", name, line, clip(text), m, mode)
 		}
 		cs := strings.TrimSpace(fields[m-1])
 		c, err := strconv.ParseFloat(cs, 64)
 		if err != nil || !(c >= 0) || math.IsInf(c, 1) {
-			return Trace{}, fmt.Errorf("sim: %s:%d: count = %q: must be a finite number >= 0", name, line, cs)
+			return Trace{}, fmt.Errorf("sim: %s:%d: count = %q: must be a finite number >= 0", name, line, clip(cs))
 		}
 		if m == 1 {
+			if len(tr.Counts) > maxTraceSeconds {
+				return Trace{}, fmt.Errorf("sim: %s:%d: more than %d counts (50 days of seconds): a longer trace would be replayed past any deployment", name, line, maxTraceSeconds+1)
+			}
 			tr.Counts = append(tr.Counts, c)
 			continue
 		}
 		ss := strings.TrimSpace(fields[0])
 		sec, err := strconv.ParseInt(ss, 10, 64)
 		if err != nil || sec < 0 {
-			return Trace{}, fmt.Errorf("sim: %s:%d: second = %q: must be an integer >= 0", name, line, ss)
+			return Trace{}, fmt.Errorf("sim: %s:%d: second = %q: must be an integer >= 0", name, line, clip(ss))
 		}
 		if sec < int64(len(tr.Counts)) {
 			return Trace{}, fmt.Errorf("sim: %s:%d: second = %d: must be greater than the previous second %d", name, line, sec, len(tr.Counts)-1)
@@ -101,8 +104,18 @@ func ParseTrace(r io.Reader, name string) (Trace, error) {
 	return tr, nil
 }
 
-// maxTraceSeconds bounds the seconds of a "second,count" trace, so a typo
-// cannot make a trace of billions of zero seconds.
+// clip shortens a value quoted in an error: a line may be a megabyte of
+// binary junk, and the error is one line on a terminal.
+func clip(s string) string {
+	const n = 40
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// maxTraceSeconds bounds the seconds of a trace, in either form, so that a
+// typo in a second or a runaway file cannot make billions of seconds.
 const maxTraceSeconds = 50 * 24 * 3600
 
 // LoadTrace reads the trace file at path (see ParseTrace).

@@ -1,7 +1,9 @@
 package sim
 
 import (
+	"fmt"
 	"math"
+	"strings"
 	"testing"
 	"time"
 )
@@ -62,5 +64,23 @@ func TestTraceValidateNoAllocs(t *testing.T) {
 	tr.Counts[777] = math.NaN()
 	if err := tr.Validate(); err == nil || err.Error() != "sim: Trace.Counts[777] = NaN: must be finite and >= 0" {
 		t.Errorf("Validate() = %v, want the Counts[777] error", err)
+	}
+}
+
+// ParseTrace's errors are one readable line: a megabyte of binary junk is
+// quoted clipped to 40 bytes; and a counts-only trace is held to the 50 days
+// a "second,count" trace is (it read any number of lines into memory).
+func TestParseTraceHostile(t *testing.T) {
+	junk := strings.Repeat("\xf4\xd3^", 300_000) + "\n"
+	_, err := ParseTrace(strings.NewReader(junk), "junk.bin")
+	if err == nil || len(err.Error()) > 200 || !strings.Contains(err.Error(), "…") || !strings.HasPrefix(err.Error(), "sim: junk.bin:1: count = ") {
+		t.Errorf("junk: error of %d bytes %.200q, want a clipped count error", len(fmt.Sprint(err)), fmt.Sprint(err))
+	}
+	long := strings.Repeat("0\n", maxTraceSeconds+2)
+	if _, err := ParseTrace(strings.NewReader(long), "long.csv"); err == nil || !strings.Contains(err.Error(), "more than 4320001 counts") {
+		t.Errorf("%d counts: error %v, want the 50-day bound", maxTraceSeconds+2, err)
+	}
+	if tr, err := ParseTrace(strings.NewReader(strings.Repeat("0\n", maxTraceSeconds+1)), "max.csv"); err != nil || len(tr.Counts) != maxTraceSeconds+1 {
+		t.Errorf("%d counts: %v, want accepted", maxTraceSeconds+1, err)
 	}
 }
