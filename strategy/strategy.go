@@ -150,6 +150,11 @@ func fieldErr(field string, value any, rule string, args ...any) error {
 	default:
 		v = fmt.Sprint(x)
 	}
+	// A value comes from user input (Parse): a hundred thousand digits must
+	// not make a hundred-kilobyte message.
+	if len(v) > 40 {
+		v = v[:40] + "…"
+	}
 	return &FieldError{Field: field, Value: v, Rule: fmt.Sprintf(rule, args...)}
 }
 

@@ -2,6 +2,7 @@ package strategy
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -220,5 +221,16 @@ func TestStepsMaxSteps(t *testing.T) {
 	var fe *FieldError
 	if !errors.As(err, &fe) || fe.Field != "len(Steps)" || fe.Value != "10001" {
 		t.Errorf("Parse(%d steps) = %v, want a len(Steps) FieldError", MaxSteps+1, err)
+	}
+}
+
+// A FieldError quotes at most 40 bytes of the value: Parse of a name with a
+// hundred thousand digits gave a hundred-kilobyte message.
+func TestFieldErrorClipsValue(t *testing.T) {
+	in := "Canary" + strings.Repeat("1", 100_000) + "Percent5Minutes"
+	_, err := Parse(in)
+	var fe *FieldError
+	if !errors.As(err, &fe) || fe.Field != "Canary.Percent" || fe.Value != strings.Repeat("1", 40)+"…" || len(err.Error()) > 300 {
+		t.Errorf("Parse(100,000 digits) = %.300v (%d bytes), want a Canary.Percent error quoting 40 digits", err, len(fmt.Sprint(err)))
 	}
 }
