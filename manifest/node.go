@@ -270,7 +270,39 @@ type reader struct {
 }
 
 func (r *reader) errf(a at, format string, args ...any) *Error {
-	return &Error{File: r.file, Line: a.line(), Path: a.path, Err: fmt.Errorf(format, args...)}
+	return &Error{File: r.file, Line: a.line(), Path: a.path, Err: fmt.Errorf(format, clipArgs(format, args)...)}
+}
+
+// maxQuoted is the longest string value an error or warning quotes (%q)
+// whole: a file's value may be megabytes long, and the message is one line.
+const maxQuoted = 80
+
+// clipArgs shortens to maxQuoted bytes the string arguments that format
+// quotes with %q (the values read from the file; other strings are the
+// message's own text).
+func clipArgs(format string, args []any) []any {
+	out := append([]any(nil), args...)
+	ai := 0
+	for i := 0; i < len(format) && ai < len(out); i++ {
+		if format[i] != '%' {
+			continue
+		}
+		i++
+		if i < len(format) && format[i] == '%' {
+			continue
+		}
+		for i < len(format) && strings.IndexByte("+-# 0123456789.", format[i]) >= 0 {
+			i++
+		}
+		if i >= len(format) {
+			break
+		}
+		if s, ok := out[ai].(string); ok && format[i] == 'q' && len(s) > maxQuoted {
+			out[ai] = s[:maxQuoted] + "…"
+		}
+		ai++
+	}
+	return out
 }
 
 func (r *reader) wrap(a at, err error) *Error {
@@ -278,7 +310,7 @@ func (r *reader) wrap(a at, err error) *Error {
 }
 
 func (r *reader) warnf(a at, format string, args ...any) {
-	r.warnings = append(r.warnings, Warning{File: r.file, Line: a.line(), Path: a.path, Message: fmt.Sprintf(format, args...)})
+	r.warnings = append(r.warnings, Warning{File: r.file, Line: a.line(), Path: a.path, Message: fmt.Sprintf(format, clipArgs(format, args)...)})
 }
 
 // takeWarnings returns the warnings collected since the last call.
