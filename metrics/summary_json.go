@@ -198,7 +198,7 @@ func (a *accumulator) fromJSON(j *accJSON, field string, f Figure, runs int64, p
 		if st.s == nil {
 			continue
 		}
-		if st.s.Offset < 0 || st.s.Offset+len(st.s.Counts) > maxBucket+1 {
+		if st.s.Offset < 0 || st.s.Offset > maxBucket+1-len(st.s.Counts) { // no Offset+len: it overflows
 			return fmt.Errorf("%s.%s.offset = %d with %d counts: buckets must lie in [0, %d]", field, st.name, st.s.Offset, len(st.s.Counts), maxBucket)
 		}
 		for i, c := range st.s.Counts {
