@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"reflect"
@@ -190,11 +191,43 @@ func (o origin) bad(key string, value any, rule string) error {
 // readScenarioFile reads a --scenario file (YAML, or JSON which YAML reads)
 // over the defaults in c. Unknown keys are errors, with their line.
 func readScenarioFile(path string, c *scenarioConfig) error {
-	data, err := os.ReadFile(path)
+	data, err := readFileLimit(path, maxScenarioFile)
 	if err != nil {
 		return fmt.Errorf("--scenario: %w", err)
 	}
 	return decodeScenario(path, data, c)
+}
+
+// Size limits of the files the command reads whole: a scenario is a page of
+// settings; a shard holds a mergeable summary (a few kB) per grid row.
+const (
+	maxScenarioFile = 8 << 20
+	maxShardFile    = 256 << 20
+)
+
+// readFileLimit reads the file at path, refusing one larger than max bytes
+// (or a directory) before reading it into memory.
+func readFileLimit(path string, max int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if st.IsDir() {
+		return nil, fmt.Errorf("%s: is a directory: must be a file", path)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > max {
+		return nil, fmt.Errorf("%s: larger than %d MiB: must be at most that", path, max>>20)
+	}
+	return data, nil
 }
 
 // decodeScenario decodes data (named name in errors) over c. A document may

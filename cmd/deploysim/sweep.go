@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"strconv"
 	"strings"
 
@@ -326,7 +325,7 @@ func runMerge(args []string, stdout, stderr io.Writer) error {
 	}
 	files := make([][]byte, fs.NArg())
 	for i, name := range fs.Args() {
-		if files[i], err = os.ReadFile(name); err != nil {
+		if files[i], err = readFileLimit(name, maxShardFile); err != nil {
 			return err
 		}
 	}

@@ -1,0 +1,44 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// A --scenario file is read only up to maxScenarioFile: a huge file is
+// refused with one line naming it, before it is read into memory.
+func TestScenarioFileTooLarge(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "huge.yaml")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(maxScenarioFile + 1); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	var out, errb bytes.Buffer
+	code := run([]string{"compare", "--scenario", path}, &out, &errb)
+	if code != 2 {
+		t.Fatalf("exit %d, want 2 (stderr %q)", code, errb.String())
+	}
+	msg := errb.String()
+	if !strings.Contains(msg, "--scenario") || !strings.Contains(msg, "larger than 8 MiB") || strings.Count(strings.TrimSpace(msg), "\n") != 0 {
+		t.Errorf("stderr = %q: want one line naming --scenario and the 8 MiB limit", msg)
+	}
+}
+
+// A directory given as a file is refused with a clear error, for the
+// scenario and for merge's shards.
+func TestFileArgumentIsDirectory(t *testing.T) {
+	dir := t.TempDir()
+	for _, args := range [][]string{{"compare", "--scenario", dir}, {"merge", dir}} {
+		var out, errb bytes.Buffer
+		if code := run(args, &out, &errb); code != 2 || !strings.Contains(errb.String(), "is a directory") {
+			t.Errorf("%v: exit %d, stderr %q: want 2 and 'is a directory'", args, code, errb.String())
+		}
+	}
+}
