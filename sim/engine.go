@@ -24,9 +24,15 @@ const maxLatencyMs = 1e9
 
 // version is the per-run state of one version's behaviour.
 type version struct {
-	lat     Sampler
-	p       float64       // error probability
-	timeout time.Duration // 0: none
+	lat Sampler
+	// logn is set when lat is a LogNormal drawing from the engine's own
+	// *rand.Rand: attempt then makes the same draw, exp(Mu + Sigma·Z), inline
+	// instead of through the interface (a call and a copy of the value per
+	// request on the hottest path).
+	logn      bool
+	mu, sigma float64
+	p         float64       // error probability
+	timeout   time.Duration // 0: none
 }
 
 // engine is the per-request discrete-event engine: every arrival and every
@@ -99,6 +105,9 @@ func (e *engine) setup(s *Scenario) {
 			v = s.Candidate
 		}
 		e.ver[d] = version{lat: v.sampler(e.r), p: v.ErrorProb, timeout: v.Timeout}
+		if ln, ok := e.ver[d].lat.(LogNormal); ok && ln.R == e.r {
+			e.ver[d].logn, e.ver[d].mu, e.ver[d].sigma = true, ln.Mu, ln.Sigma
+		}
 	}
 	e.kindCum = e.kindCum[:0]
 	if len(s.Kinds) > 1 {
@@ -250,7 +259,12 @@ func (e *engine) attempt(now time.Duration, ev int32, kind int, n int) {
 		}
 	}
 	v := &e.ver[d]
-	lat := v.lat.Rand()
+	var lat float64
+	if v.logn {
+		lat = math.Exp(v.mu + v.sigma*e.r.NormFloat64()) // LogNormal.Rand
+	} else {
+		lat = v.lat.Rand()
+	}
 	p := v.p
 	if d == metrics.Candidate {
 		if e.hasFault && c.candidateArrival(now) && e.kindMask>>kind&1 != 0 {
