@@ -58,6 +58,13 @@ type engine struct {
 	arr Arrivals
 	now time.Duration
 
+	// The next arrival is held outside the queue (stamped by it, so the
+	// order of events is that of a queued one): it is replaced at every
+	// arrival, and one comparison with the queue's top is cheaper than a
+	// sift of the heap each time.
+	nextArr eventq.Event
+	hasArr  bool
+
 	ver [metrics.NumDimensions]version // indexed by metrics.Candidate / metrics.Baseline
 
 	// Request kinds: cumulative weights (normalised), and the fault's mask.
@@ -144,8 +151,11 @@ func (e *engine) setup(s *Scenario) {
 	e.setupExec(s)
 	e.as.setup(s)
 	e.qs.setup(s)
+	e.hasArr = false
 	if t := e.arr.Next(); t != NoArrival {
-		e.q.Push(eventq.Event{At: t, Kind: evArrival})
+		e.nextArr = eventq.Event{At: t, Kind: evArrival}
+		e.q.Stamp(&e.nextArr)
+		e.hasArr = true
 	}
 }
 
@@ -164,24 +174,24 @@ func (e *engine) loop() time.Duration {
 // step handles the next event and reports whether the run has ended.
 func (e *engine) step() (end bool) {
 	ev, ok := e.q.Peek()
+	if e.hasArr && (!ok || eventq.Less(&e.nextArr, &ev)) {
+		at := e.nextArr.At
+		e.now = at
+		if t := e.arr.Next(); t != NoArrival && !e.c.stopped {
+			e.nextArr = eventq.Event{At: t, Kind: evArrival}
+			e.q.Stamp(&e.nextArr)
+		} else {
+			e.hasArr = false
+		}
+		if !e.c.stopped {
+			e.arrive(at)
+		}
+		return false
+	}
 	if !ok {
 		return true // nothing left to happen
 	}
 	e.now = ev.At
-	if ev.Kind == evArrival {
-		// The next arrival replaces this one at the top of the heap: one
-		// sift instead of a pop and a push, and only one arrival is ever
-		// queued.
-		if t := e.arr.Next(); t != NoArrival && !e.c.stopped {
-			e.q.ReplaceTop(eventq.Event{At: t, Kind: evArrival})
-		} else {
-			e.q.Pop()
-		}
-		if !e.c.stopped {
-			e.arrive(ev.At)
-		}
-		return false
-	}
 	e.q.Pop()
 	switch ev.Kind {
 	case evCompletion:

@@ -51,10 +51,23 @@ func less(a, b *Event) bool {
 	return a.At < b.At || (a.At == b.At && a.ord < b.ord)
 }
 
-// Push schedules e.
-func (q *Queue) Push(e Event) {
+// Less reports whether a comes before b: earlier At, then smaller Kind,
+// then pushed (or stamped) first.
+func Less(a, b *Event) bool { return less(a, b) }
+
+// Stamp gives e the ordering key Push would give it, without queueing it:
+// for a caller that holds one event aside (the simulator's next arrival,
+// which is replaced at every step) and compares it with Peek by Less. The
+// events pushed afterwards are numbered as if e had been pushed, so the
+// order of everything is the same as with Push.
+func (q *Queue) Stamp(e *Event) {
 	e.ord = uint64(e.Kind)<<56 | (q.seq & maxSeq)
 	q.seq++
+}
+
+// Push schedules e.
+func (q *Queue) Push(e Event) {
+	q.Stamp(&e)
 	q.h = append(q.h, e)
 	q.up(len(q.h) - 1)
 }

@@ -145,3 +145,31 @@ func itoa(n int) string {
 		}
 	}
 }
+
+// An event held aside with Stamp sorts against the queued ones exactly as if
+// it had been pushed at that moment: after same-instant, same-kind events
+// pushed before it, before those pushed after it, and by Kind first.
+func TestStampOrdersAsPush(t *testing.T) {
+	var q Queue
+	q.Push(Event{At: 5, Kind: 2, Idx: 1})
+	held := Event{At: 5, Kind: 2, Idx: 2}
+	q.Stamp(&held)
+	q.Push(Event{At: 5, Kind: 2, Idx: 3})
+	q.Push(Event{At: 5, Kind: 1, Idx: 4})
+	var got []int32
+	for {
+		top, ok := q.Peek()
+		if !ok || Less(&held, &top) {
+			break
+		}
+		q.Pop()
+		got = append(got, top.Idx)
+	}
+	// Kind 1 first, then the kind-2 event pushed before held.
+	if len(got) != 2 || got[0] != 4 || got[1] != 1 {
+		t.Fatalf("events before the held one: %v, want [4 1]", got)
+	}
+	if top, _ := q.Peek(); top.Idx != 3 || Less(&top, &held) {
+		t.Fatalf("after the held one: %+v", top)
+	}
+}
