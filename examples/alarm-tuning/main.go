@@ -30,14 +30,12 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"image/color"
 	"io"
 	"math"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"text/tabwriter"
 
@@ -48,6 +46,7 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/deploysim/deploysim"
+	"github.com/deploysim/deploysim/examples/internal/notebook"
 	"github.com/deploysim/deploysim/metrics"
 	"github.com/deploysim/deploysim/rollback"
 	"github.com/deploysim/deploysim/sim"
@@ -55,24 +54,7 @@ import (
 )
 
 func main() {
-	out := flag.String("out", defaultOut(), "folder the charts are written to")
-	fast := flag.Bool("fast", false, "run 60 deployments per cell instead of 2,000 (for tests and a first look)")
-	flag.Parse()
-	if err := run(os.Stdout, *out, *fast); err != nil {
-		fmt.Fprintln(os.Stderr, "alarm-tuning:", err)
-		os.Exit(1)
-	}
-}
-
-// defaultOut is out/ in this example's folder when the source is at hand
-// (go run from the repository), else out/ in the working directory.
-func defaultOut() string {
-	if _, file, _, ok := runtime.Caller(0); ok {
-		if _, err := os.Stat(file); err == nil {
-			return filepath.Join(filepath.Dir(file), "out")
-		}
-	}
-	return "out"
+	notebook.Main("alarm-tuning", "run 60 deployments per cell instead of 2,000 (for tests and a first look)", run)
 }
 
 // The deployment every cell of the grid simulates.

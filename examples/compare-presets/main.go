@@ -27,14 +27,12 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"image/color"
 	"io"
 	"math"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"text/tabwriter"
 
@@ -44,30 +42,14 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/deploysim/deploysim"
+	"github.com/deploysim/deploysim/examples/internal/notebook"
 	"github.com/deploysim/deploysim/metrics"
 	"github.com/deploysim/deploysim/sim"
 	"github.com/deploysim/deploysim/strategy"
 )
 
 func main() {
-	out := flag.String("out", defaultOut(), "folder the charts are written to")
-	fast := flag.Bool("fast", false, "run 20 deployments per cell instead of 1,000 (for tests and a first look)")
-	flag.Parse()
-	if err := run(os.Stdout, *out, *fast); err != nil {
-		fmt.Fprintln(os.Stderr, "compare-presets:", err)
-		os.Exit(1)
-	}
-}
-
-// defaultOut is out/ in this example's folder when the source is at hand
-// (go run from the repository), else out/ in the working directory.
-func defaultOut() string {
-	if _, file, _, ok := runtime.Caller(0); ok {
-		if _, err := os.Stat(file); err == nil {
-			return filepath.Join(filepath.Dir(file), "out")
-		}
-	}
-	return "out"
+	notebook.Main("compare-presets", "run 20 deployments per cell instead of 1,000 (for tests and a first look)", run)
 }
 
 // rates are the traffic levels compared, in requests per second.

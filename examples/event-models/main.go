@@ -24,14 +24,12 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"image/color"
 	"io"
 	"math"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"text/tabwriter"
 	"time"
@@ -42,6 +40,7 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/deploysim/deploysim"
+	"github.com/deploysim/deploysim/examples/internal/notebook"
 	"github.com/deploysim/deploysim/metrics"
 	"github.com/deploysim/deploysim/rollback"
 	"github.com/deploysim/deploysim/sim"
@@ -49,24 +48,7 @@ import (
 )
 
 func main() {
-	out := flag.String("out", defaultOut(), "folder the charts are written to")
-	fast := flag.Bool("fast", false, "run 20 deployments per row instead of 1,000 (for tests and a first look)")
-	flag.Parse()
-	if err := run(os.Stdout, *out, *fast); err != nil {
-		fmt.Fprintln(os.Stderr, "event-models:", err)
-		os.Exit(1)
-	}
-}
-
-// defaultOut is out/ in this example's folder when the source is at hand
-// (go run from the repository), else out/ in the working directory.
-func defaultOut() string {
-	if _, file, _, ok := runtime.Caller(0); ok {
-		if _, err := os.Stat(file); err == nil {
-			return filepath.Join(filepath.Dir(file), "out")
-		}
-	}
-	return "out"
+	notebook.Main("event-models", "run 20 deployments per row instead of 1,000 (for tests and a first look)", run)
 }
 
 const rate = 100.0 // events per second
