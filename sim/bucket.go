@@ -6,8 +6,6 @@ import (
 	"math/rand/v2"
 	"time"
 
-	"github.com/deploysim/deploysim/internal/eventq"
-	"github.com/deploysim/deploysim/internal/seed"
 	"github.com/deploysim/deploysim/metrics"
 	"github.com/deploysim/deploysim/rollback"
 )
@@ -160,13 +158,8 @@ type group struct {
 // event queue of control events and the recorder are those of the
 // per-request engine.
 type bucketEngine struct {
-	q   eventq.Queue
-	rec recorder
-	c   control
-	pcg *rand.PCG
-	r   *rand.Rand
-	s   *Scenario
-	now time.Duration
+	runState
+	s *Scenario
 
 	ver    [metrics.NumDimensions]version
 	law    [metrics.NumDimensions][2]durLaw // non-timeout durations by version, affected
@@ -206,19 +199,7 @@ func (e *bucketEngine) run(s *Scenario) (metrics.Run, error) {
 
 func (e *bucketEngine) setup(s *Scenario) {
 	e.s = s
-	if e.pcg == nil {
-		e.pcg = seed.PCG(s.Seed)
-		e.r = rand.New(e.pcg)
-	} else {
-		*e.pcg = *seed.PCG(s.Seed)
-	}
-	e.q.Reset()
-	e.now = 0
-	period := s.Period
-	if s.Policy != nil {
-		period, _ = seriesPeriod(s.Period, s.Policy.Resolution())
-	}
-	e.rec.reset(period, s.IngestionDelay)
+	e.runState.reset(s)
 	e.hasFault = s.Fault.effective()
 	factor := s.Fault.LatencyFactor
 	if factor == 0 {

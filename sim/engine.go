@@ -50,13 +50,8 @@ type version struct {
 // an environment or attempt number fits the completion event's Idx field;
 // a retry is a new event kind routed like an arrival.
 type engine struct {
-	q   eventq.Queue
-	rec recorder
-	c   control
-	pcg *rand.PCG
-	r   *rand.Rand
+	runState
 	arr Arrivals
-	now time.Duration
 
 	// The next arrival is held outside the queue (stamped by it, so the
 	// order of events is that of a queued one): it is replaced at every
@@ -92,19 +87,7 @@ func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond)
 
 // setup prepares the engine for a validated scenario, reusing its memory.
 func (e *engine) setup(s *Scenario) {
-	if e.pcg == nil {
-		e.pcg = seed.PCG(s.Seed)
-		e.r = rand.New(e.pcg)
-	} else {
-		*e.pcg = *seed.PCG(s.Seed)
-	}
-	e.q.Reset()
-	e.now = 0
-	period := s.Period
-	if s.Policy != nil {
-		period, _ = seriesPeriod(s.Period, s.Policy.Resolution())
-	}
-	e.rec.reset(period, s.IngestionDelay)
+	e.runState.reset(s)
 	e.arr = s.Workload.Arrivals(e.r)
 	for _, d := range []metrics.Dimension{metrics.Baseline, metrics.Candidate} {
 		v := s.Baseline
@@ -412,4 +395,34 @@ func (e *engine) result(s *Scenario, end time.Duration) metrics.Run {
 		r.UsersHit = float64(e.usersHit.n)
 	}
 	return r
+}
+
+// runState is what both engines keep per run and reset the same way: the
+// event queue, the metric recorder, the controller, the run's random source
+// and the simulated clock.
+type runState struct {
+	q   eventq.Queue
+	rec recorder
+	c   control
+	pcg *rand.PCG
+	r   *rand.Rand
+	now time.Duration
+}
+
+// reset seeds the random source from s.Seed (reusing its memory), empties the
+// queue, rewinds the clock and sizes the recorder's series for s.
+func (b *runState) reset(s *Scenario) {
+	if b.pcg == nil {
+		b.pcg = seed.PCG(s.Seed)
+		b.r = rand.New(b.pcg)
+	} else {
+		*b.pcg = *seed.PCG(s.Seed)
+	}
+	b.q.Reset()
+	b.now = 0
+	period := s.Period
+	if s.Policy != nil {
+		period, _ = seriesPeriod(s.Period, s.Policy.Resolution())
+	}
+	b.rec.reset(period, s.IngestionDelay)
 }
