@@ -35,7 +35,6 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"strconv"
 	"text/tabwriter"
 
@@ -413,13 +412,11 @@ func charts(outDir string, t *metrics.Table, label string, rec metrics.Recommend
 			p.Add(mark)
 			p.Legend.Add("recommended", mark)
 		}
-		for _, ext := range []string{".png", ".svg"} {
-			f := filepath.Join(outDir, c.name+ext)
-			if err := p.Save(9*vg.Inch, 5.5*vg.Inch, f); err != nil {
-				return nil, fmt.Errorf("writing %s: %w", f, err)
-			}
-			files = append(files, f)
+		saved, err := notebook.Save(p, outDir, c.name, 9*vg.Inch, 5.5*vg.Inch)
+		if err != nil {
+			return nil, err
 		}
+		files = append(files, saved...)
 	}
 	return files, nil
 }

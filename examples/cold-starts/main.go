@@ -31,7 +31,6 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"strconv"
 	"text/tabwriter"
 	"time"
@@ -303,13 +302,11 @@ func charts(outDir string, minutes [][]minute, provLook int, provFR, provDet plo
 	red := color.RGBA{0xd6, 0x27, 0x28, 0xff}
 	var files []string
 	save := func(p *plot.Plot, name string) error {
-		for _, ext := range []string{".png", ".svg"} {
-			f := filepath.Join(outDir, name+ext)
-			if err := p.Save(8*vg.Inch, 5*vg.Inch, f); err != nil {
-				return fmt.Errorf("writing %s: %w", f, err)
-			}
-			files = append(files, f)
+		saved, err := notebook.Save(p, outDir, name, 8*vg.Inch, 5*vg.Inch)
+		if err != nil {
+			return err
 		}
+		files = append(files, saved...)
 		return nil
 	}
 

@@ -32,7 +32,6 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"strings"
 	"text/tabwriter"
 
@@ -317,13 +316,5 @@ func shortName(name string) string {
 
 // save writes p as name.png and name.svg in outDir and returns their paths.
 func save(p *plot.Plot, outDir, name string) ([]string, error) {
-	var files []string
-	for _, ext := range []string{".png", ".svg"} {
-		f := filepath.Join(outDir, name+ext)
-		if err := p.Save(8*vg.Inch, 5*vg.Inch, f); err != nil {
-			return nil, fmt.Errorf("writing %s: %w", f, err)
-		}
-		files = append(files, f)
-	}
-	return files, nil
+	return notebook.Save(p, outDir, name, 8*vg.Inch, 5*vg.Inch)
 }

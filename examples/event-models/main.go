@@ -29,7 +29,6 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"strconv"
 	"text/tabwriter"
 	"time"
@@ -257,13 +256,11 @@ func run(w io.Writer, outDir string, fast bool) error {
 		if err != nil {
 			return err
 		}
-		for _, ext := range []string{".png", ".svg"} {
-			f := filepath.Join(outDir, name+ext)
-			if err := p.Save(8*vg.Inch, 5*vg.Inch, f); err != nil {
-				return fmt.Errorf("writing %s: %w", f, err)
-			}
-			files = append(files, f)
+		saved, err := notebook.Save(p, outDir, name, 8*vg.Inch, 5*vg.Inch)
+		if err != nil {
+			return err
 		}
+		files = append(files, saved...)
 	}
 	fmt.Fprintln(w, "Charts:")
 	for _, f := range files {

@@ -30,7 +30,6 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"text/tabwriter"
 
 	"gonum.org/v1/gonum/stat/distuv"
@@ -419,13 +418,11 @@ func detectionChart(outDir string, presets []strategy.Strategy, simulated []plot
 		p.Legend.Add(s.Name(), l, sc)
 	}
 	var files []string
-	for _, ext := range []string{".png", ".svg"} {
-		f := filepath.Join(outDir, "detection"+ext)
-		if err := p.Save(9*vg.Inch, 6*vg.Inch, f); err != nil {
-			return nil, fmt.Errorf("writing %s: %w", f, err)
-		}
-		files = append(files, f)
+	saved, err := notebook.Save(p, outDir, "detection", 9*vg.Inch, 6*vg.Inch)
+	if err != nil {
+		return nil, err
 	}
+	files = append(files, saved...)
 	return files, nil
 }
 

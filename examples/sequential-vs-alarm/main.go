@@ -35,7 +35,6 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"strconv"
 	"text/tabwriter"
 
@@ -395,13 +394,11 @@ func charts(outDir string, all []measured, seq, best measured) ([]string, error)
 	p.Legend.Top = true
 	p.Legend.Left = false
 	var files []string
-	for _, ext := range []string{".png", ".svg"} {
-		f := filepath.Join(outDir, "tradeoff"+ext)
-		if err := p.Save(9*vg.Inch, 5.5*vg.Inch, f); err != nil {
-			return nil, fmt.Errorf("writing %s: %w", f, err)
-		}
-		files = append(files, f)
+	saved, err := notebook.Save(p, outDir, "tradeoff", 9*vg.Inch, 5.5*vg.Inch)
+	if err != nil {
+		return nil, err
 	}
+	files = append(files, saved...)
 
 	// The distribution function of the time to rollback over bad runs that
 	// were rolled back, drawn from the Summary's quantiles.
@@ -432,12 +429,10 @@ func charts(outDir string, all []measured, seq, best measured) ([]string, error)
 	}
 	p.Legend.Top = false
 	p.Legend.Left = false
-	for _, ext := range []string{".png", ".svg"} {
-		f := filepath.Join(outDir, "rollback-cdf"+ext)
-		if err := p.Save(8*vg.Inch, 5*vg.Inch, f); err != nil {
-			return nil, fmt.Errorf("writing %s: %w", f, err)
-		}
-		files = append(files, f)
+	saved, err = notebook.Save(p, outDir, "rollback-cdf", 8*vg.Inch, 5*vg.Inch)
+	if err != nil {
+		return nil, err
 	}
+	files = append(files, saved...)
 	return files, nil
 }

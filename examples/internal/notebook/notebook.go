@@ -11,6 +11,9 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/vg"
 )
 
 // Main parses -out (the folder charts are written to) and -fast (fastHelp
@@ -36,4 +39,18 @@ func defaultOut(skip int) string {
 		}
 	}
 	return "out"
+}
+
+// Save writes p as name.png and name.svg in outDir, width × height, and
+// returns the two paths.
+func Save(p *plot.Plot, outDir, name string, width, height vg.Length) ([]string, error) {
+	var files []string
+	for _, ext := range []string{".png", ".svg"} {
+		f := filepath.Join(outDir, name+ext)
+		if err := p.Save(width, height, f); err != nil {
+			return nil, fmt.Errorf("writing %s: %w", f, err)
+		}
+		files = append(files, f)
+	}
+	return files, nil
 }
