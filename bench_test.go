@@ -34,7 +34,7 @@ func seedOffset(name string, n int) uint64 {
 // BenchmarkPresets compares the Lambda presets the way Go users compare
 // code: go test -run '^$' -bench Presets -count 10 . | benchstat -
 //
-// One iteration is what Compare and Evaluate do for one run index: it
+// One iteration is what Compare and Estimate do for one run index: it
 // simulates the deployment of DefaultScenario's bad candidate (5 % extra
 // errors, 100 req/s, error-rate alarm, 2 h window) and of its healthy twin
 // (DefaultScenario().Healthy()), both with the iteration's seed (derived

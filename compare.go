@@ -74,10 +74,10 @@ func DefaultAlarm() rollback.Alarm {
 //     that users hit is counted.
 //   - Versions: both fail 0.1 % of invocations (DefaultBaselineErrorProb),
 //     with lognormal latency of median 100 ms and p99 500 ms and Lambda's
-//     default 3 s timeout (sim.DefaultScenario).
+//     default 3 s timeout (sim.BaseScenario).
 //   - Fault: the candidate fails an extra 5 % of invocations from its first
 //     request (DefaultFaultErrorProb). Its healthy twin (sim.Scenario.Healthy,
-//     HealthyScenario) has none; Compare and Evaluate run both.
+//     HealthyScenario) has none; Compare and Estimate run both.
 //   - Policy: CodeDeploy with one alarm, DefaultAlarm, at the reference's
 //     cadences: CloudWatch evaluates it every minute and CodeDeploy polls
 //     alarm states every minute (rollback.DefaultPollInterval, [assumed]).
@@ -89,7 +89,7 @@ func DefaultAlarm() rollback.Alarm {
 //     horizon: AllAtOnce completes at once, so its alarm never gets a chance.
 //   - Strategy: none (Compare sets each one); the seed is DefaultSeed.
 func DefaultScenario() sim.Scenario {
-	sc := sim.DefaultScenario()
+	sc := sim.BaseScenario()
 	sc.Workload = sim.Poisson{Rate: DefaultRate}
 	sc.Baseline.ErrorProb = DefaultBaselineErrorProb
 	sc.Candidate.ErrorProb = DefaultBaselineErrorProb
@@ -107,29 +107,29 @@ func DefaultScenario() sim.Scenario {
 // the run ends when the deployment does (at 100 % or after a rollback),
 // since nothing after that can roll it back; that also keeps the runs
 // short. Its DeployDuration is the time a strategy takes to promote.
-// Compare and Evaluate already run it alongside DefaultScenario; use it to
+// Compare and Estimate already run it alongside DefaultScenario; use it to
 // look at the healthy half alone.
 func HealthyScenario() sim.Scenario {
 	return DefaultScenario().Healthy()
 }
 
-// EvaluateOptions tunes Evaluate. Only FirstRun changes the result.
-type EvaluateOptions struct {
+// EstimateOptions tunes Estimate. Only FirstRun changes the result.
+type EstimateOptions struct {
 	// FirstRun is the index of the first run (sim.MonteCarloOptions.FirstRun,
 	// for the scenario and for its twin alike): the shards of a sweep that
 	// cover [0, n) in disjoint ranges merge into exactly the Summary of one
-	// Evaluate of n runs. Must be >= 0.
+	// Estimate of n runs. Must be >= 0.
 	FirstRun int
 	// Workers is the number of goroutines per MonteCarlo; 0 means GOMAXPROCS.
 	Workers int
 	// Progress, when set, is called after each run with the number of runs
 	// done and the total: runs, or 2·runs when the healthy twin is run too
 	// (its runs count after the scenario's). Calls come one at a time, from
-	// the goroutine that called Evaluate (sim.MonteCarloOptions.Progress).
+	// the goroutine that called Estimate (sim.MonteCarloOptions.Progress).
 	Progress func(done, total int)
 }
 
-// Evaluate answers both halves of the question deploysim asks of one
+// Estimate answers both halves of the question deploysim asks of one
 // scenario. It simulates runs deployments of sc (runs FirstRun, …,
 // FirstRun+runs-1, sim.MonteCarlo) and, when sc's candidate is bad
 // (sc.Fault.Bad()), as many of its healthy twin sc.Healthy() with the same
@@ -146,7 +146,7 @@ type EvaluateOptions struct {
 // Errors are those of sim.MonteCarlo (a bad scenario or option wraps
 // sim.ErrInvalid; cancelling ctx returns ctx.Err()), prefixed with
 // "healthy twin" when they come from the twin's runs.
-func Evaluate(ctx context.Context, sc sim.Scenario, runs int, opts EvaluateOptions) (*metrics.Summary, error) {
+func Estimate(ctx context.Context, sc sim.Scenario, runs int, opts EstimateOptions) (*metrics.Summary, error) {
 	twin := sc.Fault.Bad()
 	total := runs
 	if twin && runs > 0 {
@@ -171,7 +171,7 @@ func Evaluate(ctx context.Context, sc sim.Scenario, runs int, opts EvaluateOptio
 	return sum, nil
 }
 
-// Compare simulates each strategy on sc with Evaluate and returns one row
+// Compare simulates each strategy on sc with Estimate and returns one row
 // per strategy, in the order given, labelled with the strategy's Name. With
 // no strategies it compares every Lambda preset of CodeDeploy in the
 // reference's order (strategy.LambdaPresets: the four canaries, the four
@@ -207,7 +207,7 @@ func Compare(ctx context.Context, sc sim.Scenario, strategies []strategy.Strateg
 			return metrics.Table{}, fmt.Errorf("deploysim: Compare strategies[%d] = nil: must be a strategy: %w", i, sim.ErrInvalid)
 		}
 		sc.Strategy = s
-		sum, err := Evaluate(ctx, sc, runs, EvaluateOptions{})
+		sum, err := Estimate(ctx, sc, runs, EstimateOptions{})
 		if err != nil {
 			return metrics.Table{}, fmt.Errorf("deploysim: Compare %s: %w", s.Name(), err)
 		}

@@ -190,15 +190,15 @@ func TestDefaultScenarioCanaryClosedForm(t *testing.T) {
 	}
 }
 
-// Evaluate pairs a bad scenario with its twin; a healthy scenario is run
+// Estimate pairs a bad scenario with its twin; a healthy scenario is run
 // alone. Its shards (FirstRun) merge exactly into the whole, and Progress
 // counts every run, the twin's after the scenario's.
-func TestEvaluate(t *testing.T) {
+func TestEstimate(t *testing.T) {
 	ctx := context.Background()
 	sc := cheapScenario()
 	sc.Strategy = strategy.LambdaCanary10Percent5Minutes
 	const runs = 10
-	whole, err := Evaluate(ctx, sc, runs, EvaluateOptions{})
+	whole, err := Estimate(ctx, sc, runs, EstimateOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,7 +207,7 @@ func TestEvaluate(t *testing.T) {
 	}
 	var merged metrics.Summary
 	for _, sh := range []struct{ from, n int }{{6, 4}, {0, 3}, {3, 3}} {
-		part, err := Evaluate(ctx, sc, sh.n, EvaluateOptions{FirstRun: sh.from, Workers: 1})
+		part, err := Estimate(ctx, sc, sh.n, EstimateOptions{FirstRun: sh.from, Workers: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -217,7 +217,7 @@ func TestEvaluate(t *testing.T) {
 		t.Errorf("shards [6,10), [0,3), [3,6) do not merge into the whole")
 	}
 	var calls []int
-	if _, err := Evaluate(ctx, sc, 3, EvaluateOptions{Progress: func(done, total int) {
+	if _, err := Estimate(ctx, sc, 3, EstimateOptions{Progress: func(done, total int) {
 		if total != 6 {
 			t.Errorf("Progress total = %d, want 6", total)
 		}
@@ -230,7 +230,7 @@ func TestEvaluate(t *testing.T) {
 	}
 
 	h := sc.Healthy()
-	alone, err := Evaluate(ctx, h, runs, EvaluateOptions{})
+	alone, err := Estimate(ctx, h, runs, EstimateOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,10 +244,10 @@ func TestEvaluate(t *testing.T) {
 	bad := sc
 	bad.Seed = 0
 	bad.Baseline.ErrorProb = 2
-	if _, err := Evaluate(ctx, bad, runs, EvaluateOptions{}); !errors.Is(err, sim.ErrInvalid) {
+	if _, err := Estimate(ctx, bad, runs, EstimateOptions{}); !errors.Is(err, sim.ErrInvalid) {
 		t.Errorf("invalid scenario: err = %v, want sim.ErrInvalid", err)
 	}
-	if _, err := Evaluate(ctx, sc, runs, EvaluateOptions{FirstRun: -1}); !errors.Is(err, sim.ErrInvalid) {
+	if _, err := Estimate(ctx, sc, runs, EstimateOptions{FirstRun: -1}); !errors.Is(err, sim.ErrInvalid) {
 		t.Errorf("FirstRun -1: err = %v, want sim.ErrInvalid", err)
 	}
 }

@@ -88,14 +88,14 @@
 // A row answers both halves of the question: when the candidate is bad,
 // Compare also runs the scenario's healthy twin (sim.Scenario.Healthy: no
 // fault, the run ends with the deployment) on the same seeds and merges the
-// two into the row's Summary (Evaluate does it for one scenario). The blast
+// two into the row's Summary (Estimate does it for one scenario). The blast
 // radius, detection rate and times to detect and roll back are read over
 // the bad runs, the false-rollback rate and the deployment duration over the
 // healthy ones (metrics.Figure.Population). HealthyScenario is the default
 // case's twin on its own; metrics.Pareto and metrics.Recommend pick among
 // the rows.
 //
-// Every strategy sees the same seeds, and sim.MonteCarlo, which Evaluate runs
+// Every strategy sees the same seeds, and sim.MonteCarlo, which Estimate runs
 // per strategy, gives the same Summary whatever the number of cores. For
 // benchstat users, BenchmarkPresets reports the same figures per preset as
 // benchmark metrics (see the README).

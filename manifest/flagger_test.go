@@ -111,7 +111,7 @@ func TestFlaggerClosedFormsInSimulation(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := only(t, f)
-	base := sim.DefaultScenario()
+	base := sim.BaseScenario()
 	base.Workload = sim.Poisson{Rate: 20}
 	base.ActionLatency = 0
 	base.Seed = 7
@@ -149,7 +149,7 @@ func TestFlaggerNeedsPrometheusDelay(t *testing.T) {
 	if d.IngestionDelay != PrometheusDelay || d.Period != PrometheusPeriod {
 		t.Fatalf("delay %v period %v", d.IngestionDelay, d.Period)
 	}
-	base := sim.DefaultScenario()
+	base := sim.BaseScenario()
 	base.Workload = sim.Poisson{Rate: 20}
 	base.Seed = 2
 	s := d.Apply(base)

@@ -125,7 +125,7 @@ func TestYAMLSyntaxError(t *testing.T) {
 // is far under the 500 ms check.
 func TestArgoCanaryInSimulation(t *testing.T) {
 	d := only(t, read(t, "testdata/argo-canary.yaml"))
-	base := sim.DefaultScenario()
+	base := sim.BaseScenario()
 	base.Workload = sim.Poisson{Rate: 20}
 	base.ActionLatency = 0
 	base.Baseline.P99, base.Candidate.P99 = 200*time.Millisecond, 200*time.Millisecond
@@ -219,7 +219,7 @@ func TestMisspeltFields(t *testing.T) {
 // any customer request reaches green. A healthy green completes at 16 min.
 func TestArgoBlueGreenInSimulation(t *testing.T) {
 	d := only(t, read(t, "testdata/argo-bluegreen.yaml"))
-	base := sim.DefaultScenario()
+	base := sim.BaseScenario()
 	base.Workload = sim.Poisson{Rate: 10}
 	base.ActionLatency = 0
 	base.Seed = 5

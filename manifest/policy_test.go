@@ -91,7 +91,7 @@ func TestArgoPolicyNoData(t *testing.T) {
 func TestSAMExampleInSimulation(t *testing.T) {
 	f := read(t, "testdata/sam-safe-deployments.yaml")
 	d := only(t, f)
-	base := sim.DefaultScenario()
+	base := sim.BaseScenario()
 	base.Workload = sim.Poisson{Rate: 5}
 	base.Seed = 3
 	r, err := sim.Run(d.Apply(base))
@@ -142,7 +142,7 @@ func TestApplyHooks(t *testing.T) {
 		{"flagger, caller's hooks", flagger, sim.Hook{Duration: time.Second, CatchProb: 1}, sim.Hook{Duration: time.Second, CatchProb: 1}, sim.Hook{}},
 		{"argo canary, caller's hooks removed", argo, def, sim.Hook{}, sim.Hook{}},
 	} {
-		base := sim.DefaultScenario()
+		base := sim.BaseScenario()
 		base.PreTraffic, base.PostTraffic = c.base, c.base
 		sc := c.d.Apply(base)
 		if sc.PreTraffic != c.pre || sc.PostTraffic != c.post {

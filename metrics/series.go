@@ -73,22 +73,22 @@ func ParseDimension(s string) (Dimension, error) {
 	return 0, fmt.Errorf("metrics: Dimension = %q: must be alias, candidate or baseline", s)
 }
 
-// Stat is one of CloudWatch's statistics.
-type Stat uint8
+// StatKind is one of CloudWatch's statistics.
+type StatKind uint8
 
 // CloudWatch's statistics over the samples of a period.
 const (
-	Sum         Stat = iota // sum of the samples
-	SampleCount             // number of samples
-	Average                 // Sum / SampleCount
-	Minimum                 // smallest sample
-	Maximum                 // largest sample
-	Percentile              // ExtendedStatistic pNN; the percentile is in Statistic.P
+	Sum         StatKind = iota // sum of the samples
+	SampleCount                 // number of samples
+	Average                     // Sum / SampleCount
+	Minimum                     // smallest sample
+	Maximum                     // largest sample
+	Percentile                  // ExtendedStatistic pNN; the percentile is in Statistic.P
 )
 
 // Statistic is a statistic with its percentile when Kind is Percentile.
 type Statistic struct {
-	Kind Stat
+	Kind StatKind
 	P    float64 // percentile in [0, 100] when Kind == Percentile
 }
 
@@ -108,7 +108,7 @@ func (s Statistic) String() string {
 	case Percentile:
 		return "p" + trimFloat(s.P)
 	}
-	return fmt.Sprintf("Stat(%d)", s.Kind)
+	return fmt.Sprintf("StatKind(%d)", s.Kind)
 }
 
 // trimFloat writes p in plain decimal (no exponent), so String and

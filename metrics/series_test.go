@@ -142,7 +142,7 @@ func TestVersionStatsMissing(t *testing.T) {
 	if _, ok := busy.Value(Metric(200), Statistic{Kind: Sum}); ok {
 		t.Errorf("unknown metric: want missing")
 	}
-	if _, ok := statsFixture().Value(Invocations, Statistic{Kind: Stat(99)}); ok {
+	if _, ok := statsFixture().Value(Invocations, Statistic{Kind: StatKind(99)}); ok {
 		t.Errorf("unknown statistic: want missing")
 	}
 }

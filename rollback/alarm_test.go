@@ -340,7 +340,7 @@ func TestValidate(t *testing.T) {
 		{"percentile NaN", func(a *Alarm) { a.Statistic = metrics.Statistic{Kind: metrics.Percentile, P: math.NaN()} },
 			`rollback: Alarm "ErrorsHigh".Statistic = pNaN: percentile must be in p0..p100`},
 		{"unknown statistic", func(a *Alarm) { a.Statistic = metrics.Statistic{Kind: 9} },
-			`rollback: Alarm "ErrorsHigh".Statistic = Stat(9): must be Sum, SampleCount, Average, Minimum, Maximum or a percentile p0..p100`},
+			`rollback: Alarm "ErrorsHigh".Statistic = StatKind(9): must be Sum, SampleCount, Average, Minimum, Maximum or a percentile p0..p100`},
 		{"unknown metric", func(a *Alarm) { a.Metric = 42 },
 			`rollback: Alarm "ErrorsHigh".Metric = Metric(42): must be one of Invocations, Errors, Throttles, Duration, ConcurrentExecutions, ErrorRate`},
 		{"unknown dimension", func(a *Alarm) { a.Dimension = 7 },

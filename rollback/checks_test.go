@@ -64,9 +64,9 @@ func TestCompareLevels(t *testing.T) {
 	}
 	rng := rand.New(rand.NewPCG(3, 4))
 	var s metrics.Series
-	errOnly := Compare{Interval: 10 * time.Minute, Confidence: 0.98, MinRequests: 100, Exact: true}
-	latOnly := Compare{Interval: 10 * time.Minute, Confidence: 0.98, LatencyQuantile: 0.5, LatencyTolerance: 0.25}
-	rate := func(name string, c Compare, st stream) float64 {
+	errOnly := BaselineComparison{Interval: 10 * time.Minute, Confidence: 0.98, MinRequests: 100, Exact: true}
+	latOnly := BaselineComparison{Interval: 10 * time.Minute, Confidence: 0.98, LatencyQuantile: 0.5, LatencyTolerance: 0.25}
+	rate := func(name string, c BaselineComparison, st stream) float64 {
 		j := c.NewJudge()
 		fails := 0
 		for w := 0; w < windows; w++ {
@@ -109,7 +109,7 @@ func TestComparePolicyNoData(t *testing.T) {
 		nd   NoDataAction
 		want int
 	}{{NoDataFail, 10}, {NoDataPass, -1}, {NoDataHold, -1}} {
-		c := Compare{Interval: 10 * time.Minute, Confidence: 0.98, MinRequests: 50, NoData: tc.nd}
+		c := BaselineComparison{Interval: 10 * time.Minute, Confidence: 0.98, MinRequests: 50, NoData: tc.nd}
 		if err := c.Validate(); err != nil {
 			t.Fatal(err)
 		}
@@ -126,12 +126,12 @@ func TestComparePolicyNoData(t *testing.T) {
 		s.Periods[i].Dims[metrics.Candidate] = metrics.VersionStats{Invocations: 1, Errors: 1}
 		s.Periods[i].Dims[metrics.Baseline] = metrics.VersionStats{Invocations: 1}
 	}
-	c := Compare{Interval: 10 * time.Minute, Confidence: 0.98, MinRequests: 50, NoData: NoDataHold}
+	c := BaselineComparison{Interval: 10 * time.Minute, Confidence: 0.98, MinRequests: 50, NoData: NoDataHold}
 	if got := detectAt(c, s); got != 50 {
 		t.Errorf("held window: rollback after %d periods, want 50", got)
 	}
-	if err := (Compare{Interval: time.Minute, Confidence: 0.3}).Validate(); err == nil || err.Error() != "rollback: Compare.Confidence = 0.3: must be in (0.5, 1)" {
-		t.Errorf("Compare.Validate: %v", err)
+	if err := (BaselineComparison{Interval: time.Minute, Confidence: 0.3}).Validate(); err == nil || err.Error() != "rollback: BaselineComparison.Confidence = 0.3: must be in (0.5, 1)" {
+		t.Errorf("BaselineComparison.Validate: %v", err)
 	}
 }
 
@@ -299,7 +299,7 @@ func TestComparePeriod(t *testing.T) {
 		s.Periods[i].Dims[metrics.Candidate].Duration.Add(200)
 		s.Periods[i].Dims[metrics.Baseline].Duration.Add(100)
 	}
-	c := Compare{Interval: 10 * time.Minute, Confidence: 0.98, LatencyQuantile: 0.5}
+	c := BaselineComparison{Interval: 10 * time.Minute, Confidence: 0.98, LatencyQuantile: 0.5}
 	j := c.NewJudge().(*compareJudge)
 	if v := j.Judge(s, 0, 60); v != Fail || len(j.cand) != 10 {
 		t.Errorf("verdict %s over %d latency periods, want fail over 10", v, len(j.cand))
@@ -308,9 +308,9 @@ func TestComparePeriod(t *testing.T) {
 	if j.Judge(s, 3, 21); len(j.cand) != 4 {
 		t.Errorf("periods 3..20 span minutes 0 (part), 1, 2, 3 (part): %d values, want 4", len(j.cand))
 	}
-	if err := (Compare{Interval: 10 * time.Minute, Period: 3 * time.Minute, Confidence: 0.98}).Validate(); err == nil ||
-		err.Error() != "rollback: Compare.Period = 3m0s: must divide Interval (10m0s); 0 for one minute" {
-		t.Errorf("Compare.Validate: %v", err)
+	if err := (BaselineComparison{Interval: 10 * time.Minute, Period: 3 * time.Minute, Confidence: 0.98}).Validate(); err == nil ||
+		err.Error() != "rollback: BaselineComparison.Period = 3m0s: must divide Interval (10m0s); 0 for one minute" {
+		t.Errorf("BaselineComparison.Validate: %v", err)
 	}
 }
 
@@ -325,7 +325,7 @@ func TestMonitorsAllocationFree(t *testing.T) {
 	st.fill(rng, &s, 500)
 	policies := []Policy{
 		Sequential{Alpha: 1e-12},
-		Compare{Interval: 5 * time.Minute, Confidence: 0.999999, MinRequests: 10, LatencyQuantile: 0.99, LatencyTolerance: 10, NoData: NoDataHold},
+		BaselineComparison{Interval: 5 * time.Minute, Confidence: 0.999999, MinRequests: 10, LatencyQuantile: 0.99, LatencyTolerance: 10, NoData: NoDataHold},
 		FailedChecks{Threshold: 1000, Interval: time.Minute, Checks: []Check{MetricCheck{ID: "p99", Metric: metrics.Duration, Dimension: metrics.Candidate,
 			Statistic: metrics.Statistic{Kind: metrics.Percentile, P: 99}, Comparison: GreaterThanThreshold, Threshold: 1e9}}},
 		ArgoAnalysis(time.Minute, MetricCheck{ID: "never", Metric: metrics.ErrorRate, Dimension: metrics.Candidate, Comparison: GreaterThanThreshold, Threshold: 1}),

@@ -11,7 +11,7 @@ import (
 	"gonum.org/v1/gonum/stat/distuv"
 )
 
-// Compare judges the candidate against the baseline version interval by
+// BaselineComparison judges the candidate against the baseline version interval by
 // interval, as Spinnaker Kayenta's judge does (reference/peers.md), with
 // the two tests the issue asks for:
 //
@@ -34,7 +34,7 @@ import (
 //     needs at least MinPeriods periods per version, so its window should
 //     span several periods.
 //
-// Both tests run at the one-sided level 1-Confidence. As a Policy, Compare
+// Both tests run at the one-sided level 1-Confidence. As a Policy, BaselineComparison
 // judges at every multiple of Interval the periods that became visible
 // since its last judgement and rolls back on the first Fail; a window with
 // too few requests (MinRequests per version) or periods counts per NoData,
@@ -42,7 +42,7 @@ import (
 // fixed-horizon test: its false-fail probability is 1-Confidence per
 // interval, so a healthy candidate is rolled back more often the longer it
 // is watched — the problem Sequential removes.
-type Compare struct {
+type BaselineComparison struct {
 	Interval time.Duration // judgement cadence and window
 	// Period is the length of the periods whose latency quantiles the
 	// Mann–Whitney test compares (0: one minute); it divides Interval, and
@@ -64,12 +64,12 @@ type Compare struct {
 }
 
 // Name is "compare".
-func (c Compare) Name() string { return "compare" }
+func (c BaselineComparison) Name() string { return "compare" }
 
 // Validate reports a bad setting.
-func (c Compare) Validate() error {
+func (c BaselineComparison) Validate() error {
 	e := func(field, value, rule string) error {
-		return &ConfigError{Owner: "Compare", Field: field, Value: value, Rule: rule}
+		return &ConfigError{Owner: "BaselineComparison", Field: field, Value: value, Rule: rule}
 	}
 	switch {
 	case c.Interval <= 0:
@@ -92,7 +92,7 @@ func (c Compare) Validate() error {
 	return nil
 }
 
-func (c Compare) period() time.Duration {
+func (c BaselineComparison) period() time.Duration {
 	if c.Period == 0 {
 		return time.Minute
 	}
@@ -100,13 +100,13 @@ func (c Compare) period() time.Duration {
 }
 
 // Resolution is Period: the latency test needs periods no longer than it.
-func (c Compare) Resolution() time.Duration { return c.period() }
+func (c BaselineComparison) Resolution() time.Duration { return c.period() }
 
-// NewJudge returns the per-run state of Compare used as a Check.
-func (c Compare) NewJudge() Judge { return &compareJudge{c: c} }
+// NewJudge returns the per-run state of BaselineComparison used as a Check.
+func (c BaselineComparison) NewJudge() Judge { return &compareJudge{c: c} }
 
-// Start returns the per-run state of Compare used as a Policy.
-func (c Compare) Start() Monitor { return &compareMonitor{j: compareJudge{c: c}} }
+// Start returns the per-run state of BaselineComparison used as a Policy.
+func (c BaselineComparison) Start() Monitor { return &compareMonitor{j: compareJudge{c: c}} }
 
 type compareMonitor struct {
 	j    compareJudge
@@ -140,7 +140,7 @@ func (m *compareMonitor) Evaluate(obs Observation) Decision {
 
 // compareJudge holds the buffers of one run.
 type compareJudge struct {
-	c          Compare
+	c          BaselineComparison
 	cand, base []float64      // per-period latency quantiles
 	cs, bs     metrics.Sketch // one period's latencies, merged from base periods
 	// last judgement, for Explain

@@ -18,7 +18,7 @@
 //   - Alarms is the CodeDeploy controller: CloudWatch evaluates each alarm on
 //     its cadence, CodeDeploy polls their states, and any alarm in ALARM at a
 //     poll rolls back. CodeDeploy builds it with the reference's defaults.
-//   - Compare judges candidate against baseline per interval, as Kayenta
+//   - BaselineComparison judges candidate against baseline per interval, as Kayenta
 //     does: a two-proportion or exact conditional binomial test on the error
 //     rates and a Mann–Whitney U test on per-period latency quantiles.
 //   - Sequential is an anytime-valid mixture sequential probability ratio

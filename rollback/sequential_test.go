@@ -73,7 +73,7 @@ func TestCompareRepeatedLooks(t *testing.T) {
 	}
 	rng := rand.New(rand.NewPCG(11, 12))
 	var s metrics.Series
-	cmp := Compare{Interval: 10 * time.Minute, Confidence: 0.98, MinRequests: 100}
+	cmp := BaselineComparison{Interval: 10 * time.Minute, Confidence: 0.98, MinRequests: 100}
 	seq := Sequential{Alpha: 0.05}
 	frC, frS := 0, 0
 	for r := 0; r < runs; r++ {
@@ -86,7 +86,7 @@ func TestCompareRepeatedLooks(t *testing.T) {
 		}
 	}
 	c, q := float64(frC)/float64(runs), float64(frS)/float64(runs)
-	t.Logf("healthy, 2 h: Compare every 10 min false rollback %.3f, Sequential %.3f", c, q)
+	t.Logf("healthy, 2 h: BaselineComparison every 10 min false rollback %.3f, Sequential %.3f", c, q)
 	se := math.Sqrt(0.05 * 0.95 / float64(runs))
 	if c < 0.05+3*se {
 		t.Errorf("repeated fixed-horizon tests: false rollback %.3f, expected well above 0.05", c)

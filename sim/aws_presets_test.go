@@ -49,7 +49,7 @@ func TestAWSPresetsEndToEnd(t *testing.T) {
 			continue
 		}
 		for _, res := range []Resolution{PerRequest, Bucketed} {
-			s := DefaultScenario()
+			s := BaseScenario()
 			s.Workload = Poisson{Rate: 2}
 			s.Strategy = st
 			s.Resolution = res

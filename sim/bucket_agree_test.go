@@ -71,7 +71,7 @@ func agreeAlarm(period time.Duration, threshold float64) rollback.Policy {
 
 func agreeScenarios() []agreeScenario {
 	base := func(rate float64, st strategy.Strategy, fault, baseP float64) Scenario {
-		s := DefaultScenario()
+		s := BaseScenario()
 		s.Workload = Poisson{Rate: rate}
 		s.Strategy = st
 		s.Fault = Fault{ErrorProb: fault}

@@ -16,7 +16,7 @@ import (
 // polling one 60 s candidate error-rate alarm, a 2-hour horizon, at rate
 // req/s.
 func benchBucketScenario(rate float64) Scenario {
-	s := DefaultScenario()
+	s := BaseScenario()
 	s.Workload = Poisson{Rate: rate}
 	s.Baseline.ErrorProb = 0.001
 	s.Candidate.ErrorProb = 0.001

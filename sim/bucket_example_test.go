@@ -17,7 +17,7 @@ import (
 // minute at 2m (60 s period + 60 s ingestion delay) and CodeDeploy rolls
 // back.
 func ExampleRun_bucketed() {
-	s := sim.DefaultScenario()
+	s := sim.BaseScenario()
 	s.Workload = sim.Poisson{Rate: 10000}
 	s.Strategy = strategy.Canary{Percent: 10, Interval: 10 * time.Minute}
 	s.Fault = sim.Fault{ErrorProb: 0.05}

@@ -187,7 +187,7 @@ func TestDurLawDraw(t *testing.T) {
 // feature it cannot reproduce is an error naming the feature.
 func TestResolutionChoice(t *testing.T) {
 	base := func() Scenario {
-		s := DefaultScenario()
+		s := BaseScenario()
 		s.Workload = Poisson{Rate: 5}
 		s.Strategy = canary(10, time.Minute)
 		return s
@@ -259,7 +259,7 @@ func TestBucketedInvariants(t *testing.T) {
 	props := gopter.NewProperties(params)
 	props.Property("bucketed run invariants", prop.ForAll(
 		func(rateExp float64, kind int, fault float64, onsetAfter int64, onsetAt int, horizon int, keep bool, seed uint64, factor float64, hooks int) string {
-			s := DefaultScenario()
+			s := BaseScenario()
 			s.Workload = Poisson{Rate: math.Pow(10, rateExp)}
 			switch kind % 3 {
 			case 0:
@@ -366,7 +366,7 @@ func TestUsersHitLaw(t *testing.T) {
 // schedules end at 100 %).
 func TestBucketedPresetsRun(t *testing.T) {
 	for _, st := range strategy.LambdaPresets() {
-		s := DefaultScenario()
+		s := BaseScenario()
 		s.Workload = Poisson{Rate: 10000}
 		s.Strategy = st
 		s.Fault = Fault{ErrorProb: 0.05}
@@ -391,7 +391,7 @@ func TestBucketedPresetsRun(t *testing.T) {
 // another run.
 func TestBucketedDeterministic(t *testing.T) {
 	mk := func(rate float64, p50 time.Duration, seed uint64) Scenario {
-		s := DefaultScenario()
+		s := BaseScenario()
 		s.Workload = Poisson{Rate: rate}
 		s.Strategy = canary(10, 5*time.Minute)
 		s.Candidate.P50 = p50

@@ -17,7 +17,7 @@ import (
 // minute one minute after it ends (the default ingestion delay), CodeDeploy
 // rolls back at its next poll, and the alias is back on the baseline 5 s later.
 func ExampleRun() {
-	s := sim.DefaultScenario()
+	s := sim.BaseScenario()
 	s.Workload = sim.Poisson{Rate: 50}
 	s.Candidate.ErrorProb = 0.001
 	s.Fault = sim.Fault{ErrorProb: 0.05}

@@ -18,7 +18,7 @@ import (
 // About 1 invocation in 150 of the first minute is cold, too few to move a
 // one-minute p99: the spike shows in 10-second (high-resolution) periods.
 func ExampleRun_concurrency() {
-	s := sim.DefaultScenario()
+	s := sim.BaseScenario()
 	s.Workload = sim.Poisson{Rate: 1000}
 	s.Baseline.P50, s.Baseline.P99 = 100*time.Millisecond, 100*time.Millisecond
 	s.Candidate.P50, s.Candidate.P99 = 100*time.Millisecond, 100*time.Millisecond
@@ -63,7 +63,7 @@ func band(ms float64) string {
 // up to twice (after 1 and 2 minutes), so an event is lost only when its
 // three attempts fail, about 0.3³ = 2.7% of them.
 func ExampleRun_async() {
-	s := sim.DefaultScenario()
+	s := sim.BaseScenario()
 	s.Workload = sim.Poisson{Rate: 20}
 	s.Candidate.ErrorProb = 0.3
 	s.Strategy = strategy.Canary{Percent: 100, Interval: time.Hour} // all traffic on the candidate for an hour
@@ -85,7 +85,7 @@ func ExampleRun_async() {
 // catching this bug half the time: with seed 3 it catches it, and no customer
 // request reaches the candidate; otherwise the canary starts 2 minutes late.
 func ExampleHook() {
-	s := sim.DefaultScenario()
+	s := sim.BaseScenario()
 	s.Workload = sim.Poisson{Rate: 10}
 	s.Fault = sim.Fault{ErrorProb: 0.2}
 	s.Strategy = strategy.Canary{Percent: 10, Interval: 5 * time.Minute}

@@ -52,7 +52,7 @@ func (r *byteReader) dur(limit time.Duration) time.Duration {
 // rates below 200/s and every instant within an hour.
 func scenarioFromBytes(data []byte) Scenario {
 	r := &byteReader{b: data}
-	s := DefaultScenario()
+	s := BaseScenario()
 	switch r.u8() % 6 {
 	case 0:
 		s.Workload = Poisson{Rate: r.f64(200)}

@@ -102,10 +102,10 @@ func (m *visibleMonitor) Evaluate(obs rollback.Observation) rollback.Decision {
 	return rollback.Decision{}
 }
 
-// perRequestScenario is DefaultScenario on the per-request engine: the tests
+// perRequestScenario is BaseScenario on the per-request engine: the tests
 // of this engine must not be answered by the bucketed one that Auto may pick.
 func perRequestScenario() Scenario {
-	s := DefaultScenario()
+	s := BaseScenario()
 	s.Resolution = PerRequest
 	return s
 }

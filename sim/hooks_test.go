@@ -10,7 +10,7 @@ import (
 
 // hookScenario: 5 req/s, a 10% canary for 5 minutes, both engines.
 func hookScenario(res Resolution) Scenario {
-	s := DefaultScenario()
+	s := BaseScenario()
 	s.Workload = Poisson{Rate: 5}
 	s.Strategy = canary(10, 5*time.Minute)
 	s.Resolution = res

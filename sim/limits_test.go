@@ -32,7 +32,7 @@ func errorAlarm() rollback.Policy {
 // worked out by hand from rate × span (or span / period) in its comment.
 func TestValidateCostBounds(t *testing.T) {
 	base := func() Scenario {
-		s := DefaultScenario()
+		s := BaseScenario()
 		s.Workload = Poisson{Rate: 10}
 		s.Strategy = canary(10, 5*time.Minute)
 		return s
@@ -155,7 +155,7 @@ func TestValidateCostBounds(t *testing.T) {
 // sum; two of 1e307 are two equal kinds, so a fault of ErrorProb 0.5 on one
 // of them fails a quarter of the candidate's requests in both engines.
 func TestKindWeightsHuge(t *testing.T) {
-	s := DefaultScenario()
+	s := BaseScenario()
 	s.Workload = Poisson{Rate: 1000}
 	s.Strategy = allAtOnce()
 	s.Horizon = time.Minute
@@ -188,7 +188,7 @@ func TestKindWeightsHuge(t *testing.T) {
 func TestMonteCarloWorkersCapped(t *testing.T) {
 	var mu sync.Mutex
 	most := 0
-	s := DefaultScenario()
+	s := BaseScenario()
 	s.Workload = Poisson{Rate: 1}
 	s.Strategy = allAtOnce()
 	s.Candidate.Latency = func(src rand.Source) Sampler {
@@ -221,7 +221,7 @@ func TestMonteCarloWorkersCapped(t *testing.T) {
 func TestMaxEventsStopsRedeliveryStorm(t *testing.T) {
 	defer func(m int64) { maxEvents = m }(maxEvents)
 	maxEvents = 100_000
-	s := DefaultScenario()
+	s := BaseScenario()
 	q := DefaultQueue()
 	q.BatchSize, q.MaxReceiveCount, q.VisibilityTimeout = 1, 1000, 0
 	s.EventModel = q
@@ -253,7 +253,7 @@ func TestCustomScheduleLength(t *testing.T) {
 		}
 		return st
 	}
-	s := DefaultScenario()
+	s := BaseScenario()
 	s.Workload = Poisson{Rate: 1}
 	s.Strategy = long(strategy.MaxSteps + 1)
 	if err := s.Validate(); err != nil {
@@ -269,7 +269,7 @@ func TestCustomScheduleLength(t *testing.T) {
 // as Steps documents), not a missing one; AnyOf() with no policy gets
 // rollback's own error rather than "nil".
 func TestNilSlicesAreValues(t *testing.T) {
-	s := DefaultScenario()
+	s := BaseScenario()
 	s.Workload = Poisson{Rate: 1}
 	s.Strategy = strategy.Steps(nil)
 	r, err := Run(s)

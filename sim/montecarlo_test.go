@@ -27,7 +27,7 @@ import (
 // time, failures, users hit and outcome — every part of a Summary gets
 // exercised by the determinism tests.
 func mcScenario() Scenario {
-	s := DefaultScenario()
+	s := BaseScenario()
 	s.Workload = Poisson{Rate: 20}
 	s.Baseline.ErrorProb = 0.002
 	s.Candidate.ErrorProb = 0.002
@@ -207,7 +207,7 @@ func testClosedFormMean(t *testing.T, res Resolution) {
 // λ·1 ms·p per run, are negligible). It returns the scenario and ∫_0^H w dt
 // from the reference's description of a canary: 0.1·30 s + 1·60 s = 63 s.
 func closedFormScenario(lambda, p float64) (Scenario, float64) {
-	s := DefaultScenario()
+	s := BaseScenario()
 	s.Workload = Poisson{Rate: lambda}
 	s.Candidate.ErrorProb = p
 	s.Baseline.P50, s.Baseline.P99 = time.Millisecond, 2*time.Millisecond
@@ -410,7 +410,7 @@ func TestMonteCarloErrors(t *testing.T) {
 // Summary's 99 % interval for the mean covers it. The Summary is the same
 // for any Workers value.
 func ExampleMonteCarlo() {
-	sc := DefaultScenario()
+	sc := BaseScenario()
 	sc.Workload = Poisson{Rate: 40}
 	sc.Candidate.ErrorProb = 0.05
 	sc.Strategy = strategy.Canary{Percent: 10, Interval: 30 * time.Second}

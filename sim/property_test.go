@@ -46,7 +46,7 @@ var testStrategies = []strategy.Strategy{
 }
 
 func (k knobs) scenario() Scenario {
-	s := DefaultScenario()
+	s := BaseScenario()
 	switch k.Workload % 4 {
 	case 0:
 		s.Workload = Poisson{Rate: k.Rate}

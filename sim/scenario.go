@@ -139,7 +139,7 @@ type Users struct {
 
 // Scenario is everything one simulated deployment needs. Zero values mean
 // what they say (no ingestion delay, no action latency, no timeout); start
-// from DefaultScenario for the reference's defaults.
+// from BaseScenario for the reference's defaults.
 type Scenario struct {
 	// Workload produces the arrivals (required).
 	Workload Workload
@@ -213,12 +213,12 @@ const (
 	DefaultTimeout        = 3 * time.Second  // Lambda's default function timeout
 )
 
-// DefaultScenario returns a scenario with the reference's defaults: 60 s
+// BaseScenario returns a scenario with the reference's defaults: 60 s
 // metric period, 60 s ingestion delay, 5 s rollback action latency, and
 // versions with no errors, lognormal latency of median 100 ms and p99 500 ms,
 // and Lambda's default 3 s timeout. Workload and Strategy are left nil: the
 // caller must set them.
-func DefaultScenario() Scenario {
+func BaseScenario() Scenario {
 	v := Version{P50: 100 * time.Millisecond, P99: 500 * time.Millisecond, Timeout: DefaultTimeout}
 	b, c := v, v
 	b.Name, c.Name = "baseline", "candidate"

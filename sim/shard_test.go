@@ -87,7 +87,7 @@ func TestMonteCarloFirstRunErrors(t *testing.T) {
 // ChooseResolution names the engine Run then uses (metrics.Run.Resolution)
 // and, for Auto, why the per-request one.
 func TestChooseResolution(t *testing.T) {
-	poisson := DefaultScenario()
+	poisson := BaseScenario()
 	poisson.Workload = Poisson{Rate: 10}
 	poisson.Strategy = strategy.Canary{Percent: 10, Interval: 30 * time.Second}
 	poisson.Horizon = time.Minute
@@ -128,7 +128,7 @@ func TestChooseResolution(t *testing.T) {
 // MetricResolution is the period of the series a policy observes: the
 // scenario's Period unless an alarm needs finer periods.
 func TestMetricResolution(t *testing.T) {
-	sc := DefaultScenario()
+	sc := BaseScenario()
 	sc.Workload = Poisson{Rate: 10}
 	sc.Strategy = strategy.AllAtOnce{}
 	alarm := func(p time.Duration) rollback.Policy {

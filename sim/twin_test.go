@@ -13,7 +13,7 @@ import (
 // The twin differs from the scenario in its Fault and Horizon only, and the
 // scenario itself is left as it was.
 func TestHealthyTwinFields(t *testing.T) {
-	sc := DefaultScenario()
+	sc := BaseScenario()
 	sc.Workload = Poisson{Rate: 5}
 	sc.Kinds = []Kind{{Name: "read", Weight: 3}, {Name: "write", Weight: 1}}
 	sc.Fault = Fault{ErrorProb: 0.2, LatencyFactor: 3, OnsetAt: time.Minute, OnsetAfter: 10, Kinds: []string{"write"}}
@@ -47,7 +47,7 @@ func TestHealthyTwinFields(t *testing.T) {
 // Promoted instant of 10 min), or falsely rolled back; never missed,
 // unfinished or rolled back as a true positive.
 func TestHealthyTwinRuns(t *testing.T) {
-	sc := DefaultScenario()
+	sc := BaseScenario()
 	sc.Workload = Poisson{Rate: 2}
 	sc.Baseline.ErrorProb, sc.Candidate.ErrorProb = 0.01, 0.01
 	sc.Fault = Fault{ErrorProb: 0.5}

@@ -208,7 +208,7 @@ func describeGrid(c *scenarioConfig, engine string, swept bool) string {
 		fmt.Fprintf(&b, "%d runs each, %g req/s %s", c.Runs, c.RPS, c.Traffic)
 	}
 	if !swept && (c.ErrorRate > 0 || c.LatencyRegression != 1) {
-		// The runs column counts the healthy twins too (deploysim.Evaluate).
+		// The runs column counts the healthy twins too (deploysim.Estimate).
 		fmt.Fprintf(&b, " (+%d healthy twins)", c.Runs)
 	}
 	switch {

@@ -14,7 +14,7 @@ import (
 
 // With only a small run count, compare covers every Lambda preset in the
 // reference's order, on the documented default scenario. Each row holds the
-// 4 bad runs and their 4 healthy twins (deploysim.Evaluate): 8 runs.
+// 4 bad runs and their 4 healthy twins (deploysim.Estimate): 8 runs.
 func TestCompareDefaultsToLambdaPresets(t *testing.T) {
 	out := mustRun(t, "compare", "--runs", "4")
 	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")

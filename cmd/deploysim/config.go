@@ -111,7 +111,7 @@ func defaultConfig() scenarioConfig {
 		IngestionDelay:    duration(d.IngestionDelay),
 		PollInterval:      duration(rollback.DefaultPollInterval),
 		RollbackLatency:   duration(d.ActionLatency),
-		CompareConfidence: 0.98, // Kayenta's default (rollback.Compare)
+		CompareConfidence: 0.98, // Kayenta's default (rollback.BaselineComparison)
 		SequentialAlpha:   0.05,
 	}
 	if p, ok := d.Policy.(rollback.Alarms); ok {
@@ -583,7 +583,7 @@ func (c *scenarioConfig) policy() (rollback.Policy, error) {
 		if iv == 0 {
 			iv = time.Minute
 		}
-		return rollback.Compare{Interval: iv, Confidence: c.CompareConfidence, NoData: rollback.NoDataHold}, nil
+		return rollback.BaselineComparison{Interval: iv, Confidence: c.CompareConfidence, NoData: rollback.NoDataHold}, nil
 	case "sequential":
 		return rollback.Sequential{Alpha: c.SequentialAlpha, Interval: time.Duration(c.EvaluationInterval)}, nil
 	}
@@ -596,7 +596,7 @@ func (c *scenarioConfig) policy() (rollback.Policy, error) {
 // candidate with a regression is "bad" (ground truth for the detection rate)
 // and one without is healthy (its rollbacks are false rollbacks).
 func (c *scenarioConfig) scenario(o origin, s strategy.Strategy) (sim.Scenario, error) {
-	sc := sim.DefaultScenario()
+	sc := sim.BaseScenario()
 	w, err := c.workload(o)
 	if err != nil {
 		return sc, err

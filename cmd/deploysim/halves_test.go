@@ -59,7 +59,7 @@ func checkHalves(t *testing.T, row map[string]any, runs, durationS float64) {
 }
 
 // compare, sweep and evaluate all answer both halves of the question: a
-// bad candidate's runs and their healthy twins (deploysim.Evaluate) in one
+// bad candidate's runs and their healthy twins (deploysim.Estimate) in one
 // row, so none prints "-" for false rollbacks or duration.
 func TestEveryCommandReportsBothHalves(t *testing.T) {
 	const runs = 4

@@ -15,7 +15,7 @@ import (
 )
 
 // simulateRange simulates runs [from, to) of sc and returns their Summary
-// and the engine the runs use. It is deploysim.Evaluate: with a bad
+// and the engine the runs use. It is deploysim.Estimate: with a bad
 // candidate, runs [from, to) of sc and of its healthy twin (sc.Healthy(),
 // same seeds), so that a row holds the blast radius and detection of the
 // bad runs and the false rollbacks and duration of the healthy ones, as
@@ -31,7 +31,7 @@ func simulateRange(ctx context.Context, sc sim.Scenario, from, to int, p *progre
 	if sc.Fault.Bad() {
 		p.grow(to - from) // the twin's runs
 	}
-	s, err := deploysim.Evaluate(ctx, sc, to-from, deploysim.EvaluateOptions{FirstRun: from, Progress: p.tick()})
+	s, err := deploysim.Estimate(ctx, sc, to-from, deploysim.EstimateOptions{FirstRun: from, Progress: p.tick()})
 	return s, res.String(), err
 }
 

@@ -426,7 +426,7 @@ func mergeShards(names []string, files [][]byte) (*metrics.Table, []field, error
 	out := &metrics.Table{Confidence: merged.Confidence}
 	for _, p := range ps {
 		// A point runs c.Runs healthy runs: the healthy twins of its
-		// c.Runs bad runs (deploysim.Evaluate), or its own when its
+		// c.Runs bad runs (deploysim.Estimate), or its own when its
 		// candidate is healthy.
 		r := merged.Find(p.strategy.Name(), p.params()...)
 		if r == nil || r.Summary.Runs()-r.Summary.BadRuns() != c.Runs || (r.Summary.BadRuns() != 0 && r.Summary.BadRuns() != c.Runs) {

@@ -111,7 +111,7 @@ func run(w io.Writer, outDir string, fast bool) error {
 	//
 	// Each setting is a CodeDeploy alarm on the candidate's error rate per
 	// minute: ErrorRate >= Threshold for N out of N periods, missing data
-	// not breaching. deploysim.Evaluate runs each setting on the bad
+	// not breaching. deploysim.Estimate runs each setting on the bad
 	// candidate and on its healthy twin, on the same seeds for every
 	// setting, and merges them into one Summary whose figures are each read
 	// over the runs they are about: detection and time to rollback over the
@@ -122,7 +122,7 @@ func run(w io.Writer, outDir string, fast bool) error {
 		for _, thr := range thresholds {
 			a := alarm(thr, n)
 			bad.Policy = rollback.CodeDeploy(a)
-			sum, err := deploysim.Evaluate(ctx, bad, runs, deploysim.EvaluateOptions{})
+			sum, err := deploysim.Estimate(ctx, bad, runs, deploysim.EstimateOptions{})
 			if err != nil {
 				return fmt.Errorf("%s: %w", a.Name, err)
 			}

@@ -105,7 +105,7 @@ func run(w io.Writer, outDir string, fast bool) error {
 	// ## 1. The deployment
 	//
 	// Both versions answer in 100 ms at the median and 500 ms at p99
-	// (sim.DefaultScenario's lognormal). The alarm fires when a minute's p99
+	// (sim.BaseScenario's lognormal). The alarm fires when a minute's p99
 	// reaches 1 s, twice the healthy p99: without cold starts, a minute of
 	// about 300 canary requests needs 4 of them over 1 s to get there, each
 	// with probability 0.04 %, which practically never happens.

@@ -97,12 +97,12 @@ type measured struct {
 	both *metrics.Summary
 }
 
-// measure runs policy p with deploysim.Evaluate on sc with a doubled-error
+// measure runs policy p with deploysim.Estimate on sc with a doubled-error
 // candidate and on its healthy twin, runs times each, on the same seeds.
 func measure(ctx context.Context, sc sim.Scenario, label string, p rollback.Policy, runs int) (measured, error) {
 	sc.Policy = p
 	sc.Fault = doubled(sc.Candidate.ErrorProb)
-	both, err := deploysim.Evaluate(ctx, sc, runs, deploysim.EvaluateOptions{})
+	both, err := deploysim.Estimate(ctx, sc, runs, deploysim.EstimateOptions{})
 	if err != nil {
 		return measured{}, fmt.Errorf("%s: %w", label, err)
 	}
@@ -139,7 +139,7 @@ func run(w io.Writer, outDir string, fast bool) error {
 	//
 	// Each policy runs on the same seeds, on the doubled candidate
 	// (detection, time to rollback, failed requests) and on its healthy twin
-	// (false rollbacks), both with deploysim.Evaluate. The
+	// (false rollbacks), both with deploysim.Estimate. The
 	// alarms are deploysim.DefaultAlarm's shape — the candidate's error rate
 	// over a minute, N out of N — with thresholds from 1.25 to 2.5 times the
 	// healthy rate.
