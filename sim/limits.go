@@ -49,6 +49,15 @@ const (
 	// within MaxRequestArrivals without such retries use at most a fifth of
 	// it.
 	MaxEvents = 1e10
+	// MaxInFlight bounds the expected number of requests in flight at once
+	// in a per-request run (the mean rate times the mean time a request is
+	// held: its latency, cut at the timeout): each one is a pending
+	// completion event on the engine's queue, about 100 bytes with its
+	// bookkeeping, so the bound is about a gigabyte per worker. A latency
+	// of hours at thousands of requests per second (a unit typo: 1000h for
+	// 1000ms) otherwise grows the queue until the process is killed for
+	// memory. The bucketed engine holds no request and is not bounded by it.
+	MaxInFlight = 1e7
 )
 
 // maxEvents is MaxEvents, a variable so that tests can lower it.
@@ -108,6 +117,11 @@ func (s *Scenario) validateCost(sched strategy.Schedule) error {
 			why = "Resolution Auto runs per request because " + needsPerRequest(s)
 		}
 		return invalid("Scenario.Workload (%T) expects %.3g %s over %s, each simulated as events (%s): at most MaxRequestArrivals = %.0e per run; use Resolution Bucketed, a lower rate or a shorter run", s.Workload, cost, costWhat, what, why, float64(MaxRequestArrivals))
+	}
+	if s.resolution() == PerRequest && d > 0 {
+		if err := s.validateInFlight(n/d.Seconds(), what); err != nil {
+			return err
+		}
 	}
 	// Which periods are recorded: the per-request engine records every
 	// invocation's period, whoever reads them; the bucketed engine only
@@ -189,4 +203,42 @@ func (q Queue) receives(s *Scenario) float64 {
 		return r
 	}
 	return (1 - math.Pow(p, r)) / (1 - p)
+}
+
+// validateInFlight refuses a per-request scenario whose expected number of
+// requests in flight, Little's law L = λ·W with λ the mean arrival rate and
+// W the longer of the two versions' mean holding times, exceeds
+// MaxInFlight. W is the mean latency (times the fault's LatencyFactor for
+// the candidate), at most the timeout when there is one; with the execution
+// model's concurrency limits on, L is at most the limit (the rest is
+// throttled). A workload that peaks above its mean can exceed L for a
+// while; the bound is on the expectation, as MaxRequestArrivals is.
+func (s *Scenario) validateInFlight(rate float64, what string) error {
+	hold := func(v Version, factor float64) float64 {
+		w := meanLatencyMs(v) / 1000 * factor
+		if v.Timeout > 0 {
+			w = math.Min(w, v.Timeout.Seconds())
+		}
+		return w
+	}
+	factor := 1.0
+	if s.Fault.LatencyFactor > 1 {
+		factor = s.Fault.LatencyFactor
+	}
+	w, which, v := hold(s.Baseline, 1), "Baseline", s.Baseline
+	if wc := hold(s.Candidate, factor); wc > w {
+		w, which, v = wc, "Candidate", s.Candidate
+	}
+	l := rate * w
+	if s.Concurrency.Enabled {
+		for _, c := range []int{s.Concurrency.ReservedLimit, s.Concurrency.AccountLimit} {
+			if c > 0 {
+				l = math.Min(l, float64(c))
+			}
+		}
+	}
+	if !(l <= MaxInFlight) {
+		return invalid("Scenario.%s holds a request %.3g s on average (mean latency, cut at Timeout %v) at %.3g arrivals/s over %s: %.3g requests in flight at once, at most MaxInFlight = %.0e in a per-request run; check the latency's unit, set a Timeout, or use Resolution Bucketed", which, w, v.Timeout, rate, what, l, float64(MaxInFlight))
+	}
+	return nil
 }

@@ -51,6 +51,38 @@ func TestValidateCostBounds(t *testing.T) {
 		{"async at 1e7 req/s", func(s *Scenario) {
 			s.Workload, s.EventModel = Poisson{Rate: 1e7}, DefaultAsync()
 		}, []string{"Auto runs per request because Scenario.EventModel", "MaxRequestArrivals"}},
+		{"latency of 1000h at 1e4 req/s with no timeout: Little's law L = 1e4 × 3.6e6 s = 3.6e10 in flight", func(s *Scenario) {
+			s.Workload, s.Resolution = Poisson{Rate: 1e4}, PerRequest
+			for _, v := range []*Version{&s.Baseline, &s.Candidate} {
+				v.P50, v.P99, v.Timeout = 1000*time.Hour, 1000*time.Hour, 0
+			}
+		}, []string{"Scenario.Baseline holds a request 3.6e+06 s", "3.6e+10 requests in flight", "MaxInFlight", "Timeout"}},
+		{"the same with a 3 s timeout: at most 3e4 in flight", func(s *Scenario) {
+			s.Workload, s.Resolution = Poisson{Rate: 1e4}, PerRequest
+			for _, v := range []*Version{&s.Baseline, &s.Candidate} {
+				v.P50, v.P99, v.Timeout = 1000*time.Hour, 1000*time.Hour, 3*time.Second
+			}
+		}, nil},
+		{"the same without timeout under a reserved concurrency of 500: the rest is throttled", func(s *Scenario) {
+			s.Workload, s.Resolution = Poisson{Rate: 1e4}, PerRequest
+			s.Concurrency = DefaultConcurrency()
+			s.Concurrency.ReservedLimit = 500
+			for _, v := range []*Version{&s.Baseline, &s.Candidate} {
+				v.P50, v.P99, v.Timeout = 1000*time.Hour, 1000*time.Hour, 0
+			}
+		}, nil},
+		{"a candidate 1e6 times slower than a 100 ms baseline, no timeout, at 1e3 req/s: 1e8 in flight", func(s *Scenario) {
+			s.Workload, s.Resolution = Poisson{Rate: 1e3}, PerRequest
+			s.Baseline.P99, s.Candidate.P99 = 100*time.Millisecond, 100*time.Millisecond
+			s.Baseline.Timeout, s.Candidate.Timeout = 0, 0
+			s.Fault = Fault{LatencyFactor: 1e6}
+		}, []string{"Scenario.Candidate holds a request 1e+05 s", "1e+08 requests in flight"}},
+		{"bucketed ignores requests in flight", func(s *Scenario) {
+			s.Workload, s.Resolution = Poisson{Rate: 1e4}, Bucketed
+			for _, v := range []*Version{&s.Baseline, &s.Candidate} {
+				v.P50, v.P99, v.Timeout = 1000*time.Hour, 1000*time.Hour, 0
+			}
+		}, nil},
 		{"per request just under the bound: 3.3e6 req/s × 300 s = 9.9e8", func(s *Scenario) {
 			s.Workload, s.Resolution = Poisson{Rate: 3.3e6}, PerRequest
 		}, nil},
@@ -282,5 +314,45 @@ func TestNilSlicesAreValues(t *testing.T) {
 	s.Policy = rollback.AnyOf()
 	if err := s.Validate(); err == nil || !strings.Contains(err.Error(), "AnyOf.policies = []: must list at least one policy") {
 		t.Errorf("AnyOf(): Validate() = %v, want rollback's empty-list error", err)
+	}
+}
+
+// The last runs of the index range end: with FirstRun = MaxInt64-3 and two
+// workers, the run counter passes MaxInt64 after the third run is handed
+// out and each worker takes one more index; the wrapped (negative) one used
+// to be run, and the next, for ever (Progress reported 6 of 3).
+func TestMonteCarloLastIndices(t *testing.T) {
+	s := BaseScenario()
+	s.Workload = Poisson{Rate: 1}
+	s.Strategy = allAtOnce()
+	s.Resolution = Bucketed
+	s.Horizon = time.Minute
+	most := 0
+	sum, err := MonteCarlo(context.Background(), s, 3, MonteCarloOptions{
+		FirstRun: math.MaxInt64 - 3, Workers: 2,
+		Progress: func(done, total int) { most = max(most, done) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Runs() != 3 || most != 3 {
+		t.Fatalf("Runs() = %d, Progress reached %d: want 3 and 3", sum.Runs(), most)
+	}
+	// The same three runs one at a time give the same summary: the seeds
+	// are those of indices MaxInt64-3 .. MaxInt64-1.
+	var want metrics.Summary
+	for i := int64(math.MaxInt64 - 3); i < math.MaxInt64; i++ {
+		s.Seed = RunSeed(0, i)
+		r, err := Run(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want.Add(&r)
+	}
+	if !sum.Equal(&want) {
+		t.Errorf("summary differs from the three runs alone")
+	}
+	if _, err := MonteCarlo(context.Background(), s, 4, MonteCarloOptions{FirstRun: math.MaxInt64 - 3}); err == nil {
+		t.Errorf("FirstRun = MaxInt64-3 with 4 runs: want an error, the last index overflows")
 	}
 }

@@ -121,7 +121,11 @@ func MonteCarlo(ctx context.Context, sc Scenario, runs int, opts MonteCarloOptio
 			var rn Runner
 			for inner.Err() == nil {
 				i := next.Add(1) - 1
-				if i >= end {
+				// i < from: the counter wrapped past math.MaxInt64 after the
+				// last run was handed out (each worker adds once more before
+				// it sees the end), which would otherwise run negative
+				// indices for ever.
+				if i >= end || i < from {
 					return
 				}
 				s.Seed = RunSeed(base, i)
