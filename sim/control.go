@@ -78,6 +78,7 @@ type control struct {
 	hk       hooks
 	expo     float64 // ∫ weight dt up to expoT, in seconds
 	expoT    time.Duration
+	evals    int64 // the policy's evaluations so far (MaxEvaluations)
 	err      error
 
 	run metrics.Run
@@ -134,6 +135,10 @@ func (c *control) nextEvaluation(after time.Duration) {
 	next := c.mon.Next(after)
 	if next <= after {
 		c.err = fmt.Errorf("sim: Policy %q: Monitor.Next(%v) = %v: must be after %v", c.pol.Name(), after, next, after)
+		return
+	}
+	if c.evals++; c.evals > MaxEvaluations {
+		c.err = fmt.Errorf("sim: Policy %q: more than MaxEvaluations = %d evaluations in one run (the last at %v, the next asked for %v after it): a Monitor.Next that advances by nanoseconds never lets the run end; evaluate at a coarser cadence", c.pol.Name(), int64(MaxEvaluations), after, next-after)
 		return
 	}
 	c.q.Push(eventq.Event{At: next, Kind: evEvaluate})

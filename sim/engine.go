@@ -59,6 +59,8 @@ type engine struct {
 	// sift of the heap each time.
 	nextArr eventq.Event
 	hasArr  bool
+	nArr    int64 // arrivals drawn so far, held under maxArr
+	maxArr  int64 // MaxArrivalFactor × expected arrivals + 1e6
 
 	ver [metrics.NumDimensions]version // indexed by metrics.Candidate / metrics.Baseline
 
@@ -135,7 +137,13 @@ func (e *engine) setup(s *Scenario) {
 	e.as.setup(s)
 	e.qs.setup(s)
 	e.hasArr = false
+	span, _ := s.span(e.c.sched)
+	e.nArr, e.maxArr = 0, int64(math.Min(MaxArrivalFactor*s.Workload.Integral(0, span)+1e6, math.MaxInt64/2))
 	if t := e.arr.Next(); t != NoArrival {
+		if t < 0 {
+			e.c.err = fmt.Errorf("sim: Workload %T: Arrivals.Next() = %v: the first arrival must not be before 0", s.Workload, t)
+			return
+		}
 		e.nextArr = eventq.Event{At: t, Kind: evArrival}
 		e.q.Stamp(&e.nextArr)
 		e.hasArr = true
@@ -161,6 +169,10 @@ func (e *engine) step() (end bool) {
 		at := e.nextArr.At
 		e.now = at
 		if t := e.arr.Next(); t != NoArrival && !e.c.stopped {
+			if e.nArr++; t < at || e.nArr > e.maxArr {
+				e.c.err = arrivalsError(e.arr, at, t, e.nArr, e.maxArr)
+				return true
+			}
 			e.nextArr = eventq.Event{At: t, Kind: evArrival}
 			e.q.Stamp(&e.nextArr)
 		} else {
@@ -425,4 +437,14 @@ func (b *runState) reset(s *Scenario) {
 		period, _ = seriesPeriod(s.Period, s.Policy.Resolution())
 	}
 	b.rec.reset(period, s.IngestionDelay)
+}
+
+// arrivalsError says how a Workload's Arrivals broke its contract: an
+// arrival before the previous one, or more arrivals than the run can hold
+// (a Next that stalls at one instant).
+func arrivalsError(a Arrivals, prev, t time.Duration, n, most int64) error {
+	if t < prev {
+		return fmt.Errorf("sim: Arrivals %T: Next() = %v after an arrival at %v: arrivals must not go back in time", a, t, prev)
+	}
+	return fmt.Errorf("sim: Arrivals %T: %d arrivals by %v, more than %d (%d times what the Workload's Integral expects, plus a million): Next must advance time (MaxArrivalFactor)", a, n, t, most, MaxArrivalFactor)
 }

@@ -58,6 +58,20 @@ const (
 	// 1000ms) otherwise grows the queue until the process is killed for
 	// memory. The bucketed engine holds no request and is not bounded by it.
 	MaxInFlight = 1e7
+	// MaxEvaluations bounds the evaluations of a policy in one run. The
+	// policies of package rollback evaluate at most once a second
+	// (rollback.MinInterval), 7,200 times in two hours and about 3e6 times
+	// over the longest run MaxPeriods allows; a Monitor whose Next
+	// advances by a nanosecond would otherwise evaluate 1e9 times per
+	// simulated second, a run that never ends.
+	MaxEvaluations = 1e7
+	// MaxArrivalFactor bounds the arrivals a run draws from a Workload's
+	// Arrivals at MaxArrivalFactor times what its Integral expects, plus
+	// a million: far beyond any Poisson fluctuation, but it stops a
+	// custom Arrivals whose Next stalls at one instant (each arrival a
+	// request in flight that never ends before the next) before it
+	// exhausts memory.
+	MaxArrivalFactor = 10
 )
 
 // maxEvents is MaxEvents, a variable so that tests can lower it.

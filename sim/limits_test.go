@@ -356,3 +356,73 @@ func TestMonteCarloLastIndices(t *testing.T) {
 		t.Errorf("FirstRun = MaxInt64-3 with 4 runs: want an error, the last index overflows")
 	}
 }
+
+// badWorkload is a user's Workload whose arrivals break the contract in one
+// of three ways; its Integral claims one arrival a second.
+type badWorkload struct{ mode string }
+
+func (badWorkload) Validate() error                     { return nil }
+func (badWorkload) Integral(a, b time.Duration) float64 { return (b - a).Seconds() }
+func (badWorkload) Poisson() bool                       { return false }
+func (w badWorkload) Arrivals(*rand.Rand) Arrivals      { return &badArrivals{mode: w.mode} }
+
+type badArrivals struct {
+	mode string
+	n    int
+}
+
+func (a *badArrivals) Next() time.Duration {
+	a.n++
+	switch a.mode {
+	case "backwards":
+		return time.Duration(10-a.n) * time.Second // 9 s, 8 s, …
+	case "negative":
+		return -time.Second
+	}
+	return time.Second // stalls at 1 s for ever
+}
+
+// oneNanoPolicy evaluates one nanosecond after the previous evaluation.
+type oneNanoPolicy struct{}
+
+func (oneNanoPolicy) Name() string              { return "one-nano" }
+func (oneNanoPolicy) Validate() error           { return nil }
+func (oneNanoPolicy) Resolution() time.Duration { return 0 }
+func (oneNanoPolicy) Start() rollback.Monitor   { return oneNanoMonitor{} }
+
+type oneNanoMonitor struct{}
+
+func (oneNanoMonitor) Next(t time.Duration) time.Duration { return t + 1 }
+func (oneNanoMonitor) Evaluate(rollback.Observation) rollback.Decision {
+	return rollback.Decision{}
+}
+
+// A Workload or Policy of the user's own that misbehaves ends the run with
+// an error naming it, in bounded time and memory: before these checks, a
+// stalled Next ran out of memory (every arrival a request in flight at the
+// same instant) and a 1 ns policy cadence ran for hours.
+func TestMisbehavingWorkloadAndPolicy(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		edit func(*Scenario)
+		want string
+	}{
+		{"arrivals going back in time", func(s *Scenario) { s.Workload = badWorkload{"backwards"} }, "must not go back in time"},
+		{"a first arrival before 0", func(s *Scenario) { s.Workload = badWorkload{"negative"} }, "must not be before 0"},
+		{"arrivals that stall at one instant", func(s *Scenario) { s.Workload = badWorkload{"stall"} }, "Next must advance time"},
+		{"a policy that evaluates every nanosecond", func(s *Scenario) {
+			s.Workload, s.Policy = Poisson{Rate: 1}, oneNanoPolicy{}
+		}, "MaxEvaluations"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := BaseScenario()
+			s.Strategy = canary(10, time.Minute)
+			s.Resolution = PerRequest
+			s.Horizon = 10 * time.Minute
+			tc.edit(&s)
+			if _, err := Run(s); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Run() = %v, want an error containing %q", err, tc.want)
+			}
+		})
+	}
+}
