@@ -72,7 +72,39 @@ const (
 	// request in flight that never ends before the next) before it
 	// exhausts memory.
 	MaxArrivalFactor = 10
+	// MaxMonteCarloMemory bounds what the workers of one MonteCarlo hold
+	// together, 4 GiB: each worker holds one run's recorded periods (see
+	// runMemory), so MonteCarlo runs fewer workers than asked when the
+	// runs are long and finely recorded. A 10-second alarm over a 138-hour
+	// deployment records 50,000 periods, up to 400 MB per worker: 64
+	// workers would have held 27 GB. The result does not depend on the
+	// number of workers.
+	MaxMonteCarloMemory = 4 << 30
 )
+
+// Bytes a run holds per recorded period (measured with runtime.MemStats
+// after a run of 49,000 10-second periods, and rounded up about twofold):
+// with a policy only, the bucketed engine keeps per-version counts (0.8 kB
+// measured); the per-request engine and KeepSeries keep statistics and
+// latency sketches per version and per alias (3.5 kB measured).
+const (
+	periodBytesPolicy = 2 << 10
+	periodBytesFull   = 8 << 10
+)
+
+// runMemory estimates the bytes one worker holds for a run of the
+// validated scenario s: its recorded periods (the rest is small and does
+// not grow with the run).
+func (s *Scenario) runMemory() int64 {
+	periods, _, reader := s.recordedPeriods(s.Strategy.Schedule())
+	if reader == "" {
+		return 0
+	}
+	if s.resolution() == PerRequest || s.KeepSeries {
+		return periods * periodBytesFull
+	}
+	return periods * periodBytesPolicy
+}
 
 // maxEvents is MaxEvents, a variable so that tests can lower it.
 var maxEvents int64 = MaxEvents
@@ -137,11 +169,21 @@ func (s *Scenario) validateCost(sched strategy.Schedule) error {
 			return err
 		}
 	}
+	periods, pwhat, reader := s.recordedPeriods(sched)
+	if periods > MaxPeriods {
+		return invalid("%s: %s is %d periods of %v, at most MaxPeriods = %d; shorten the run or use a longer Period", reader, pwhat, periods, s.recordPeriod(), MaxPeriods)
+	}
+	return nil
+}
+
+// recordedPeriods is the number of metric periods a run of s records, the
+// span they cover and who reads them (0 when nobody does).
+func (s *Scenario) recordedPeriods(sched strategy.Schedule) (periods int64, what, reader string) {
 	// Which periods are recorded: the per-request engine records every
 	// invocation's period, whoever reads them; the bucketed engine only
 	// while somebody does (KeepSeries: the whole run; a policy: while the
 	// deployment runs).
-	pd, pwhat, reader := d, what, ""
+	d, what := s.span(sched)
 	switch {
 	case s.resolution() == PerRequest:
 		reader = "the per-request engine records the metric series of the whole run"
@@ -152,24 +194,28 @@ func (s *Scenario) validateCost(sched strategy.Schedule) error {
 		if s.Horizon > 0 {
 			dep := satAdd(satAdd(s.PreTraffic.Duration, sched.Duration()), satAdd(s.Bake, s.PostTraffic.Duration))
 			if dep < s.Horizon {
-				pd, pwhat = dep, fmt.Sprintf("the deployment's length %v (PreTraffic + schedule + Bake + PostTraffic)", dep)
+				d, what = dep, fmt.Sprintf("the deployment's length %v (PreTraffic + schedule + Bake + PostTraffic)", dep)
 			}
 		}
 	default:
-		return nil
+		return 0, what, ""
 	}
+	p := s.recordPeriod()
+	periods = int64(d / p)
+	if d%p != 0 {
+		periods++
+	}
+	return periods, what, reader
+}
+
+// recordPeriod is the length of the periods a run records: the scenario's
+// Period, or the finer one its policy's resolution needs.
+func (s *Scenario) recordPeriod() time.Duration {
 	p := s.Period
 	if s.Policy != nil {
 		p, _ = seriesPeriod(s.Period, s.Policy.Resolution())
 	}
-	periods := pd / p
-	if pd%p != 0 {
-		periods++
-	}
-	if periods > MaxPeriods {
-		return invalid("%s: %s is %d periods of %v, at most MaxPeriods = %d; shorten the run or use a longer Period", reader, pwhat, periods, p, MaxPeriods)
-	}
-	return nil
+	return p
 }
 
 // drawCoster is a workload whose per-request arrival process draws more than

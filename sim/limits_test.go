@@ -426,3 +426,64 @@ func TestMisbehavingWorkloadAndPolicy(t *testing.T) {
 		})
 	}
 }
+
+// A nil context is an error wrapping ErrInvalid, not the context package's
+// panic from a worker.
+func TestMonteCarloNilContext(t *testing.T) {
+	s := BaseScenario()
+	s.Workload, s.Strategy = Poisson{Rate: 1}, allAtOnce()
+	//lint:ignore SA1012 the nil context is the point of the test
+	if _, err := MonteCarlo(nil, s, 2, MonteCarloOptions{}); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "ctx = nil") { //nolint:staticcheck
+		t.Fatalf("MonteCarlo(nil ctx) = %v, want an ErrInvalid naming ctx", err)
+	}
+}
+
+// MonteCarlo holds its workers' memory to MaxMonteCarloMemory together: a
+// 10-second alarm over a 137-hour deployment recorded per request is
+// 49,302 periods (up to 400 MB a worker), so 64 workers become
+// MaxMonteCarloMemory / (49,302 × periodBytesFull) = 10. runMemory must not
+// underestimate: a run's measured heap growth stays below its estimate.
+func TestMonteCarloMemoryBound(t *testing.T) {
+	s := BaseScenario()
+	s.Workload = Poisson{Rate: 1}
+	s.Strategy = linear(1, 83*time.Minute) // 99 steps of 83 min: 8,217 min
+	s.Period = 10 * time.Second
+	s.Resolution = PerRequest
+	periods := int64(99 * 83 * 6)
+	if got := s.runMemory(); got != periods*periodBytesFull {
+		t.Fatalf("runMemory() = %d, want %d periods × %d bytes", got, periods, periodBytesFull)
+	}
+	if w := monteCarloWorkers(&s, 64, 1000); w != int(MaxMonteCarloMemory/(periods*periodBytesFull)) || w != 10 {
+		t.Errorf("monteCarloWorkers(64) = %d, want 10", w)
+	}
+	if w := monteCarloWorkers(&s, 4, 1000); w != 4 {
+		t.Errorf("monteCarloWorkers(4) = %d, want 4 (under the bound)", w)
+	}
+	s.Resolution = Bucketed // no policy, no KeepSeries: nothing recorded
+	if got := s.runMemory(); got != 0 {
+		t.Errorf("bucketed without a reader: runMemory() = %d, want 0", got)
+	}
+
+	// Measured: a shorter run of the same kind (8 steps of 83 min, 3,984
+	// periods) grows the heap by less than its estimate.
+	s.Strategy = linear(12.5, 83*time.Minute)
+	for _, res := range []Resolution{PerRequest, Bucketed} {
+		s.Resolution, s.KeepSeries = res, true
+		var m0, m1 runtime.MemStats
+		var rn Runner
+		runtime.GC()
+		runtime.ReadMemStats(&m0)
+		r, err := rn.Run(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&m1)
+		grew := int64(m1.HeapAlloc) - int64(m0.HeapAlloc)
+		if est := s.runMemory(); grew > est {
+			t.Errorf("%v: the run holds %d bytes, more than runMemory's %d", res, grew, est)
+		}
+		runtime.KeepAlive(&rn)
+		runtime.KeepAlive(&r)
+	}
+}

@@ -17,8 +17,10 @@ import (
 type MonteCarloOptions struct {
 	// Workers is the number of goroutines running simulations; 0 means
 	// runtime.GOMAXPROCS(0). It never exceeds the number of runs, nor
-	// MaxWorkers: each worker holds a Runner and a Summary, and the result
-	// does not depend on the number of workers anyway.
+	// MaxWorkers, nor the number whose runs fit in MaxMonteCarloMemory
+	// together (long, finely recorded runs): each worker holds a Runner
+	// and a Summary, and the result does not depend on the number of
+	// workers anyway.
 	Workers int
 	// Progress, when set, is called after each run completes with the number
 	// of runs done so far and the total. Every call comes from the goroutine
@@ -59,8 +61,8 @@ const MaxWorkers = 1024
 //
 // sc is validated once, before any run starts; a bad scenario returns the
 // error of Scenario.Validate (wrapping ErrInvalid) and runs nothing.
-// runs <= 0, Workers < 0, FirstRun < 0 or a last index beyond the int64
-// range is an error wrapping ErrInvalid too.
+// A nil ctx, runs <= 0, Workers < 0, FirstRun < 0 or a last index beyond
+// the int64 range is an error wrapping ErrInvalid too.
 //
 // Cancelling ctx stops the workers from starting new runs; MonteCarlo then
 // returns ctx.Err() once the runs already started have finished (one run per
@@ -74,6 +76,11 @@ const MaxWorkers = 1024
 // the workers, as they are values that Run only reads (a Policy's per-run
 // state is what its Start returns).
 func MonteCarlo(ctx context.Context, sc Scenario, runs int, opts MonteCarloOptions) (*metrics.Summary, error) {
+	if ctx == nil {
+		// The context package panics on a nil parent; an error here keeps
+		// the promise that bad arguments are errors.
+		return nil, invalid("MonteCarlo ctx = nil: pass context.Background() or a context that can be cancelled")
+	}
 	if runs <= 0 {
 		return nil, invalid("MonteCarlo runs = %d: must be > 0", runs)
 	}
@@ -89,11 +96,7 @@ func MonteCarlo(ctx context.Context, sc Scenario, runs int, opts MonteCarloOptio
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	workers := opts.Workers
-	if workers == 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	workers = min(workers, runs, MaxWorkers)
+	workers := monteCarloWorkers(&sc, opts.Workers, runs)
 
 	inner, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -171,6 +174,21 @@ func MonteCarlo(ctx context.Context, sc Scenario, runs int, opts MonteCarloOptio
 		return nil, ctx.Err()
 	}
 	return sum, nil
+}
+
+// monteCarloWorkers is the number of workers MonteCarlo runs for asked
+// (0: GOMAXPROCS): at most runs, MaxWorkers, and as many as fit in
+// MaxMonteCarloMemory, but at least one.
+func monteCarloWorkers(sc *Scenario, asked, runs int) int {
+	w := asked
+	if w == 0 {
+		w = runtime.GOMAXPROCS(0)
+	}
+	w = min(w, runs, MaxWorkers)
+	if per := sc.runMemory(); per > 0 {
+		w = max(1, min(w, int(MaxMonteCarloMemory/per)))
+	}
+	return w
 }
 
 // RunSeed is the seed of run i of a MonteCarlo of a scenario whose Seed is
