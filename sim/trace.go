@@ -34,7 +34,8 @@ type Trace struct {
 // header. With pairs, seconds are integers that must increase; seconds
 // skipped have count 0. Counts are non-negative numbers (fractions allowed:
 // a trace can be a rate profile). name labels errors, which give the line
-// number: "sim: trace.csv:7: count = "x": must be a number >= 0".
+// number: "sim: trace.csv:7: count = "x": must be a number >= 0". A UTF-8
+// byte order mark before the first line is skipped.
 func ParseTrace(r io.Reader, name string) (Trace, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 4096), 1<<20)
@@ -43,7 +44,13 @@ func ParseTrace(r io.Reader, name string) (Trace, error) {
 	mode := 0 // 0 unknown, 1 counts only, 2 pairs
 	for sc.Scan() {
 		line++
-		text := strings.TrimSpace(sc.Text())
+		text := sc.Text()
+		if line == 1 {
+			// A byte order mark, as spreadsheet exports write it: the YAML
+			// reader accepts one, so the trace reader does too.
+			text = strings.TrimPrefix(text, "\uFEFF")
+		}
+		text = strings.TrimSpace(text)
 		if text == "" || text[0] == '#' {
 			continue
 		}

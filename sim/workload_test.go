@@ -173,6 +173,13 @@ func TestParseTrace(t *testing.T) {
 	if err != nil || !equalFloats(tr.Counts, []float64{5, 6, 0}) {
 		t.Errorf("counts-only trace: %v, %v", tr.Counts, err)
 	}
+	// A spreadsheet's byte order mark before the header or the first count.
+	for _, in := range []string{"\uFEFFsecond,count\n0,5\n1,6\n", "\uFEFF5\n6\n"} {
+		tr, err = ParseTrace(strings.NewReader(in), "t.csv")
+		if err != nil || !equalFloats(tr.Counts, []float64{5, 6}) {
+			t.Errorf("ParseTrace(%q) = %v, %v; want [5 6]", in, tr.Counts, err)
+		}
+	}
 	for _, tc := range []struct{ in, want string }{
 		{"0,1\n1,-3\n", `sim: t.csv:2: count = "-3": must be a finite number >= 0`},
 		{"# c\n\n0,1\nx,2\n", `sim: t.csv:4: second = "x": must be an integer >= 0`},
