@@ -49,14 +49,16 @@
 //     CloudFormation templates, CodeDeploy deployment configs, Argo Rollouts
 //     and Flagger manifests — into strategies and policies, with a warning for
 //     each thing it cannot model.
-//   - cmd/deploysim: the command line. `deploysim presets` prints every
-//     CodeDeploy preset's schedule; more subcommands (compare, sweep, evaluate
-//     a template) grow on the same dispatcher.
+//   - scenario: the scenario file (YAML or JSON, every setting of a
+//     simulation, as the command line's flags name them) and CloudWatch's
+//     Key=Value alarm syntax, loaded into a sim.Scenario.
+//   - cmd/deploysim: the command line (compare, sweep, merge, plot,
+//     evaluate, presets), a thin layer over the packages above.
 //   - examples/…: notebook-style programs that print tables and write plots.
 //
 // Dependencies point one way: strategy and metrics are leaves, rollback sees
-// only metrics, sim wires the three together, manifest and the command sit on
-// top.
+// only metrics, sim wires the three together, manifest, scenario and the
+// command sit on top.
 //
 // # A first look
 //

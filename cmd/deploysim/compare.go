@@ -10,12 +10,20 @@ import (
 	"strings"
 
 	"github.com/deploysim/deploysim/metrics"
+	"github.com/deploysim/deploysim/scenario"
 	"github.com/deploysim/deploysim/strategy"
+	"github.com/spf13/cobra"
 )
 
-const compareHelp = `usage: deploysim compare [flags]
-
-Simulates --runs deployments of each strategy on one scenario and prints one
+// newCompareCmd is `deploysim compare`: one row per strategy on one
+// scenario.
+func newCompareCmd(s streams) *cobra.Command {
+	var o outputOptions
+	var so *scenarioOptions
+	cmd := &cobra.Command{
+		Use:   "compare [flags]",
+		Short: "Compare strategies on one scenario",
+		Long: `Simulates --runs deployments of each strategy on one scenario and prints one
 row per strategy: detection and false-rollback rates with 95% Wilson
 intervals, and the mean (± half-width of its 95% interval) and p95 of the
 candidate's failed requests, users hit, time to detect, time to rollback and
@@ -32,15 +40,6 @@ CloudWatch alarm on the candidate's error rate >= 1% in one minute watched by
 CodeDeploy (polled every minute, 60 s ingestion delay, 5 s rollback), runs
 measured over a 2-hour horizon.
 
-examples:
-  deploysim compare
-  deploysim compare --rps 1 --format markdown
-  deploysim compare --strategies Canary10Percent5Minutes,Linear:20%,1m --error-rate 0.02 --runs 500
-  deploysim compare --error-rate 0 --horizon 0        # healthy candidate only
-  deploysim compare --alarm MetricName=Errors,Dimension=candidate,Statistic=Sum,Period=60,EvaluationPeriods=1,DatapointsToAlarm=1,Threshold=5,ComparisonOperator=GreaterThanOrEqualToThreshold,TreatMissingData=notBreaching
-  deploysim compare --policy sequential --sequential-alpha 0.01
-  deploysim compare --format json > run.json && deploysim compare --scenario run.json
-
 --format json writes {"scenario": every effective setting (a valid
 --scenario file), "resolution": "request" or "bucket", "confidence": 0.95,
 "rows": [{"strategy", "runs", "detection_rate", "false_rollback_rate" (each
@@ -48,46 +47,50 @@ examples:
 "time_to_detect_s", "time_to_rollback_s", "duration_s", ... (each {n, mean,
 stddev, min, max, p50, p95, p99, ci_low, ci_high}), "state"}]}.
 
-flags:
-  --format FORMAT
-      table, markdown, csv or json (default table)
-`
+Every scenario flag is also a --scenario file key ('-' written '_').`,
+		Example: `  deploysim compare
+  deploysim compare --rps 1 -o markdown
+  deploysim compare -s Canary10Percent5Minutes,Linear:20%,1m --error-rate 0.02 -n 500
+  deploysim compare --error-rate 0 --horizon 0        # healthy candidate only
+  deploysim compare --alarm MetricName=Errors,Dimension=candidate,Statistic=Sum,Period=60,EvaluationPeriods=1,DatapointsToAlarm=1,Threshold=5,ComparisonOperator=GreaterThanOrEqualToThreshold,TreatMissingData=notBreaching
+  deploysim compare --policy sequential --sequential-alpha 0.01
+  deploysim compare -o json > run.json && deploysim compare --scenario run.json`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runCompare(cmd.Context(), s, so, &o)
+		},
+	}
+	o.addFormatFlag(cmd, "table")
+	so = addScenarioFlags(cmd.Flags())
+	registerCompletions(cmd)
+	return cmd
+}
 
-// runCompare is `deploysim compare`: one row per strategy on one scenario.
-func runCompare(args []string, stdout, stderr io.Writer) error {
-	var sf *scenarioFlags
-	fs := newFlagSet("compare", stdout, func(w io.Writer) {
-		fmt.Fprint(w, compareHelp)
-		sf.printSettings(w)
-	})
-	sf = addScenarioFlags(fs.FlagSet)
-	format := fs.String("format", "table", "")
-	if err := fs.parse(args, 0); err != nil {
-		return err
-	}
-	f, err := parseFormat(*format)
+// runCompare simulates the scenario the flags describe and writes the table.
+func runCompare(ctx context.Context, s streams, so *scenarioOptions, o *outputOptions) error {
+	f, err := o.parseFormat()
 	if err != nil {
 		return err
 	}
-	c, o, err := sf.config()
+	c, err := so.config()
 	if err != nil {
 		return err
 	}
-	if err := c.validate(o); err != nil {
+	if err := c.Validate(); err != nil {
 		return err
 	}
-	ss, err := c.strategies(o)
+	ss, err := c.ResolveStrategies()
 	if err != nil {
 		return err
 	}
-	if sc, err := c.scenario(o, ss[0]); err == nil {
-		warnBlindAlarms(stderr, sc) // the alarms are the same for every strategy
+	if sc, err := c.Scenario(ss[0]); err == nil {
+		warnBlindAlarms(s.err, sc) // the alarms are the same for every strategy
 	}
-	t, engine, err := compareTable(context.Background(), &c, o, ss, stderr)
+	t, engine, err := compareTable(ctx, &c, ss, s.err)
 	if err != nil {
 		return err
 	}
-	return writeResult(stdout, f, t, []field{{"scenario", &c}, {"resolution", engine}}, func(w io.Writer) {
+	return writeResult(s.out, f, t, []field{{"scenario", &c}, {"resolution", engine}}, func(w io.Writer) {
 		fmt.Fprintf(w, "# %s\n", describe(&c, engine))
 	})
 }
@@ -96,14 +99,14 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 // healthy twins (runs 0..Runs-1, so the rows are what deploysim.Compare
 // gives for the same scenario), and
 // fills c's implicit settings. engine is the resolution the runs used.
-func compareTable(ctx context.Context, c *scenarioConfig, o origin, ss []strategy.Strategy, stderr io.Writer) (*metrics.Table, string, error) {
-	c.fill(ss)
+func compareTable(ctx context.Context, c *scenario.File, ss []strategy.Strategy, stderr io.Writer) (*metrics.Table, string, error) {
+	c.Fill(ss)
 	p := newProgress(stderr, "compare", c.Runs*len(ss))
 	defer p.finish()
 	t := &metrics.Table{}
 	engines := map[string]bool{}
 	for _, s := range ss {
-		sc, err := c.scenario(o, s)
+		sc, err := c.Scenario(s)
 		if err != nil {
 			return nil, "", err
 		}
@@ -126,15 +129,6 @@ func engineName(set map[string]bool) string {
 	}
 	sort.Strings(names)
 	return strings.Join(names, "+")
-}
-
-// parseFormat reads --format, naming the flag when the value is not a format.
-func parseFormat(s string) (metrics.Format, error) {
-	f, err := metrics.ParseFormat(s)
-	if err != nil {
-		return f, fmt.Errorf("--format = %q: must be table, markdown, csv or json", s)
-	}
-	return f, nil
 }
 
 // field is one key of the JSON document the commands write around a table.
@@ -191,13 +185,13 @@ func writeResult(w io.Writer, f metrics.Format, t *metrics.Table, fields []field
 }
 
 // describe summarises the scenario in one line for the text table's header.
-func describe(c *scenarioConfig, engine string) string {
+func describe(c *scenario.File, engine string) string {
 	return describeGrid(c, engine, false)
 }
 
 // describeGrid is describe for a sweep when swept is set: the request rate
 // and the error regression are then the grid's, not the scenario's.
-func describeGrid(c *scenarioConfig, engine string, swept bool) string {
+func describeGrid(c *scenario.File, engine string, swept bool) string {
 	var b strings.Builder
 	switch {
 	case swept:

@@ -298,22 +298,6 @@ func TestCompareErrors(t *testing.T) {
 	}
 }
 
-func TestSplitStrategies(t *testing.T) {
-	for in, want := range map[string][]string{
-		"":                                   nil,
-		"AllAtOnce":                          {"AllAtOnce"},
-		"Canary10Percent5Minutes, AllAtOnce": {"Canary10Percent5Minutes", "AllAtOnce"},
-		"Linear:20%,1m,Canary:5%,2m":         {"Linear:20%,1m", "Canary:5%,2m"},
-		"Steps:10%,5m,50%,10m,AllAtOnce":     {"Steps:10%,5m,50%,10m", "AllAtOnce"},
-		"Exponential:1%,x2,5m;AllAtOnce":     {"Exponential:1%,x2,5m", "AllAtOnce"},
-	} {
-		got := splitStrategies(in)
-		if strconv.Quote(strings.Join(got, "|")) != strconv.Quote(strings.Join(want, "|")) || len(got) != len(want) {
-			t.Errorf("splitStrategies(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 // examples/scenario.yaml documents the file format: it reads, runs, and
 // spells out every key a scenario has.
 func TestExampleScenarioFile(t *testing.T) {

@@ -9,11 +9,22 @@ import (
 
 	"github.com/deploysim/deploysim/manifest"
 	"github.com/deploysim/deploysim/metrics"
+	"github.com/deploysim/deploysim/scenario"
+	"github.com/spf13/cobra"
 )
 
-const evaluateHelp = `usage: deploysim evaluate [flags] FILE...
+// evaluateSkips are the scenario settings a file decides itself.
+var evaluateSkips = []string{"strategies", "policy", "alarms", "evaluation_interval", "poll_interval", "compare_confidence", "sequential_alpha"}
 
-Reads the progressive deployments files declare — AWS SAM or CloudFormation
+// newEvaluateCmd is `deploysim evaluate FILE...`: one row per deployable
+// the files declare, then the warnings.
+func newEvaluateCmd(s streams) *cobra.Command {
+	var o outputOptions
+	var so *scenarioOptions
+	cmd := &cobra.Command{
+		Use:   "evaluate [flags] FILE...",
+		Short: "Simulate the deployments a SAM/CloudFormation, Argo Rollouts or Flagger file declares",
+		Long: `Reads the progressive deployments files declare — AWS SAM or CloudFormation
 templates (YAML or JSON: DeploymentPreference, CodeDeploy deployment groups
 and their alarms), or Kubernetes objects (Argo Rollouts Rollout and
 AnalysisTemplate, Flagger Canary) — and simulates each one with its own
@@ -40,59 +51,56 @@ active fault with probability 0.5 — an assumption, warned about; the
 --pre-traffic-hook/-catch and --post-traffic-hook/-catch flags, when not 0,
 replace them (manifest.Deployable.Apply).
 
-examples:
-  deploysim evaluate template.yaml
+--format json has "files" (and "file" when there is one) and "warnings".`,
+		Example: `  deploysim evaluate template.yaml
+  deploysim evaluate template.yaml --runs 50
   deploysim evaluate --rps 5 --error-rate 0.02 rollout.yaml
   deploysim evaluate rollout.yaml analysis-templates.yaml
-  deploysim evaluate --format json canary.yaml
-
-flags:
-  --format FORMAT
-      table, markdown, csv or json (default table); json has "files" (and
-      "file" when there is one)
-`
-
-// evaluateSkips are the scenario settings a file decides itself.
-var evaluateSkips = []string{"strategies", "policy", "alarms", "evaluation_interval", "poll_interval", "compare_confidence", "sequential_alpha"}
-
-// runEvaluate is `deploysim evaluate FILE`: one row per deployable the file
-// declares, then the warnings.
-func runEvaluate(args []string, stdout, stderr io.Writer) error {
-	var sf *scenarioFlags
-	fs := newFlagSet("evaluate", stdout, func(w io.Writer) {
-		fmt.Fprint(w, evaluateHelp)
-		sf.printSettings(w)
-	})
-	sf = addScenarioFlags(fs.FlagSet, evaluateSkips...)
-	format := fs.String("format", "table", "")
-	if err := fs.parse(args, maxEvaluateFiles); err != nil {
-		return err
+  deploysim evaluate canary.yaml -o json`,
+		Args: func(_ *cobra.Command, args []string) error {
+			switch {
+			case len(args) == 0:
+				return fmt.Errorf("want a FILE (a SAM/CloudFormation template or Argo Rollouts/Flagger manifests)")
+			case len(args) > maxEvaluateFiles:
+				return fmt.Errorf("unexpected argument %q: at most %d files", clip(args[maxEvaluateFiles]), maxEvaluateFiles)
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runEvaluate(cmd.Context(), s, so, &o, args)
+		},
 	}
-	if fs.NArg() == 0 {
-		return fmt.Errorf("want a FILE (a SAM/CloudFormation template or Argo Rollouts/Flagger manifests)")
-	}
-	f, err := parseFormat(*format)
+	o.addFormatFlag(cmd, "table")
+	so = addScenarioFlags(cmd.Flags(), evaluateSkips...)
+	registerCompletions(cmd)
+	return cmd
+}
+
+// runEvaluate reads the files, simulates their deployables and writes the
+// table and the warnings.
+func runEvaluate(ctx context.Context, s streams, so *scenarioOptions, o *outputOptions, paths []string) error {
+	stdout, stderr := s.out, s.err
+	f, err := o.parseFormat()
 	if err != nil {
 		return err
 	}
-	c, o, err := sf.config()
+	c, err := so.config()
 	if err != nil {
 		return err
 	}
 	c.Policy = "none" // the file's policies replace the command line's
-	if err := c.validate(o); err != nil {
+	if err := c.Validate(); err != nil {
 		return err
 	}
-	paths := fs.Args()
 	files, err := manifest.ReadFiles(paths...)
 	if err != nil {
 		return err
 	}
-	t, engine, warnings, err := evaluateFiles(context.Background(), &c, o, files, stderr)
+	t, engine, warnings, err := evaluateFiles(ctx, &c, files, stderr)
 	if err != nil {
 		return err
 	}
-	c.Strategies, c.Alarms = []string{}, []alarmSpec{} // the file decides them; the rest is reusable
+	c.Strategies, c.Alarms = []string{}, []scenario.Alarm{} // the file decides them; the rest is reusable
 	fields := []field{{"scenario", &c}}
 	if len(paths) == 1 {
 		fields = append(fields, field{"file", paths[0]})
@@ -132,7 +140,7 @@ const maxEvaluateFiles = 1000
 // that cannot be simulated). The scenario's hooks (the flags) say how the
 // hooks a file declares behave; Apply drops them where it declares none. A row is the deployable's name, followed by its
 // file when another file has a deployable of the same name.
-func evaluateFiles(ctx context.Context, c *scenarioConfig, o origin, files []*manifest.File, stderr io.Writer) (*metrics.Table, string, []string, error) {
+func evaluateFiles(ctx context.Context, c *scenario.File, files []*manifest.File, stderr io.Writer) (*metrics.Table, string, []string, error) {
 	warnings := []string{}
 	total := 0
 	names := map[string]int{}
@@ -155,12 +163,12 @@ func evaluateFiles(ctx context.Context, c *scenarioConfig, o origin, files []*ma
 				warnings = append(warnings, fmt.Sprintf("%s: %s: no strategy the simulator can follow; not simulated", d.Source, d.Name))
 				continue
 			}
-			sc, err := c.scenario(o, d.Strategy)
+			sc, err := c.Scenario(d.Strategy)
 			if err != nil {
 				return nil, "", nil, fmt.Errorf("%s: %w", d.Name, err)
 			}
 			sc = d.Apply(sc)
-			if o.flags["ingestion_delay"] {
+			if c.FromFlag("ingestion_delay") {
 				// Said on the command line: it wins over the file's pipeline.
 				sc.IngestionDelay = time.Duration(c.IngestionDelay)
 			}

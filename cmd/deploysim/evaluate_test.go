@@ -65,7 +65,7 @@ func TestEvaluateErrors(t *testing.T) {
 		{nil, "want a FILE"},
 		{[]string{"testdata/sam.yaml", "testdata/none.yaml"}, "none.yaml"},
 		{[]string{"testdata/none.yaml"}, "none.yaml"},
-		{[]string{"--policy", "none", "testdata/sam.yaml"}, "flag provided but not defined: -policy"},
+		{[]string{"--policy", "none", "testdata/sam.yaml"}, "unknown flag: --policy"},
 		{[]string{"--rps", "-4", "testdata/sam.yaml"}, "--rps = -4"},
 	} {
 		code, _, errs := runCLI(t, append([]string{"evaluate"}, c.args...)...)
@@ -172,7 +172,7 @@ func TestEvaluateSeveralFiles(t *testing.T) {
 // pre-traffic hook on the command line does not run there, so its unwatched
 // function never detects the fault.
 func TestEvaluateHooks(t *testing.T) {
-	if !strings.Contains(evaluateHelp, manifest.DefaultHookDuration.String()) || !strings.Contains(evaluateHelp, fmt.Sprint(manifest.DefaultHookCatchProb)) {
+	if help := newEvaluateCmd(streams{}).Long; !strings.Contains(help, manifest.DefaultHookDuration.String()) || !strings.Contains(help, fmt.Sprint(manifest.DefaultHookCatchProb)) {
 		t.Errorf("evaluate's help does not give manifest's hook defaults (%v, %v)", manifest.DefaultHookDuration, manifest.DefaultHookCatchProb)
 	}
 	const docs = "../../manifest/testdata/sam-docs-gradual.yaml"

@@ -2,13 +2,16 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/deploysim/deploysim/scenario"
 )
 
-// A --scenario file is read only up to maxScenarioFile: a huge file is
+// A --scenario file is read only up to scenario.MaxFileSize: a huge file is
 // refused with one line naming it, before it is read into memory.
 func TestScenarioFileTooLarge(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "huge.yaml")
@@ -16,12 +19,12 @@ func TestScenarioFileTooLarge(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := f.Truncate(maxScenarioFile + 1); err != nil {
+	if err := f.Truncate(scenario.MaxFileSize + 1); err != nil {
 		t.Fatal(err)
 	}
 	f.Close()
 	var out, errb bytes.Buffer
-	code := run([]string{"compare", "--scenario", path}, &out, &errb)
+	code := run(context.Background(), []string{"compare", "--scenario", path}, nil, &out, &errb)
 	if code != 2 {
 		t.Fatalf("exit %d, want 2 (stderr %q)", code, errb.String())
 	}
@@ -37,7 +40,7 @@ func TestFileArgumentIsDirectory(t *testing.T) {
 	dir := t.TempDir()
 	for _, args := range [][]string{{"compare", "--scenario", dir}, {"merge", dir}} {
 		var out, errb bytes.Buffer
-		if code := run(args, &out, &errb); code != 2 || !strings.Contains(errb.String(), "is a directory") {
+		if code := run(context.Background(), args, nil, &out, &errb); code != 2 || !strings.Contains(errb.String(), "is a directory") {
 			t.Errorf("%v: exit %d, stderr %q: want 2 and 'is a directory'", args, code, errb.String())
 		}
 	}

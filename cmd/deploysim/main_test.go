@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"strings"
 	"testing"
 )
@@ -11,7 +12,7 @@ import (
 func runCLI(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code := run(args, &out, &errb)
+	code := run(context.Background(), args, strings.NewReader(""), &out, &errb)
 	return code, out.String(), errb.String()
 }
 
@@ -65,17 +66,17 @@ func TestDispatch(t *testing.T) {
 		code     int
 		out, err string
 	}{
-		{nil, 2, "", "usage: deploysim"},
+		{nil, 2, "", "Usage:"},
 		{[]string{"help"}, 0, "presets", ""},
 		{[]string{"--help"}, 0, "compare", ""},
 		{[]string{"help", "sweep"}, 0, "--shard i/n", ""},
-		{[]string{"help", "nope"}, 2, "", `unknown command "nope"`},
-		{[]string{"frobnicate"}, 2, "", `unknown command "frobnicate"`},
+		{[]string{"help", "nope"}, 2, "", `deploysim help: unknown command "nope"`},
+		{[]string{"frobnicate"}, 2, "", `deploysim: unknown command "frobnicate" (run "deploysim help")`},
 		{[]string{"presets", "extra"}, 2, "", `deploysim presets: unexpected argument "extra"`},
-		{[]string{"presets", "-nope"}, 2, "", "deploysim presets: flag provided but not defined: -nope"},
+		{[]string{"presets", "--nope"}, 2, "", "deploysim presets: unknown flag: --nope"},
 		{[]string{"compare", "extra"}, 2, "", `deploysim compare: unexpected argument "extra"`},
-		{[]string{"compare", "-nope"}, 2, "", "deploysim compare: flag provided but not defined: -nope"},
-		{[]string{"sweep", "--shard"}, 2, "", "deploysim sweep: flag needs an argument: -shard"},
+		{[]string{"compare", "--nope"}, 2, "", "deploysim compare: unknown flag: --nope"},
+		{[]string{"sweep", "--shard"}, 2, "", "deploysim sweep: flag needs an argument: --shard"},
 	} {
 		code, out, errs := runCLI(t, c.args...)
 		if code != c.code || !strings.Contains(out, c.out) || !strings.Contains(errs, c.err) {
@@ -89,25 +90,30 @@ func TestDispatch(t *testing.T) {
 
 // Every subcommand has --help with usage and examples, on stdout, exit 0.
 func TestHelpEverySubcommand(t *testing.T) {
-	for _, c := range commands {
-		if c.name == "help" {
-			continue
-		}
-		code, out, errs := runCLI(t, c.name, "--help")
-		if code != 0 || errs != "" {
-			t.Errorf("%s --help: exit %d, stderr %q", c.name, code, errs)
-		}
-		if strings.Count(out, "usage: deploysim "+c.name) != 1 || !strings.Contains(out, "example") {
-			t.Errorf("%s --help lacks usage or examples:\n%s", c.name, out)
+	root := newRootCmd(streams{})
+	for _, c := range root.Commands() {
+		for _, args := range [][]string{{c.Name(), "--help"}, {"help", c.Name()}} {
+			code, out, errs := runCLI(t, args...)
+			if code != 0 || errs != "" {
+				t.Errorf("%q: exit %d, stderr %q", args, code, errs)
+			}
+			if strings.Count(out, "Usage:\n  deploysim "+c.Name()) != 1 {
+				t.Errorf("%q lacks its usage line:\n%s", args, out)
+			}
+			if c.Name() != "completion" && !strings.Contains(out, "Examples:\n  deploysim "+c.Name()) {
+				t.Errorf("%q lacks examples of the command:\n%s", args, out)
+			}
 		}
 	}
-	// The scenario flags are documented where they apply.
+	// The scenario flags are documented where they apply, with their
+	// argument's kind.
 	_, out, _ := runCLI(t, "compare", "-h")
-	for _, f := range []string{"--strategies", "--rps", "--traffic", "--error-rate", "--baseline-error-rate",
-		"--fault-onset", "--latency-p50", "--latency-p99", "--latency-regression", "--concurrency-limit",
-		"--event-model", "--users", "--runs", "--seed", "--horizon", "--resolution", "--format", "--alarm",
-		"--ingestion-delay", "--evaluation-interval", "--rollback-latency", "--policy", "--scenario"} {
-		if !strings.Contains(out, f+" ") {
+	for _, f := range []string{"--strategies LIST", "--rps RATE", "--traffic SHAPE", "--error-rate P", "--baseline-error-rate P",
+		"--fault-onset DURATION", "--latency-p50 DURATION", "--latency-p99 DURATION", "--latency-regression FACTOR", "--concurrency-limit N",
+		"--event-model MODEL", "--users N", "-n, --runs N", "--seed N", "--horizon DURATION", "--resolution RES", "-o, --format FORMAT",
+		"--alarm Key=Value,...", "--ingestion-delay DURATION", "--evaluation-interval DURATION", "--rollback-latency DURATION",
+		"--policy POLICY", "--scenario FILE", "-s, --strategies"} {
+		if !strings.Contains(out, f) {
 			t.Errorf("compare --help does not document %s", f)
 		}
 	}

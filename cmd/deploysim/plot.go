@@ -19,12 +19,19 @@ import (
 
 	"github.com/deploysim/deploysim/metrics"
 	"github.com/deploysim/deploysim/rollback"
+	"github.com/deploysim/deploysim/scenario"
 	"github.com/deploysim/deploysim/strategy"
+	"github.com/spf13/cobra"
 )
 
-const plotHelp = `usage: deploysim plot --chart CHART --out FILE.png|FILE.svg [flags]
-
-Draws one chart of the scenario (flags as for compare) with gonum/plot; the
+// newPlotCmd is `deploysim plot`: one chart of the scenario into --out.
+func newPlotCmd(s streams) *cobra.Command {
+	var po plotOptions
+	var so *scenarioOptions
+	cmd := &cobra.Command{
+		Use:   "plot --chart CHART --out FILE.png|FILE.svg [flags]",
+		Short: "Draw a chart (PNG or SVG): weights, errors and alarm, failure CDF, Pareto front",
+		Long: `Draws one chart of the scenario (flags as for compare) with gonum/plot; the
 file's extension picks PNG or SVG.
 
 charts:
@@ -36,47 +43,38 @@ charts:
   cdf       the distribution function of candidate failures per strategy,
             over --runs runs
   pareto    every strategy's mean --y against its mean --x, the Pareto front
-            (strategies no other beats on both) joined by a line
-
-examples:
-  deploysim plot --chart schedule --out schedule.svg
+            (strategies no other beats on both) joined by a line`,
+		Example: `  deploysim plot --chart schedule --out schedule.svg
   deploysim plot --chart errors --strategies Canary10Percent5Minutes --rps 10 --out errors.png
   deploysim plot --chart cdf --runs 200 --out cdf.png
-  deploysim plot --chart pareto --x time_to_detect_s --y candidate_failures --out pareto.svg
-
-flags:
-  --chart CHART
-      schedule, errors, cdf or pareto (required)
-  --out FILE
-      output file, .png or .svg (required)
-  --run N
-      run index for --chart errors (default 0)
-  --x FIGURE, --y FIGURE
-      figures for --chart pareto: candidate_failures, excess_failures, users_hit,
-      candidate_requests, exposure_s, time_to_detect_s, time_to_rollback_s,
-      duration_s, detection_rate, false_rollback_rate … (default duration_s
-      and candidate_failures). When the candidate is bad, duration_s and
-      false_rollback_rate are measured on the same scenario without the fault
-      (no horizon), so the default chart weighs how long a good release takes
-      against how much a bad one hurts.
-`
-
-// runPlot is `deploysim plot`: one chart of the scenario into --out.
-func runPlot(args []string, stdout, stderr io.Writer) error {
-	var sf *scenarioFlags
-	fs := newFlagSet("plot", stdout, func(w io.Writer) {
-		fmt.Fprint(w, plotHelp)
-		sf.printSettings(w)
-	})
-	sf = addScenarioFlags(fs.FlagSet)
-	chart := fs.String("chart", "", "")
-	out := fs.String("out", "", "")
-	runIndex := fs.Int("run", 0, "")
-	xName := fs.String("x", "duration_s", "")
-	yName := fs.String("y", "candidate_failures", "")
-	if err := fs.parse(args, 0); err != nil {
-		return err
+  deploysim plot --chart pareto --x time_to_detect_s --y candidate_failures --out pareto.svg`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runPlot(cmd.Context(), s, so, &po)
+		},
 	}
+	fs := cmd.Flags()
+	fs.StringVar(&po.chart, "chart", "", "`CHART`: schedule, errors, cdf or pareto (required)")
+	fs.StringVar(&po.out, "out", "", "output `FILE`, .png or .svg (required)")
+	fs.IntVar(&po.run, "run", 0, "run index for --chart errors")
+	fs.StringVarP(&po.x, "x", "x", "duration_s", "`FIGURE` on the x axis of --chart pareto: candidate_failures, excess_failures, users_hit, candidate_requests, exposure_s, time_to_detect_s, time_to_rollback_s, duration_s, detection_rate, false_rollback_rate … When the candidate is bad, duration_s and false_rollback_rate are measured on the same scenario without the fault (no horizon), so the default chart weighs how long a good release takes against how much a bad one hurts.")
+	fs.StringVarP(&po.y, "y", "y", "candidate_failures", "`FIGURE` on the y axis of --chart pareto (as --x)")
+	so = addScenarioFlags(fs)
+	registerCompletions(cmd)
+	return cmd
+}
+
+// plotOptions are plot's own flags.
+type plotOptions struct {
+	chart, out string
+	run        int
+	x, y       string
+}
+
+// runPlot draws the chart and writes it to --out.
+func runPlot(ctx context.Context, s streams, so *scenarioOptions, po *plotOptions) error {
+	stderr := s.err
+	chart, out, runIndex, xName, yName := &po.chart, &po.out, &po.run, &po.x, &po.y
 	ext := strings.ToLower(strings.TrimPrefix(filepath.Ext(*out), "."))
 	switch {
 	case *out == "":
@@ -94,18 +92,18 @@ func runPlot(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("--y: %v", err)
 	}
-	c, o, err := sf.config()
+	c, err := so.config()
 	if err != nil {
 		return err
 	}
-	if err := c.validate(o); err != nil {
+	if err := c.Validate(); err != nil {
 		return err
 	}
-	ss, err := c.strategies(o)
+	ss, err := c.ResolveStrategies()
 	if err != nil {
 		return err
 	}
-	if sc, err := c.scenario(o, ss[0]); err == nil && *chart != "schedule" {
+	if sc, err := c.Scenario(ss[0]); err == nil && *chart != "schedule" {
 		warnBlindAlarms(stderr, sc)
 	}
 	var p *plot.Plot
@@ -113,19 +111,19 @@ func runPlot(args []string, stdout, stderr io.Writer) error {
 	case "schedule":
 		p, err = scheduleChart(ss)
 	case "errors":
-		p, err = errorsChart(&c, o, ss[0], *runIndex)
+		p, err = errorsChart(&c, ss[0], *runIndex)
 	case "cdf":
 		var t *metrics.Table
-		if t, _, err = compareTable(context.Background(), &c, o, ss, stderr); err != nil {
+		if t, _, err = compareTable(ctx, &c, ss, stderr); err != nil {
 			return err
 		}
 		p, err = cdfChart(t)
 	case "pareto":
-		p, err = paretoFromScenario(&c, o, ss, xf, yf, stderr)
+		p, err = paretoFromScenario(ctx, &c, ss, xf, yf, stderr)
 	case "":
 		return fmt.Errorf("--chart is required: schedule, errors, cdf or pareto")
 	default:
-		return fmt.Errorf("--chart = %q: must be schedule, errors, cdf or pareto", *chart)
+		return fmt.Errorf("--chart = %q: must be schedule, errors, cdf or pareto", clip(*chart))
 	}
 	if err != nil {
 		return err
@@ -150,9 +148,9 @@ func runPlot(args []string, stdout, stderr io.Writer) error {
 // false_rollback_rate), its healthy twin: the same scenario with no fault
 // and no horizon, so that the chart weighs how long a good release takes
 // against how much a bad one hurts.
-func paretoFromScenario(c *scenarioConfig, o origin, ss []strategy.Strategy, x, y metrics.Figure, stderr io.Writer) (*plot.Plot, error) {
+func paretoFromScenario(ctx context.Context, c *scenario.File, ss []strategy.Strategy, x, y metrics.Figure, stderr io.Writer) (*plot.Plot, error) {
 	bad := *c
-	t, _, err := compareTable(context.Background(), &bad, o, ss, stderr)
+	t, _, err := compareTable(ctx, &bad, ss, stderr)
 	if err != nil {
 		return nil, err
 	}
@@ -160,7 +158,7 @@ func paretoFromScenario(c *scenarioConfig, o origin, ss []strategy.Strategy, x, 
 	if (c.ErrorRate > 0 || c.LatencyRegression != 1) && (healthyFigure(x) || healthyFigure(y)) {
 		good := *c
 		good.ErrorRate, good.LatencyRegression, good.Horizon = 0, 1, 0
-		h, _, err := compareTable(context.Background(), &good, o, ss, stderr)
+		h, _, err := compareTable(ctx, &good, ss, stderr)
 		if err != nil {
 			return nil, err
 		}
@@ -215,8 +213,8 @@ func scheduleChart(ss []strategy.Strategy) (*plot.Plot, error) {
 
 // errorsChart runs one deployment with its series kept and draws what the
 // first alarm sees, period by period.
-func errorsChart(c *scenarioConfig, o origin, s strategy.Strategy, i int) (*plot.Plot, error) {
-	sc, err := c.scenario(o, s)
+func errorsChart(c *scenario.File, s strategy.Strategy, i int) (*plot.Plot, error) {
+	sc, err := c.Scenario(s)
 	if err != nil {
 		return nil, err
 	}
@@ -234,7 +232,7 @@ func errorsChart(c *scenarioConfig, o origin, s strategy.Strategy, i int) (*plot
 	a := rollback.Alarm{Metric: metrics.Errors, Dimension: metrics.Candidate, Statistic: metrics.Statistic{Kind: metrics.Sum}, Period: ser.Resolution}
 	hasAlarm := false
 	if c.Policy == "alarms" && len(c.Alarms) > 0 {
-		if a, err = c.Alarms[0].alarm(0); err != nil {
+		if a, err = c.Alarms[0].Rollback(0); err != nil {
 			return nil, err
 		}
 		hasAlarm = true

@@ -5,12 +5,14 @@ import (
 	"io"
 
 	"bytes"
-	"github.com/deploysim/deploysim/metrics"
 	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/deploysim/deploysim/metrics"
+	"github.com/deploysim/deploysim/scenario"
 )
 
 // Every chart writes a decodable PNG or a well-formed SVG.
@@ -80,10 +82,10 @@ func TestPlotErrors(t *testing.T) {
 // The chart's front agrees with metrics.Pareto whenever both figures come
 // from one table (a healthy scenario here, so durations exist).
 func TestParetoFrontMatchesLibrary(t *testing.T) {
-	c := defaultConfig()
+	c := scenario.Default()
 	c.Runs, c.RPS, c.ErrorRate, c.Horizon = 20, 5, 0, 0
-	ss, _ := c.strategies(origin{})
-	tab, _, err := compareTable(context.Background(), &c, origin{}, ss, io.Discard)
+	ss, _ := c.ResolveStrategies()
+	tab, _, err := compareTable(context.Background(), &c, ss, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}

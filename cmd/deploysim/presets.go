@@ -6,18 +6,25 @@ import (
 	"text/tabwriter"
 
 	"github.com/deploysim/deploysim/strategy"
+	"github.com/spf13/cobra"
 )
 
-// runPresets prints every predefined CodeDeploy configuration (Lambda, then
-// ECS) with its duration and full schedule, one per line in aligned columns.
-func runPresets(args []string, stdout, _ io.Writer) error {
-	fs := newFlagSet("presets", stdout, func(w io.Writer) {
-		fmt.Fprintln(w, "usage: deploysim presets\n\nPrints every CodeDeploy predefined configuration's traffic schedule: its\nCodeDeploy name, its SAM DeploymentPreference.Type, the time to 100% and\nthe candidate's weight from each instant.\n\nexample:\n  deploysim presets | grep Lambda")
-	})
-	if err := fs.parse(args, 0); err != nil {
-		return err
+// newPresetsCmd is `deploysim presets`: every predefined CodeDeploy
+// configuration (Lambda, then ECS) with its duration and full schedule, one
+// per line in aligned columns.
+func newPresetsCmd(s streams) *cobra.Command {
+	return &cobra.Command{
+		Use:   "presets",
+		Short: "Print every CodeDeploy preset's traffic schedule",
+		Long: `Prints every CodeDeploy predefined configuration's traffic schedule: its
+CodeDeploy name, its SAM DeploymentPreference.Type, the time to 100% and
+the candidate's weight from each instant.`,
+		Example: `  deploysim presets | grep Lambda`,
+		Args:    noArgs,
+		RunE: func(*cobra.Command, []string) error {
+			return presetsTable(s.out, strategy.Presets())
+		},
 	}
-	return presetsTable(stdout, strategy.Presets())
 }
 
 // presetsTable writes one line per preset: its CodeDeploy name, the SAM

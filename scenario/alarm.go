@@ -1,4 +1,4 @@
-package main
+package scenario
 
 import (
 	"fmt"
@@ -11,9 +11,9 @@ import (
 	"github.com/deploysim/deploysim/rollback"
 )
 
-// alarmSpec is one CloudWatch alarm as the command line and the scenario
-// file write it, with CloudWatch's PutMetricAlarm field names (reference
-// aws.md, "Alarms (CloudWatch)"): on the command line
+// Alarm is one CloudWatch alarm as a scenario file and the command line
+// write it, with CloudWatch's PutMetricAlarm field names (docs/model.md,
+// CloudWatch): in a flag or ParseAlarm's syntax
 //
 //	--alarm MetricName=Errors,Dimension=candidate,Statistic=Sum,Period=60,EvaluationPeriods=1,DatapointsToAlarm=1,Threshold=5,ComparisonOperator=GreaterThanOrEqualToThreshold,TreatMissingData=notBreaching
 //
@@ -28,7 +28,7 @@ import (
 // to the command line's: Dimension=candidate, Statistic=Sum (Average for
 // ErrorRate), Period=60, EvaluationPeriods=1,
 // ComparisonOperator=GreaterThanOrEqualToThreshold, AlarmName=alarmN.
-type alarmSpec struct {
+type Alarm struct {
 	AlarmName          string   `json:"AlarmName" yaml:"AlarmName"`
 	MetricName         string   `json:"MetricName" yaml:"MetricName"`
 	Dimension          string   `json:"Dimension" yaml:"Dimension"`
@@ -43,11 +43,11 @@ type alarmSpec struct {
 	EvaluateLowSampleCountPercentile string `json:"EvaluateLowSampleCountPercentile" yaml:"EvaluateLowSampleCountPercentile"`
 }
 
-// specOf writes a library alarm in the command line's terms (the default
-// alarm, deploysim.DefaultAlarm, is one).
-func specOf(a rollback.Alarm) alarmSpec {
+// AlarmOf writes a library alarm in the file's terms (the default alarm,
+// deploysim.DefaultAlarm, is one).
+func AlarmOf(a rollback.Alarm) Alarm {
 	th := a.Threshold
-	s := alarmSpec{
+	s := Alarm{
 		AlarmName: a.Name, MetricName: a.Metric.String(), Dimension: a.Dimension.String(),
 		Statistic: a.Statistic.String(), Period: int(a.Period / time.Second),
 		EvaluationPeriods: a.EvaluationPeriods, DatapointsToAlarm: a.DatapointsToAlarm, Threshold: &th,
@@ -64,11 +64,15 @@ var alarmKeys = []string{
 	"TreatMissingData", "EvaluateLowSampleCountPercentile",
 }
 
-// parseAlarmFlag reads one --alarm value: comma-separated Key=Value pairs
-// with CloudWatch's field names (exact spelling, each at most once). It
-// checks the syntax and the numbers; alarm checks the rest.
-func parseAlarmFlag(s string) (alarmSpec, error) {
-	var a alarmSpec
+// ParseAlarm reads an alarm in the AWS CLI's Key=Value syntax (the value of
+// deploysim's --alarm flag): comma-separated pairs with CloudWatch's field
+// names (exact spelling, each at most once), e.g.
+//
+//	MetricName=ErrorRate,Statistic=Average,Period=60,Threshold=0.01
+//
+// It checks the syntax and the numbers; Alarm.Rollback checks the rest.
+func ParseAlarm(s string) (Alarm, error) {
+	var a Alarm
 	if strings.TrimSpace(s) == "" {
 		return a, fmt.Errorf("empty: want Key=Value pairs such as MetricName=Errors,Threshold=5")
 	}
@@ -132,9 +136,9 @@ func parseAlarmFlag(s string) (alarmSpec, error) {
 	return a, nil
 }
 
-// fill writes the defaults of the fields left out, so that the alarm prints
-// in full; i is the alarm's index, for its default name.
-func (a *alarmSpec) fill(i int) {
+// Fill writes the defaults of the fields left out, so that the alarm prints
+// in full; i is the alarm's index, for its default name (alarm1, alarm2 …).
+func (a *Alarm) Fill(i int) {
 	if a.AlarmName == "" {
 		a.AlarmName = fmt.Sprintf("alarm%d", i+1)
 	}
@@ -167,10 +171,10 @@ func (a *alarmSpec) fill(i int) {
 	}
 }
 
-// alarm builds the rollback.Alarm and validates it; errors name the
-// CloudWatch field. i is the alarm's index (default name).
-func (a alarmSpec) alarm(i int) (rollback.Alarm, error) {
-	a.fill(i)
+// Rollback builds the rollback.Alarm and validates it; errors name the
+// CloudWatch field. i is the alarm's index (for its default name).
+func (a Alarm) Rollback(i int) (rollback.Alarm, error) {
+	a.Fill(i)
 	var r rollback.Alarm
 	if a.MetricName == "" {
 		return r, fmt.Errorf("MetricName is required (Errors, ErrorRate, Invocations, Throttles, Duration, ConcurrentExecutions)")
@@ -211,4 +215,15 @@ func (a alarmSpec) alarm(i int) (rollback.Alarm, error) {
 		return r, err
 	}
 	return r, nil
+}
+
+// String writes the alarm back in ParseAlarm's syntax (the fields Fill
+// gives a default, except EvaluateLowSampleCountPercentile).
+func (a Alarm) String() string {
+	th := "?"
+	if a.Threshold != nil {
+		th = strconv.FormatFloat(*a.Threshold, 'g', -1, 64)
+	}
+	return fmt.Sprintf("AlarmName=%s,MetricName=%s,Dimension=%s,Statistic=%s,Period=%d,EvaluationPeriods=%d,DatapointsToAlarm=%d,Threshold=%s,ComparisonOperator=%s,TreatMissingData=%s",
+		a.AlarmName, a.MetricName, a.Dimension, a.Statistic, a.Period, a.EvaluationPeriods, a.DatapointsToAlarm, th, a.ComparisonOperator, a.TreatMissingData)
 }

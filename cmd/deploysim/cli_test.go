@@ -1,0 +1,253 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// binary is the deploysim executable TestMain builds, for the tests that
+// run the command as a user does (a process, its exit status, its streams).
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "deploysim-bin")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	binary = filepath.Join(dir, "deploysim")
+	if out, err := exec.Command("go", "build", "-buildvcs=auto", "-o", binary, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "go build: %v\n%s", err, out)
+		os.RemoveAll(dir)
+		os.Exit(2)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// runBinary runs the built command with args and returns its exit status
+// and outputs. It fails the test if the process outlives timeout.
+func runBinary(t *testing.T, timeout time.Duration, args ...string) (int, string, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary, args...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	if ctx.Err() != nil {
+		t.Fatalf("deploysim %q: still running after %v", args, timeout)
+	}
+	code := 0
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("deploysim %q: %v", args, err)
+	}
+	return code, out.String(), errb.String()
+}
+
+// both runs args in-process and as the built binary, and checks that they
+// agree on the exit status and the outputs (the binary is what users run;
+// in-process is where the other tests look).
+func both(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	code, out, errs := runCLI(t, args...)
+	bcode, bout, berrs := runBinary(t, time.Minute, args...)
+	if code != bcode || out != bout || errs != berrs {
+		t.Errorf("deploysim %q: in-process exit %d, stdout %.200q, stderr %q; binary exit %d, stdout %.200q, stderr %q",
+			args, code, out, errs, bcode, bout, berrs)
+	}
+	return code, out, errs
+}
+
+// Flags may follow the arguments (cobra's interspersed flags), in long,
+// short and single-dash long form; "--" ends the flags.
+func TestFlagsAnywhere(t *testing.T) {
+	dir := t.TempDir()
+	// evaluate FILE --runs 5 ran as two files before: "open --runs".
+	code, out, errs := both(t, "evaluate", "testdata/sam.yaml", "--runs", "5", "--format", "json")
+	if code != 0 {
+		t.Fatalf("evaluate FILE --runs 5: exit %d, %s", code, errs)
+	}
+	var doc struct {
+		Scenario struct{ Runs int } `json:"scenario"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil || doc.Scenario.Runs != 5 {
+		t.Errorf("evaluate FILE --runs 5: runs %d (%v)", doc.Scenario.Runs, err)
+	}
+	// merge a.json b.json --format csv.
+	var shards []string
+	for i := range 2 {
+		_, s, _ := both(t, "sweep", "-n", "3", "-s", "AllAtOnce", "--horizon", "0", "--shard", fmt.Sprintf("%d/2", i))
+		f := filepath.Join(dir, fmt.Sprintf("s%d.json", i))
+		if err := os.WriteFile(f, []byte(s), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		shards = append(shards, f)
+	}
+	code, csv, errs := both(t, "merge", shards[0], shards[1], "--format", "csv")
+	if code != 0 || !strings.HasPrefix(csv, "strategy,") || strings.Count(csv, "\n") != 2 {
+		t.Errorf("merge a b --format csv: exit %d, stderr %q, stdout:\n%s", code, errs, csv)
+	}
+	// The short flags and the single-dash long flags are the same flags.
+	_, long, _ := both(t, "compare", "--runs", "3", "--strategies", "AllAtOnce", "--format", "csv")
+	for _, args := range [][]string{
+		{"compare", "-n", "3", "-s", "AllAtOnce", "-o", "csv"},
+		{"compare", "-n3", "-sAllAtOnce", "-ocsv"},
+		{"compare", "-runs", "3", "-strategies=AllAtOnce", "-format", "csv"},
+		{"compare", "-o", "csv", "-n", "3", "-s", "AllAtOnce"},
+	} {
+		if _, got, _ := both(t, args...); got != long {
+			t.Errorf("%q prints\n%s\nwant (as --runs 3 --strategies AllAtOnce --format csv)\n%s", args, got, long)
+		}
+	}
+	// After "--" everything is an argument, even what looks like a flag.
+	code, _, errs = both(t, "presets", "--", "--help")
+	if code != 2 || errs != "deploysim presets: unexpected argument \"--help\"\n" {
+		t.Errorf("presets -- --help: exit %d, stderr %q", code, errs)
+	}
+}
+
+// --version names the module version, the VCS revision when the binary has
+// one, and the Go version.
+func TestVersion(t *testing.T) {
+	code, out, errs := both(t, "--version")
+	if code != 0 || errs != "" || !strings.HasPrefix(out, "deploysim ") || !strings.Contains(out, "go1.") || strings.Count(out, "\n") != 1 {
+		t.Errorf("--version: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	// A binary built in a git clone carries its revision (go build stamps
+	// it with -buildvcs=auto; not in a git worktree, whose .git is a file
+	// the go command does not follow).
+	st, err := os.Stat("../../.git")
+	if rev, gerr := exec.Command("git", "rev-parse", "HEAD").Output(); err == nil && st.IsDir() && gerr == nil {
+		_, out, _ := runBinary(t, time.Minute, "--version")
+		if !strings.Contains(out, "(revision "+string(rev[:12])) {
+			t.Errorf("--version = %q: want the revision %s", out, rev[:12])
+		}
+	}
+}
+
+// Each shell's completion script is generated, and the completion of flag
+// values offers the presets, the formats and the charts.
+func TestCompletion(t *testing.T) {
+	for shell, marker := range map[string]string{
+		"bash":       "__start_deploysim",
+		"zsh":        "#compdef deploysim",
+		"fish":       "complete -c deploysim",
+		"powershell": "Register-ArgumentCompleter",
+	} {
+		code, out, errs := both(t, "completion", shell)
+		if code != 0 || errs != "" || !strings.Contains(out, marker) {
+			t.Errorf("completion %s: exit %d, stderr %q, script lacks %q", shell, code, errs, marker)
+		}
+	}
+	for _, c := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"compare", "--format", ""}, []string{"table", "markdown", "csv", "json"}},
+		{[]string{"sweep", "-o", "j"}, []string{"json"}},
+		{[]string{"compare", "--strategies", "Canary10Percent5"}, []string{"Canary10Percent5Minutes"}},
+		{[]string{"compare", "-s", "AllAtOnce,Linear10PercentEvery1M"}, []string{"AllAtOnce,Linear10PercentEvery1Minute"}},
+		{[]string{"plot", "--chart", ""}, []string{"schedule", "errors", "cdf", "pareto"}},
+		{[]string{"plot", "--x", "time_to_"}, []string{"time_to_detect_s", "time_to_rollback_s"}},
+		{[]string{"compare", "--policy", "s"}, []string{"sequential"}},
+		{[]string{""}, []string{"compare", "sweep", "merge", "plot", "evaluate", "presets", "completion", "help"}},
+	} {
+		code, out, _ := runCLI(t, append([]string{"__complete"}, c.args...)...)
+		lines := strings.Split(strings.TrimSpace(out), "\n")
+		got := map[string]bool{}
+		for _, l := range lines {
+			name, _, _ := strings.Cut(l, "\t")
+			got[name] = true
+		}
+		for _, w := range c.want {
+			if !got[w] {
+				t.Errorf("completing %q: exit %d, no %q in\n%s", c.args, code, w, out)
+			}
+		}
+	}
+}
+
+// The exit statuses: 0 success, 1 a failed CI gate, 2 a command that could
+// not run (one line on stderr), 130 interrupted.
+func TestExitStatus(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		code int
+		err  string
+	}{
+		{[]string{"presets"}, 0, ""},
+		{[]string{"help", "compare"}, 0, ""},
+		{[]string{"compare", "--rps", "-1"}, 2, "deploysim compare: --rps = -1: must be a finite number >= 0\n"},
+		{[]string{"compare", "-n", "2.7"}, 2, "deploysim compare: --runs = \"2.7\": must be a whole number\n"},
+		{[]string{"compare", "--format", "yaml"}, 2, "deploysim compare: --format = \"yaml\": must be table, markdown, csv or json\n"},
+		{[]string{"evaluate"}, 2, "deploysim evaluate: want a FILE (a SAM/CloudFormation template or Argo Rollouts/Flagger manifests)\n"},
+		{[]string{"merge"}, 2, "deploysim merge: no shard files: want the JSON of every sweep shard\n"},
+		{[]string{"evaluate", "nonexistent.yaml"}, 2, ""},
+		{[]string{"compare", "--nope"}, 2, "deploysim compare: unknown flag: --nope\n"},
+		{[]string{"frobnicate"}, 2, "deploysim: unknown command \"frobnicate\" (run \"deploysim help\")\n"},
+		{nil, 2, ""},
+	} {
+		code, out, errs := both(t, c.args...)
+		if code != c.code {
+			t.Errorf("%q: exit %d, want %d (stderr %q)", c.args, code, c.code, errs)
+		}
+		if c.err != "" && errs != c.err {
+			t.Errorf("%q: stderr %q, want %q", c.args, errs, c.err)
+		}
+		if code == 2 && c.args != nil && (strings.Count(errs, "\n") != 1 || out != "") {
+			t.Errorf("%q: stderr %q is not one line, or stdout %q is not empty", c.args, errs, out)
+		}
+	}
+	// The mapping itself: a gate error (the --fail-if of compare, sweep and
+	// evaluate) is 1, an interrupted run 130, wrapped or not.
+	for err, want := range map[error]int{
+		nil:                                 0,
+		&gateError{"false_rollback_rate"}:   1,
+		fmt.Errorf("x: %w", &gateError{""}): 1,
+		errInterrupted:                      130,
+		fmt.Errorf("sweep: %w", context.Canceled): 130,
+		errors.New("--rps = -1: must be >= 0"):    2,
+	} {
+		if got := exitCode(err); got != want {
+			t.Errorf("exitCode(%v) = %d, want %d", err, got, want)
+		}
+	}
+}
+
+// Output that cannot be written is a failure: `deploysim help > /dev/full`
+// exits non-zero, as does a result written there.
+func TestWriteErrorExitsNonZero(t *testing.T) {
+	full, err := os.OpenFile("/dev/full", os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatalf("this test needs /dev/full: %v", err)
+	}
+	defer full.Close()
+	for _, args := range [][]string{{"help"}, {"compare", "--help"}, {"presets"}, {"--version"}} {
+		cmd := exec.Command(binary, args...)
+		cmd.Stdout = full
+		var errb bytes.Buffer
+		cmd.Stderr = &errb
+		err := cmd.Run()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 2 {
+			t.Errorf("%q > /dev/full: %v, want exit status 2", args, err)
+		}
+		if !strings.Contains(errb.String(), "no space left on device") || strings.Count(errb.String(), "\n") != 1 {
+			t.Errorf("%q > /dev/full: stderr %q, want one line saying why", args, errb.String())
+		}
+	}
+}

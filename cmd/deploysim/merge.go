@@ -1,0 +1,181 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/deploysim/deploysim/metrics"
+	"github.com/deploysim/deploysim/scenario"
+	"github.com/spf13/cobra"
+)
+
+// shardDoc is what merge reads of a shard's JSON besides its rows.
+type shardDoc struct {
+	Scenario   json.RawMessage `json:"scenario"`
+	Grid       json.RawMessage `json:"grid"`
+	Shard      string          `json:"shard"`
+	Resolution string          `json:"resolution"`
+}
+
+// newMergeCmd is `deploysim merge`: the shards' JSON into the sweep's
+// table.
+func newMergeCmd(s streams) *cobra.Command {
+	var o outputOptions
+	cmd := &cobra.Command{
+		Use:   "merge [flags] SHARD.json...",
+		Short: "Combine the JSON of sweep shards into the table of the whole sweep",
+		Long: `Combines the JSON that "deploysim sweep --shard i/n" wrote for every i in
+0..n-1 into the table of the whole sweep: the same rows, in the same order,
+with the same numbers as the unsharded sweep (summaries merge exactly).
+The shards must come from the same sweep (same scenario and grid) and be
+all there, each once.`,
+		Example: `  deploysim merge shard0.json shard1.json shard2.json
+  deploysim merge shard*.json -o json > sweep.json`,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return fmt.Errorf("no shard files: want the JSON of every sweep shard")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runMerge(s, &o, args)
+		},
+	}
+	o.addFormatFlag(cmd, "table")
+	registerCompletions(cmd)
+	return cmd
+}
+
+// runMerge reads the shard files and writes the merged table.
+func runMerge(s streams, o *outputOptions, names []string) error {
+	f, err := o.parseFormat()
+	if err != nil {
+		return err
+	}
+	files := make([][]byte, len(names))
+	for i, name := range names {
+		if files[i], err = scenario.ReadFile(name, maxShardFile); err != nil {
+			return err
+		}
+	}
+	t, fields, err := mergeShards(names, files)
+	if err != nil {
+		return err
+	}
+	// The shards' scenario and grid describe the table as the sweep did.
+	c, err := scenario.Decode(names[0], fields[0].value.(json.RawMessage))
+	if err != nil {
+		return err
+	}
+	var g grid
+	if err := json.Unmarshal(fields[1].value.(json.RawMessage), &g); err != nil {
+		return fmt.Errorf("%s: grid: %v", names[0], err)
+	}
+	return writeResult(s.out, f, t, fields, sweepHeader(&c, g, fields[2].value.(string)))
+}
+
+// maxShardFile bounds a shard file: it holds a mergeable summary (a few
+// kB) per grid row.
+const maxShardFile = 256 << 20
+
+// mergeShards checks that files are the n shards of one sweep and merges
+// them into its table, rows in grid order. fields are the JSON document's
+// keys before the table's, as the unsharded sweep writes them.
+func mergeShards(names []string, files [][]byte) (*metrics.Table, []field, error) {
+	var (
+		first   shardDoc
+		seen    []bool
+		engines = map[string]bool{}
+		merged  = &metrics.Table{}
+	)
+	for i, data := range files {
+		var d shardDoc
+		if err := json.Unmarshal(data, &d); err != nil {
+			return nil, nil, fmt.Errorf("%s: not a sweep shard: %v", names[i], err)
+		}
+		if d.Shard == "" || len(d.Scenario) == 0 || len(d.Grid) == 0 {
+			return nil, nil, fmt.Errorf("%s: not a sweep shard: want the keys scenario, grid and shard (deploysim sweep --shard i/n)", names[i])
+		}
+		s, err := parseShard(d.Shard)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: shard = %q: must be i/n with 0 <= i < n", names[i], d.Shard)
+		}
+		for _, k := range []*json.RawMessage{&d.Scenario, &d.Grid} {
+			var b bytes.Buffer
+			if err := json.Compact(&b, *k); err != nil {
+				return nil, nil, fmt.Errorf("%s: %v", names[i], err)
+			}
+			*k = b.Bytes()
+		}
+		if i == 0 {
+			first = d
+			seen = make([]bool, s.count)
+		} else {
+			switch {
+			case s.count != len(seen):
+				return nil, nil, fmt.Errorf("%s: shard = %q: another file is a shard of %d", names[i], d.Shard, len(seen))
+			case !bytes.Equal(d.Scenario, first.Scenario):
+				return nil, nil, fmt.Errorf("%s: scenario differs from %s's: not the same sweep", names[i], names[0])
+			case !bytes.Equal(d.Grid, first.Grid):
+				return nil, nil, fmt.Errorf("%s: grid differs from %s's: not the same sweep", names[i], names[0])
+			}
+		}
+		if seen[s.index] {
+			return nil, nil, fmt.Errorf("%s: shard = %q: given twice", names[i], d.Shard)
+		}
+		seen[s.index] = true
+		for _, e := range strings.Split(d.Resolution, "+") {
+			if e != "" {
+				engines[e] = true
+			}
+		}
+		t, err := metrics.ReadTable(bytes.NewReader(data))
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %v", names[i], err)
+		}
+		if err := merged.Merge(t); err != nil {
+			return nil, nil, fmt.Errorf("%s: %v", names[i], err)
+		}
+	}
+	for i, ok := range seen {
+		if !ok {
+			return nil, nil, fmt.Errorf("shard %d/%d is missing", i, len(seen))
+		}
+	}
+	var g grid
+	if err := json.Unmarshal(first.Grid, &g); err != nil {
+		return nil, nil, fmt.Errorf("%s: grid: %v", names[0], err)
+	}
+	var c struct {
+		Runs int64 `json:"runs"`
+	}
+	if err := json.Unmarshal(first.Scenario, &c); err != nil {
+		return nil, nil, fmt.Errorf("%s: scenario: %v", names[0], err)
+	}
+	ps, err := g.points()
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %v", names[0], err)
+	}
+	out := &metrics.Table{Confidence: merged.Confidence}
+	for _, p := range ps {
+		// A point runs c.Runs healthy runs: the healthy twins of its
+		// c.Runs bad runs (deploysim.Estimate), or its own when its
+		// candidate is healthy.
+		r := merged.Find(p.strategy.Name(), p.params()...)
+		if r == nil || r.Summary.Runs()-r.Summary.BadRuns() != c.Runs || (r.Summary.BadRuns() != 0 && r.Summary.BadRuns() != c.Runs) {
+			n, bad := int64(0), int64(0)
+			if r != nil {
+				n, bad = r.Summary.Runs(), r.Summary.BadRuns()
+			}
+			return nil, nil, fmt.Errorf("%s at rps %g, error rate %g: %d runs in the shards (%d bad, %d healthy), want %d healthy and 0 or %d bad", p.strategy.Name(), p.rps, p.errorRate, n, bad, n-bad, c.Runs, c.Runs)
+		}
+		out.Rows = append(out.Rows, *r)
+	}
+	if len(out.Rows) != len(merged.Rows) {
+		return nil, nil, fmt.Errorf("the shards hold %d rows, the grid has %d", len(merged.Rows), len(out.Rows))
+	}
+	fields := []field{{"scenario", json.RawMessage(first.Scenario)}, {"grid", json.RawMessage(first.Grid)}, {"resolution", engineName(engines)}}
+	return out, fields, nil
+}
