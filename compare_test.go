@@ -132,8 +132,9 @@ func TestCompareErrors(t *testing.T) {
 	}
 }
 
-// The default scenario end to end, against what the reference implies for a
-// 10 % canary. Minute [0, 60 s) is published at its end plus the 60 s
+// The default scenario at a busy function's traffic (100 req/s) with a
+// blatant bug (+5 %), end to end, against what CloudWatch's and CodeDeploy's
+// cadences imply for a 10 % canary (docs/model.md). Minute [0, 60 s) is published at its end plus the 60 s
 // ingestion delay, CloudWatch evaluates the alarm at 120 s and CodeDeploy's
 // poll at 120 s (both every minute from the start) finds it in ALARM: the
 // candidate's error rate of 1-(1-0.001)(1-0.05) = 5.095 % over about 600
@@ -145,7 +146,10 @@ func TestCompareErrors(t *testing.T) {
 // candidate and add about 0.05 failures): mean failures 63.7, within 4
 // standard errors sqrt(63.7/n).
 func TestDefaultScenarioCanaryClosedForm(t *testing.T) {
+	const rate, bug = 100.0, 0.05
 	sc := DefaultScenario()
+	sc.Workload = sim.Poisson{Rate: rate}
+	sc.Fault = sim.Fault{ErrorProb: bug}
 	runs := 200
 	if testing.Short() {
 		runs = 60
@@ -166,8 +170,8 @@ func TestDefaultScenarioCanaryClosedForm(t *testing.T) {
 			t.Errorf("%v in [%v, %v] s, want exactly %v", c.f, st.Min, st.Max, c.want)
 		}
 	}
-	q := 1 - (1-DefaultBaselineErrorProb)*(1-DefaultFaultErrorProb)
-	mu := DefaultRate * 0.1 * 125 * q
+	q := 1 - (1-DefaultBaselineErrorProb)*(1-bug)
+	mu := rate * 0.1 * 125 * q
 	st := s.Stats(metrics.CandidateFailures)
 	if tol := 4 * math.Sqrt(mu/float64(runs)); math.Abs(st.Mean-mu) > tol+0.1 {
 		t.Errorf("mean candidate failures %.2f, want %.2f ± %.2f", st.Mean, mu, tol+0.1)

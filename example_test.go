@@ -8,12 +8,15 @@ import (
 
 	"github.com/deploysim/deploysim"
 	"github.com/deploysim/deploysim/metrics"
+	"github.com/deploysim/deploysim/sim"
 	"github.com/deploysim/deploysim/strategy"
 )
 
-// Three Lambda presets against the built-in bad candidate (5 % extra errors
-// at 100 req/s, a 1 % error-rate alarm), measured over the first 30 minutes.
-// The canary and the linear are rolled back 2 minutes after traffic starts
+// Three Lambda presets against a busy function's blatant bug (the built-in
+// scenario at 100 req/s with 5 % extra errors, watched by its 1 % error-rate
+// alarm), measured over the first 30 minutes. At that traffic every
+// minute's datapoint decides, so the outcome is certain: the canary and the
+// linear are rolled back 2 minutes after traffic starts
 // (the first minute's datapoint is visible after the 60 s ingestion delay,
 // when the alarm is evaluated and CodeDeploy polls it); the linear has
 // already moved to 20 % by then, so it fails more requests. AllAtOnce
@@ -21,6 +24,8 @@ import (
 // it. Print the table itself with tab.Write(os.Stdout, metrics.Text).
 func ExampleCompare() {
 	sc := deploysim.DefaultScenario()
+	sc.Workload = sim.Poisson{Rate: 100}
+	sc.Fault = sim.Fault{ErrorProb: 0.05}
 	sc.Horizon = 30 * time.Minute
 	tab, err := deploysim.Compare(context.Background(), sc, []strategy.Strategy{
 		strategy.LambdaCanary10Percent5Minutes,
