@@ -31,7 +31,7 @@ func TestBlindAlarmWarning(t *testing.T) {
 		{"MetricName=Errors,Period=30,EvaluationPeriods=2,DatapointsToAlarm=1,Threshold=1", "110s", "111s", false},
 	} {
 		for _, delay := range []string{c.ok, c.blind} {
-			code, out, errs := runCLI(t, "compare", "--runs", "10", "--format", "json", "--strategies", "Canary10Percent5Minutes",
+			code, out, errs := runCLI(t, "compare", "--rps", "100", "--error-rate", "0.05", "--runs", "10", "--format", "json", "--strategies", "Canary10Percent5Minutes",
 				"--alarm", c.alarm, "--ingestion-delay", delay)
 			if code != 0 {
 				t.Fatalf("%s, delay %s: exit %d: %s", c.alarm, delay, code, errs)

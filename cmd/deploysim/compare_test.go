@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/deploysim/deploysim"
 	"github.com/deploysim/deploysim/strategy"
 )
 
@@ -22,7 +24,7 @@ func TestCompareDefaultsToLambdaPresets(t *testing.T) {
 	if len(lines) != 2+len(presets) {
 		t.Fatalf("%d lines, want a comment, a header and %d rows:\n%s", len(lines), len(presets), out)
 	}
-	if !strings.Contains(lines[0], "100 req/s poisson") || !strings.Contains(lines[0], "+5% errors") || !strings.Contains(lines[0], "CandidateErrorRate") {
+	if !strings.Contains(lines[0], fmt.Sprintf("%g req/s poisson", deploysim.DefaultRate)) || !strings.Contains(lines[0], fmt.Sprintf("+%g%% errors", 100*deploysim.DefaultFaultErrorProb)) || !strings.Contains(lines[0], "CandidateErrorRate") {
 		t.Errorf("header does not describe the default scenario: %q", lines[0])
 	}
 	for i, s := range presets {
@@ -216,7 +218,7 @@ func TestCompareTraceTraffic(t *testing.T) {
 	// requests, Poisson; with no policy AllAtOnce serves all of them, each
 	// failing with 1-(1-0.001)(1-0.05) = 0.05095: mean 611.4, per-run SD
 	// sqrt(611.4) ≈ 24.7, over 8 runs 8.7; tolerance 5 SD.
-	doc := compareJSON(t, "--traffic", "trace:testdata/trace.csv", "--strategies", "AllAtOnce", "--policy", "none", "--horizon", "20m", "--runs", "8")
+	doc := compareJSON(t, "--traffic", "trace:testdata/trace.csv", "--error-rate", "0.05", "--strategies", "AllAtOnce", "--policy", "none", "--horizon", "20m", "--runs", "8")
 	mean := doc["rows"].([]any)[0].(map[string]any)["candidate_failures"].(map[string]any)["mean"].(float64)
 	if math.Abs(mean-611.4) > 44 {
 		t.Errorf("mean candidate failures = %v, want 611.4 ± 44", mean)
@@ -358,7 +360,7 @@ func TestTrafficShapes(t *testing.T) {
 // throttle count has SD ≈ 210 (measured once; 0.0035 of the requests), so
 // 10 runs give 0.0011; the tolerance 0.006 is 5 of those.
 func TestConcurrencyLimitErlang(t *testing.T) {
-	doc := compareJSON(t, "--strategies", "AllAtOnce", "--policy", "none", "--error-rate", "0", "--horizon", "10m",
+	doc := compareJSON(t, "--rps", "100", "--strategies", "AllAtOnce", "--policy", "none", "--error-rate", "0", "--horizon", "10m",
 		"--concurrency-limit", "15", "--runs", "10")
 	row := doc["rows"].([]any)[0].(map[string]any)
 	th := row["throttles"].(map[string]any)["mean"].(float64)

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/deploysim/deploysim"
 	"github.com/deploysim/deploysim/manifest"
 )
 
@@ -49,7 +50,7 @@ func TestEvaluateSAM(t *testing.T) {
 	if err := json.Unmarshal([]byte(js), &doc); err != nil {
 		t.Fatal(err)
 	}
-	if doc.File != "testdata/sam.yaml" || len(doc.Rows) != 2 || doc.Rows[0]["strategy"] != "WatchedFn" || doc.Scenario["rps"] != 100.0 {
+	if doc.File != "testdata/sam.yaml" || len(doc.Rows) != 2 || doc.Rows[0]["strategy"] != "WatchedFn" || doc.Scenario["rps"] != deploysim.DefaultRate {
 		t.Errorf("json: file %q, %d rows, scenario %v", doc.File, len(doc.Rows), doc.Scenario)
 	}
 	if doc.Warnings == nil {
