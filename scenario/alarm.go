@@ -98,6 +98,14 @@ func ParseAlarm(s string) (Alarm, error) {
 			}
 			return n, nil
 		}
+		// positive refuses an explicit 0, which Fill would otherwise
+		// replace by the default without a word (Period=0 ran as 60).
+		positive := func(n int, err error) (int, error) {
+			if err == nil && n <= 0 {
+				return 0, fmt.Errorf("%s = %q: must be at least 1 (leave the key out for its default)", k, v)
+			}
+			return n, err
+		}
 		var err error
 		switch key {
 		case "AlarmName":
@@ -109,11 +117,11 @@ func ParseAlarm(s string) (Alarm, error) {
 		case "Statistic":
 			a.Statistic = v
 		case "Period":
-			a.Period, err = num()
+			a.Period, err = positive(num())
 		case "EvaluationPeriods":
-			a.EvaluationPeriods, err = num()
+			a.EvaluationPeriods, err = positive(num())
 		case "DatapointsToAlarm":
-			a.DatapointsToAlarm, err = num()
+			a.DatapointsToAlarm, err = positive(num())
 		case "Threshold":
 			f, perr := strconv.ParseFloat(v, 64)
 			if perr != nil || math.IsNaN(f) || math.IsInf(f, 0) {
