@@ -137,7 +137,21 @@
 // MaxRequestArrivals (1e9) arrivals, thinning candidates, state switches or
 // queue receives; any run at most MaxArrivals (1e15) arrivals; a run
 // records at most MaxPeriods (50,000) metric periods; durations are at most
-// MaxSpan (50 years); a schedule has at most strategy.MaxSteps+1 steps. What
-// Validate cannot foresee (retries that multiply the requests) is caught by
-// the MaxEvents budget during the run.
+// MaxSpan (50 years); a schedule has at most strategy.MaxSteps+1 steps; a
+// per-request run holds at most MaxInFlight (1e7) requests in flight on
+// average (Little's law: rate × mean latency cut at the timeout). What
+// Validate cannot foresee is caught during the run: retries that multiply
+// the requests by the MaxEvents budget, a custom Workload whose arrivals go
+// back in time or stall (more than MaxArrivalFactor times what its Integral
+// expects), a custom Monitor that evaluates more than MaxEvaluations (1e7)
+// times.
+//
+// Memory: a run holds its recorded metric periods (about 1 kB each for a
+// policy alone in the bucketed engine, 4 kB per request-level or
+// KeepSeries period; at most MaxPeriods of them, a few hundred megabytes)
+// plus, per request, its requests in flight (about 100 bytes each). Each
+// MonteCarlo worker holds one run at a time, and MonteCarlo runs no more
+// workers than fit in MaxMonteCarloMemory (4 GiB) together, so a long,
+// finely recorded scenario runs on fewer cores rather than exhausting
+// memory. Typical runs (the default scenario) hold well under a megabyte.
 package sim
