@@ -183,7 +183,7 @@ func Estimate(ctx context.Context, sc sim.Scenario, runs int, opts EstimateOptio
 // Compare simulates each strategy on sc with Estimate and returns one row
 // per strategy, in the order given, labelled with the strategy's Name. With
 // no strategies it compares every Lambda preset of CodeDeploy in the
-// reference's order (strategy.LambdaPresets: the four canaries, the four
+// CodeDeploy table order (strategy.LambdaPresets: the four canaries, the four
 // linears, AllAtOnce). sc's own Strategy is ignored.
 //
 // Each row answers both halves of the question: when sc's candidate is bad,

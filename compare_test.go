@@ -23,7 +23,7 @@ func cheapScenario() sim.Scenario {
 }
 
 // With no strategies, Compare has one row per Lambda preset, in the order of
-// the reference's table (shared/reference/aws.md, "Deployment
+// the reference's table (docs/model.md, "Deployment
 // configurations"), labelled with the SAM names.
 func TestCompareDefaultPresets(t *testing.T) {
 	want := []string{

@@ -104,7 +104,7 @@
 // benchstat users, BenchmarkPresets reports the same figures per preset as
 // benchmark metrics (see the README).
 //
-// The reference facts the simulator honours (CodeDeploy schedules, alarm
-// evaluation, Lambda routing and metrics) are cited in each package's doc
-// comments.
+// The facts the simulator honours (CodeDeploy schedules, alarm
+// evaluation, Lambda routing and metrics) are listed, with their sources, in
+// docs/model.md; the doc comments point there.
 package deploysim

@@ -110,7 +110,7 @@ const (
 // How a declared hook runs when the file does not say. [assumed] Neither
 // value is in a configuration: a CodeDeploy hook is a Lambda function that
 // reports Succeeded or Failed when its own tests are done, within 1 hour
-// (reference aws.md, "CodeDeploy during a deployment"), and an Argo or
+// (docs/model.md, "CodeDeploy during a deployment"), and an Argo or
 // Flagger gate runs whatever checks its authors wrote. DefaultHookDuration
 // stands for a short integration test; DefaultHookCatchProb says the hook's
 // tests catch half the faults active while they run — a guess, to be

@@ -34,7 +34,7 @@ func flaggerPolicy(checks []Check, threshold int, interval time.Duration) rollba
 
 // argoConsecutiveErrorLimit is Argo Rollouts' default consecutiveErrorLimit:
 // a query that returns nothing is a measurement error, not a failed value, and
-// more than this many errors in a row fail the analysis (reference peers.md).
+// more than this many errors in a row fail the analysis (docs/model.md).
 const argoConsecutiveErrorLimit = 4
 
 // argoPolicy runs the checks of a Rollout's analyses (rollback.Policy), one

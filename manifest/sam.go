@@ -379,7 +379,7 @@ func (t *template) deploymentType(ty at) (strategy.Strategy, error) {
 	}
 	// SAM turns a predefined Type into CodeDeploy's name and passes any other
 	// Type through as the name of a custom configuration, which must then
-	// exist (reference aws.md). A name outside the presets that no
+	// exist (docs/model.md). A name outside the presets that no
 	// configuration of this template carries has an unknown schedule, even
 	// when it reads like one (Canary10Percent7Minutes).
 	if s, err := strategy.Parse(v.s); err == nil {
@@ -395,7 +395,7 @@ func (t *template) deploymentType(ty at) (strategy.Strategy, error) {
 // customConfig reads an AWS::CodeDeploy::DeploymentConfig's
 // TrafficRoutingConfig: TimeBasedCanary {CanaryPercentage, CanaryInterval},
 // TimeBasedLinear {LinearPercentage, LinearInterval} (integers: percent and
-// minutes), or AllAtOnce (reference aws.md, "Custom configs").
+// minutes), or AllAtOnce (docs/model.md, "Custom configs").
 func (t *template) customConfig(res at, usedAt at) (strategy.Strategy, error) {
 	ty, _ := res.get("Type")
 	if s, _ := ty.scalar(); s != "AWS::CodeDeploy::DeploymentConfig" {
@@ -491,7 +491,7 @@ func (t *template) customConfig(res at, usedAt at) (strategy.Strategy, error) {
 }
 
 // alarmsPolicy is CodeDeploy's controller over the modelled alarms, with the
-// reference's defaults (rollback.CodeDeploy); nil when there are none.
+// defaults of docs/model.md (rollback.CodeDeploy); nil when there are none.
 func alarmsPolicy(alarms []rollback.Alarm) rollback.Policy {
 	if len(alarms) == 0 {
 		return nil

@@ -10,7 +10,7 @@ import (
 // Metric names a metric the simulator publishes, as Lambda does in CloudWatch.
 type Metric uint8
 
-// The metrics a run publishes per period and dimension (see reference/aws.md,
+// The metrics a run publishes per period and dimension (see docs/model.md,
 // "Lambda's built-in metrics").
 const (
 	Invocations          Metric = iota // one sample of 1 per invocation that ran (throttles excluded)

@@ -12,7 +12,7 @@ import (
 // with the alarm's threshold to decide whether it breaches.
 type Comparison uint8
 
-// The four static-threshold ComparisonOperators (reference/aws.md, "Alarms").
+// The four static-threshold ComparisonOperators (docs/model.md, "Alarms").
 // The anomaly-detection operators (LessThanLowerOrGreaterThanUpperThreshold …)
 // are not modelled.
 const (
@@ -73,7 +73,7 @@ func ParseComparison(s string) (Comparison, error) {
 }
 
 // MissingData is a CloudWatch TreatMissingData setting: how the periods of the
-// evaluation range without a datapoint count (reference/aws.md).
+// evaluation range without a datapoint count (docs/model.md).
 type MissingData uint8
 
 const (
@@ -195,7 +195,7 @@ type Datapoint struct {
 func (d Datapoint) real() bool { return !d.Missing && !math.IsNaN(d.Value) }
 
 // Alarm is a CloudWatch metric alarm on a metric the simulator publishes
-// (see reference/aws.md, "Alarms (CloudWatch)").
+// (see docs/model.md, "Alarms (CloudWatch)").
 //
 // At each evaluation CloudWatch fetches an evaluation range of RangeLength()
 // periods, oldest first, ending with the last period that has ended; periods
@@ -355,7 +355,7 @@ func periodAllowed(p time.Duration) bool {
 // Evaluate returns the state CloudWatch sets from an evaluation range
 // (oldest first, as fetched; normally RangeLength() datapoints, at least
 // EvaluationPeriods) when the alarm is in state current. It follows the
-// procedure of reference/aws.md, consistent with every table of the
+// procedure of docs/model.md, consistent with every table of the
 // CloudWatch user guide ("How alarm state is evaluated when data is missing").
 // Let R be the real datapoints of the range, N = EvaluationPeriods, M = M():
 //

@@ -18,7 +18,7 @@ const MaxAlarms = 10
 // Alarms is the CodeDeploy deployment controller as a Policy: CloudWatch
 // evaluates each alarm on its own cadence, and CodeDeploy polls their states;
 // the first poll that finds any alarm in ALARM rolls the deployment back
-// (reference/aws.md, "CodeDeploy during a deployment"). CodeDeploy only reads
+// (docs/model.md, "CodeDeploy during a deployment"). CodeDeploy only reads
 // states, so an alarm that goes to ALARM and back to OK between two polls is
 // never seen.
 //
@@ -44,7 +44,7 @@ type Alarms struct {
 	PollOffset time.Duration
 }
 
-// CodeDeploy returns the controller with the reference's defaults: each
+// CodeDeploy returns the controller with the defaults of docs/model.md: each
 // alarm evaluated at CloudWatch's cadence and alarm states polled every
 // DefaultPollInterval.
 func CodeDeploy(alarms ...Alarm) Alarms {

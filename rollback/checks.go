@@ -29,7 +29,7 @@ func (v Verdict) String() string {
 }
 
 // NoDataAction says what a check with no data counts as. Users of Argo
-// Rollouts and Flagger keep hitting both failure modes (reference/peers.md):
+// Rollouts and Flagger keep hitting both failure modes (docs/model.md):
 // a low-traffic canary rolled back for lack of data, or passed because
 // missing data read as 0. The zero value is Flagger's behaviour.
 type NoDataAction uint8
@@ -170,7 +170,7 @@ func (j *metricJudge) Explain() string {
 	return fmt.Sprintf("%s: %s %s of %s = %.4g %s %g", j.c.ID, j.c.Statistic, j.c.Metric, j.c.Dimension, j.value, j.c.Comparison.Symbol(), j.c.Threshold)
 }
 
-// FailedChecks is Flagger's analysis (reference/peers.md): every Interval
+// FailedChecks is Flagger's analysis (docs/model.md): every Interval
 // each check judges the data that became visible during the interval; if any
 // check fails the failed-check counter goes up by one, and no passing check
 // resets it; the counter reaching Threshold rolls back. With every check
@@ -301,7 +301,7 @@ func (m *failedChecksMonitor) Evaluate(obs Observation) Decision {
 		Reason: fmt.Sprintf("%d failed checks (threshold %d); last: %s", m.failures, m.p.Threshold, m.judges[failed].Explain())}
 }
 
-// Analysis is an Argo Rollouts background AnalysisRun (reference/peers.md):
+// Analysis is an Argo Rollouts background AnalysisRun (docs/model.md):
 // every Interval after InitialDelay each metric (Check) is measured on the
 // data that became visible since its last measurement. A metric fails when
 // its failed measurements exceed FailureLimit (strictly greater; a negative

@@ -12,7 +12,7 @@ import (
 )
 
 // BaselineComparison judges the candidate against the baseline version interval by
-// interval, as Spinnaker Kayenta's judge does (reference/peers.md), with
+// interval, as Spinnaker Kayenta's judge does (docs/model.md), with
 // the two tests the issue asks for:
 //
 //   - Error rate: a one-sided test of "the candidate fails more often than

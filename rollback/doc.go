@@ -17,7 +17,7 @@
 //     datapoint history, without a simulator.
 //   - Alarms is the CodeDeploy controller: CloudWatch evaluates each alarm on
 //     its cadence, CodeDeploy polls their states, and any alarm in ALARM at a
-//     poll rolls back. CodeDeploy builds it with the reference's defaults.
+//     poll rolls back. CodeDeploy builds it with the defaults of docs/model.md.
 //   - BaselineComparison judges candidate against baseline per interval, as Kayenta
 //     does: a two-proportion or exact conditional binomial test on the error
 //     rates and a Mann–Whitney U test on per-period latency quantiles.
@@ -30,6 +30,6 @@
 //     policies does.
 //
 // Facts taken from AWS and the other tools are cited from
-// reference/aws.md and reference/peers.md in the doc comment that uses them,
+// docs/model.md in the doc comment that uses them,
 // marked [doc] when documented and [assumed] when a modelling choice.
 package rollback

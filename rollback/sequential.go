@@ -10,7 +10,7 @@ import (
 
 // Sequential is an anytime-valid sequential test on candidate-versus-baseline
 // error counts, after Lindon & Malek (NeurIPS 2022) and Netflix's canary
-// practice (Lindon, Sanden, Shirikian, KDD 2022; reference/peers.md). It may
+// practice (Lindon, Sanden, Shirikian, KDD 2022; docs/model.md). It may
 // look at every period for as long as the deployment lasts and still rolls
 // a healthy candidate back with probability at most Alpha.
 //

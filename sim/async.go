@@ -6,7 +6,7 @@ import (
 	"github.com/deploysim/deploysim/internal/eventq"
 )
 
-// EventModel is how the callers invoke the function (reference: "Event
+// EventModel is how the callers invoke the function (docs/model.md: "Event
 // models"): Sync (the default; a nil EventModel is Sync), Async or Queue.
 type EventModel interface {
 	// Name is the model's name ("sync", "async", "queue").

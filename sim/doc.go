@@ -11,7 +11,7 @@
 // a replayed per-second trace). Each arrival goes through a weighted alias,
 // as AWS Lambda routes an invocation: to the candidate version with
 // probability equal to the strategy's weight at the arrival instant, else to
-// the baseline, independently per request (reference: "Versions, aliases,
+// the baseline, independently per request (docs/model.md: "Versions, aliases,
 // routing"). The chosen version decides the request's duration (lognormal
 // from a p50 and a p99 by default), whether it fails (an error probability)
 // and whether it runs past its timeout. The candidate can carry a Fault:

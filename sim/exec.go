@@ -9,10 +9,10 @@ import (
 	"github.com/deploysim/deploysim/metrics"
 )
 
-// Defaults of the execution model, from the reference.
+// Defaults of the execution model, from docs/model.md.
 const (
 	DefaultInitP50   = 300 * time.Millisecond // [assumed]: runtime-dependent
-	DefaultInitP99   = time.Second            // [assumed]: the reference gives the median only
+	DefaultInitP99   = time.Second            // [assumed]: AWS documents neither
 	DefaultKeepAlive = 10 * time.Minute       // [assumed]: idle environments are reclaimed after some minutes
 	// MinUnreserved is the concurrency that must stay unreserved in the
 	// account [doc]: ReservedLimit <= AccountLimit - MinUnreserved.
@@ -29,10 +29,10 @@ const (
 // Concurrency is the execution model: environments, cold starts, limits and
 // throttles. The zero value turns it off: every invocation starts at once in
 // a warm environment and nothing is limited, the core model. Start from
-// DefaultConcurrency for the reference's defaults. A limit of 0 means none.
+// DefaultConcurrency for the defaults of docs/model.md. A limit of 0 means none.
 //
 // With Enabled, each version owns a pool of execution
-// environments, as Lambda keeps one per published version (reference:
+// environments, as Lambda keeps one per published version (docs/model.md:
 // "Concurrency and execution environments"). An invocation takes an idle
 // environment of the version it was routed to: first an idle provisioned one
 // (Version.Provisioned, initialised before the run and never reclaimed), then
@@ -103,8 +103,8 @@ type Concurrency struct {
 	WarmBaseline bool
 }
 
-// DefaultConcurrency returns the execution model on, with the reference's
-// defaults: no reserved concurrency, the default account limit of 1,000
+// DefaultConcurrency returns the execution model on, with the defaults
+// of docs/model.md: no reserved concurrency, the default account limit of 1,000
 // [doc], init lognormal with median 300 ms and p99 1 s [assumed], 10 min
 // keep-alive [assumed], no scaling limit, and a warm baseline.
 func DefaultConcurrency() Concurrency {

@@ -12,7 +12,7 @@ import (
 // whose function has not reported its status within 1 hour [doc].
 const MaxHookDuration = time.Hour
 
-// Hook is a CodeDeploy lifecycle hook (reference: "CodeDeploy during a
+// Hook is a CodeDeploy lifecycle hook (docs/model.md: "CodeDeploy during a
 // deployment"): a validation function that runs for Duration and catches
 // the candidate's fault with probability CatchProb — only if the fault is
 // active while it runs (a fault whose onset comes later, or that needs

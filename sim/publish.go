@@ -11,7 +11,7 @@ import (
 // one invocation at a time, a bucketed engine adds counts and sketches.
 //
 // CloudWatch stamps a Lambda datapoint with the invocation's start time but
-// receives it after the invocation ends (reference: "Lambda's built-in
+// receives it after the invocation ends (docs/model.md: "Lambda's built-in
 // metrics"), so an invocation counts in the period it started in, and is
 // recorded when it completes. A period becomes visible at its end plus the
 // ingestion delay; an invocation still running then (a long one started near

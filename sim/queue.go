@@ -18,7 +18,7 @@ const (
 	DefaultMaxReceiveCount   = 5                 // [assumed]: a common redrive setting
 )
 
-// Queue is an SQS queue read by a Lambda event source mapping (reference:
+// Queue is an SQS queue read by a Lambda event source mapping (docs/model.md:
 // "Event models"): each arrival of the workload is a message sent to the
 // queue; the mapping's pollers receive up to BatchSize messages at a time and
 // invoke the alias once per batch, routed by the weight at that instant.

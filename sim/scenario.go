@@ -52,7 +52,7 @@ func (r Resolution) String() string {
 // Version is how one version of the function behaves: each invocation fails
 // with probability ErrorProb, and runs for a duration drawn from its latency
 // distribution; an invocation that would run past Timeout is cut at Timeout
-// and counts as a timeout (Lambda reports it in Errors; see the reference,
+// and counts as a timeout (Lambda reports it in Errors; see docs/model.md,
 // "Lambda's built-in metrics").
 type Version struct {
 	// Name labels the version in tables (optional).
@@ -139,7 +139,7 @@ type Users struct {
 
 // Scenario is everything one simulated deployment needs. Zero values mean
 // what they say (no ingestion delay, no action latency, no timeout); start
-// from BaseScenario for the reference's defaults.
+// from BaseScenario for the defaults of docs/model.md.
 type Scenario struct {
 	// Workload produces the arrivals (required).
 	Workload Workload
@@ -183,7 +183,7 @@ type Scenario struct {
 	// dividing both.
 	Period time.Duration
 	// IngestionDelay is how long after its period ends a datapoint becomes
-	// visible to the policy ([assumed] in the reference: default 60 s).
+	// visible to the policy ([assumed] in docs/model.md: default 60 s).
 	IngestionDelay time.Duration
 	// ActionLatency is the time from the rollback decision to the weight
 	// being 0 ([assumed]: default 5 s).
@@ -205,7 +205,7 @@ type Scenario struct {
 	PreTraffic, PostTraffic Hook
 }
 
-// Defaults from the reference (shared/reference/aws.md).
+// Defaults from docs/model.md (docs/model.md).
 const (
 	DefaultPeriod         = 60 * time.Second // Lambda's built-in metrics: one datapoint per minute [doc]
 	DefaultIngestionDelay = 60 * time.Second // [assumed]
@@ -213,7 +213,7 @@ const (
 	DefaultTimeout        = 3 * time.Second  // Lambda's default function timeout
 )
 
-// BaseScenario returns a scenario with the reference's defaults: 60 s
+// BaseScenario returns a scenario with the defaults of docs/model.md: 60 s
 // metric period, 60 s ingestion delay, 5 s rollback action latency, and
 // versions with no errors, lognormal latency of median 100 ms and p99 500 ms,
 // and Lambda's default 3 s timeout. Workload and Strategy are left nil: the

@@ -9,7 +9,7 @@ import (
 // Platform is the CodeDeploy compute platform a configuration belongs to. It
 // changes the strategy's name and the rules it must follow, never its
 // schedule: AWS gives the ECS configurations "the same shapes" as the Lambda
-// ones (reference aws.md, "Deployment configurations").
+// ones (docs/model.md, "Deployment configurations").
 type Platform uint8
 
 const (
@@ -43,7 +43,7 @@ func (p Platform) validate(family string) error {
 }
 
 // maxSpan is CodeDeploy's limit on the time between the first and the last
-// traffic shift of a custom configuration (reference aws.md: "at most 2,880
+// traffic shift of a custom configuration (docs/model.md: "at most 2,880
 // minutes between the first and last shift").
 const maxSpan = 2880 * time.Minute
 
@@ -51,7 +51,7 @@ const maxSpan = 2880 * time.Minute
 const maxDuration = time.Duration(math.MaxInt64)
 
 // AllAtOnce shifts all traffic to the candidate at t0: CodeDeploy's
-// LambdaAllAtOnce and ECSAllAtOnce ("100% at 0", reference aws.md). Fast, and
+// LambdaAllAtOnce and ECSAllAtOnce ("100% at 0", docs/model.md). Fast, and
 // every caller meets a bad candidate before any alarm can fire.
 type AllAtOnce struct {
 	Platform Platform
@@ -82,7 +82,7 @@ func (a AllAtOnce) Schedule() Schedule {
 
 // Canary is CodeDeploy's TimeBasedCanary: Percent of the traffic moves to the
 // candidate at t0 ("the percentage is shifted in the first increment"), the
-// rest after Interval (reference aws.md, "Custom configs"). Schedule:
+// rest after Interval (docs/model.md, "Custom configs"). Schedule:
 // Percent at 0, 100 % at Interval.
 //
 // CodeDeploy accepts whole percents up to 99 and whole minutes; this type
@@ -144,7 +144,7 @@ func (c Canary) Schedule() Schedule {
 
 // Linear is CodeDeploy's TimeBasedLinear: Percent is "the percentage of
 // traffic that is shifted at the start of each increment", with Interval
-// between increments (reference aws.md). The first increment is at t0, so the
+// between increments (docs/model.md). The first increment is at t0, so the
 // candidate has Percent at 0, 2×Percent at Interval, … and 100 % at
 // (ceil(100/Percent) − 1) × Interval: 90 minutes for 10 % every 10 minutes.
 // That follows CodeDeploy's limits, stated as minutes "between the first and
@@ -153,7 +153,7 @@ func (c Canary) Schedule() Schedule {
 // "in 100 minutes" (counting a wait after the last increment); we do not.
 //
 // A Percent that does not divide 100 ends with a partial increment: 30 gives
-// 30, 60, 90, 100 (an assumption, reference aws.md; AWS does not document
+// 30, 60, 90, 100 (an assumption, docs/model.md; AWS does not document
 // it). Percent is deemed to divide 100 when 100/Percent is within 1e-9 of an
 // integer, so 100.0/3 gives three increments, not a fourth of 1e-14 %.
 //
@@ -232,7 +232,7 @@ func (l Linear) Schedule() Schedule {
 }
 
 // awsRule reports whether percent and interval make a CodeDeploy custom
-// config (reference aws.md, "Custom config limits"): whole percent 1–99,
+// config (docs/model.md, "Custom config limits"): whole percent 1–99,
 // whole minutes >= 1, and at most 2,880 minutes between the first and the
 // last shift.
 func awsRule(family string, percent float64, interval time.Duration, linear bool) error {
@@ -263,7 +263,7 @@ func awsRule(family string, percent float64, interval time.Duration, linear bool
 // CodeDeployName returns the CodeDeploy deployment-configuration name of s
 // ("CodeDeployDefault.LambdaCanary10Percent5Minutes") and true when s is an
 // AllAtOnce, Canary or Linear within CodeDeploy's limits. SAM builds the same
-// name from its type by prefixing "CodeDeployDefault.Lambda" (reference
+// name from its type by prefixing "CodeDeployDefault.Lambda" (docs/model.md
 // aws.md). For numbers other than the predefined ones, the name is what a
 // predefined config of that shape would be called; AWS has no such config,
 // and a real deployment would use a custom config under a name of its own.

@@ -10,7 +10,7 @@ import (
 // BlueGreen is the serverless blue/green deployment: the new (green) version
 // is validated with no customer traffic for Validation while the old (blue)
 // one keeps serving and stays warm; then all traffic moves at once, and a
-// rollback moves it back at once (reference aws.md, "Blue/green in the
+// rollback moves it back at once (docs/model.md, "Blue/green in the
 // serverless sense"). Schedule: 0 % at 0, 100 % at Validation.
 type BlueGreen struct {
 	Validation time.Duration // time green is tested before it takes traffic; >= 0

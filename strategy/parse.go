@@ -10,7 +10,7 @@ import (
 
 // ErrUnknownName is wrapped by Parse's error when the input names no strategy
 // family at all. SAM passes any DeploymentPreference.Type it does not know
-// through as the name of a custom CodeDeploy configuration (reference aws.md),
+// through as the name of a custom CodeDeploy configuration (docs/model.md),
 // so a template reader can test errors.Is(err, ErrUnknownName) and look the
 // name up among the template's own configurations instead.
 var ErrUnknownName = errors.New("not a strategy name")
@@ -58,7 +58,7 @@ func (e *ParseError) Unwrap() error { return e.Err }
 // In SAM and CodeDeploy names the numbers are whole (CodeDeploy stores percent
 // and minutes as integers) and must satisfy CodeDeploy's custom-config limits:
 // percent 1–99, minutes >= 1, at most 2,880 minutes between first and last
-// shift (reference aws.md). The compact forms take any value the Go types
+// shift (docs/model.md). The compact forms take any value the Go types
 // accept. Every strategy's String is one of these forms, and
 // Parse(s.String()) returns a strategy Equal to s.
 //

@@ -12,8 +12,8 @@
 // simulator (package sim) follows the schedule until a policy says otherwise.
 //
 // The strategies are the shapes AWS CodeDeploy runs for Lambda and ECS
-// (AllAtOnce, Canary, Linear; "reference aws.md" in these comments is the
-// project's digest of the AWS documentation), the serverless
+// (AllAtOnce, Canary, Linear; docs/model.md, cited in these
+// comments, gives the AWS documents each behaviour comes from), the serverless
 // blue/green deployment (BlueGreen), Argo Rollouts' list of setWeight and pause
 // steps (Steps), and a doubling-style schedule no AWS preset offers
 // (Exponential). Every CodeDeploy predefined configuration is an exported value
