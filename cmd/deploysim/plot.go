@@ -3,20 +3,13 @@ package main
 import (
 	"context"
 	"fmt"
-	"image/color"
 	"io"
-	"math"
-	"os"
 	"path/filepath"
-	"sort"
 	"strings"
-	"time"
 
 	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/plotutil"
-	"gonum.org/v1/plot/vg"
 
+	charts "github.com/deploysim/deploysim/chart"
 	"github.com/deploysim/deploysim/metrics"
 	"github.com/deploysim/deploysim/rollback"
 	"github.com/deploysim/deploysim/scenario"
@@ -128,19 +121,11 @@ func runPlot(ctx context.Context, s streams, so *scenarioOptions, po *plotOption
 	if err != nil {
 		return err
 	}
-	wt, err := p.WriterTo(8*vg.Inch, 5*vg.Inch, ext)
-	if err != nil {
-		return err
+	fig := charts.NewFigure(p)
+	if *chart == "errors" {
+		fig = errorsFigure
 	}
-	fh, err := os.Create(*out)
-	if err != nil {
-		return err
-	}
-	if _, err := wt.WriteTo(fh); err != nil {
-		fh.Close()
-		return err
-	}
-	return fh.Close()
+	return fig.Save(*out)
 }
 
 // paretoFromScenario simulates the scenario and, when its candidate is bad
@@ -173,46 +158,15 @@ func paretoFromScenario(ctx context.Context, c *scenario.File, ss []strategy.Str
 	return paretoChart(xt, yt, x, y, note)
 }
 
-// minutes converts simulated time to the charts' x unit.
-func minutes(d time.Duration) float64 { return d.Minutes() }
+// scheduleChart draws each strategy's weight schedule.
+func scheduleChart(ss []strategy.Strategy) (*plot.Plot, error) { return charts.Schedules(ss) }
 
-// scheduleChart draws each strategy's weight as a step function up to the
-// longest schedule's end (plus a tenth, so the final step shows).
-func scheduleChart(ss []strategy.Strategy) (*plot.Plot, error) {
-	p := plot.New()
-	p.Title.Text = "Candidate traffic weight"
-	p.X.Label.Text = "minutes since traffic shifting started"
-	p.Y.Label.Text = "candidate weight (%)"
-	end := time.Minute
-	for _, s := range ss {
-		end = max(end, s.Schedule().Duration())
-	}
-	end += end / 10
-	for i, s := range ss {
-		var pts plotter.XYs
-		w := 0.0
-		for _, st := range s.Schedule() {
-			pts = append(pts, plotter.XY{X: minutes(st.At), Y: 100 * w}, plotter.XY{X: minutes(st.At), Y: 100 * st.Weight})
-			w = st.Weight
-		}
-		pts = append(pts, plotter.XY{X: minutes(end), Y: 100 * w})
-		l, err := plotter.NewLine(pts)
-		if err != nil {
-			return nil, err
-		}
-		l.Color = plotutil.Color(i)
-		l.Dashes = plotutil.Dashes(i / 7)
-		p.Add(l)
-		p.Legend.Add(s.Name(), l)
-	}
-	p.Legend.Top = false
-	p.Legend.Left = false
-	p.Y.Min, p.Y.Max = 0, 105
-	return p, nil
-}
+// errorsFigure is the errors chart's two panels (what the alarm saw, over
+// the run's weight), set by errorsChart.
+var errorsFigure *charts.Figure
 
 // errorsChart runs one deployment with its series kept and draws what the
-// first alarm sees, period by period.
+// first alarm sees, period by period, over the run's weight.
 func errorsChart(c *scenario.File, s strategy.Strategy, i int) (*plot.Plot, error) {
 	sc, err := c.Scenario(s)
 	if err != nil {
@@ -223,13 +177,12 @@ func errorsChart(c *scenario.File, s strategy.Strategy, i int) (*plot.Plot, erro
 	if err != nil {
 		return nil, err
 	}
-	ser := r.Series
-	if ser == nil || len(ser.Periods) == 0 {
+	if r.Series == nil || len(r.Series.Periods) == 0 {
 		return nil, fmt.Errorf("run %d of %s recorded no metric periods", i, s.Name())
 	}
 	// What to plot: the first alarm's statistic per alarm period, or
 	// candidate Errors per base period.
-	a := rollback.Alarm{Metric: metrics.Errors, Dimension: metrics.Candidate, Statistic: metrics.Statistic{Kind: metrics.Sum}, Period: ser.Resolution}
+	a := rollback.Alarm{Metric: metrics.Errors, Dimension: metrics.Candidate, Statistic: metrics.Statistic{Kind: metrics.Sum}, Period: r.Series.Resolution}
 	hasAlarm := false
 	if c.Policy == "alarms" && len(c.Alarms) > 0 {
 		if a, err = c.Alarms[0].Rollback(0); err != nil {
@@ -237,116 +190,17 @@ func errorsChart(c *scenario.File, s strategy.Strategy, i int) (*plot.Plot, erro
 		}
 		hasAlarm = true
 	}
-	step := max(1, int(a.Period/ser.Resolution))
-	var pts plotter.XYs
-	var vs metrics.VersionStats
-	for j := 0; j < len(ser.Periods); j += step {
-		vs.Reset()
-		ser.Aggregate(a.Dimension, j, j+step, &vs)
-		v, ok := vs.Value(a.Metric, a.Statistic)
-		if !ok {
-			continue
-		}
-		at := time.Duration(j) * ser.Resolution
-		pts = append(pts, plotter.XY{X: minutes(at), Y: v}, plotter.XY{X: minutes(at + a.Period), Y: v})
+	v := charts.AlarmRun{Label: fmt.Sprintf("%s, run %d", s.Name(), i), Series: r.Series, Metric: a.Metric, Dimension: a.Dimension, Statistic: a.Statistic, Period: a.Period,
+		HasThreshold: hasAlarm, Threshold: a.Threshold, Comparison: a.Comparison.Symbol(), Detected: r.Detected, WeightZero: r.WeightZero, Schedule: s.Schedule()}
+	if errorsFigure, err = charts.AlarmFigure(v); err != nil {
+		return nil, err
 	}
-	p := plot.New()
-	p.Title.Text = fmt.Sprintf("%s, run %d: %s %s (%s) per %v period", s.Name(), i, a.Metric, a.Statistic, a.Dimension, a.Period)
-	p.X.Label.Text = "minutes since traffic shifting started"
-	p.Y.Label.Text = fmt.Sprintf("%s %s", a.Metric, a.Statistic)
-	if len(pts) > 0 {
-		l, err := plotter.NewLine(pts)
-		if err != nil {
-			return nil, err
-		}
-		l.Color = plotutil.Color(0)
-		p.Add(l)
-		p.Legend.Add("candidate", l)
-	}
-	endX := minutes(time.Duration(len(ser.Periods)) * ser.Resolution)
-	if hasAlarm {
-		th, err := plotter.NewLine(plotter.XYs{{X: 0, Y: a.Threshold}, {X: endX, Y: a.Threshold}})
-		if err != nil {
-			return nil, err
-		}
-		th.Color = color.RGBA{R: 200, A: 255}
-		th.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
-		p.Add(th)
-		p.Legend.Add(fmt.Sprintf("threshold %s %g", a.Comparison.Symbol(), a.Threshold), th)
-	}
-	ymax := 0.0
-	for _, q := range pts {
-		ymax = max(ymax, q.Y)
-	}
-	if hasAlarm {
-		ymax = max(ymax, a.Threshold)
-	}
-	if ymax == 0 {
-		ymax = 1
-	}
-	for _, m := range []struct {
-		at    time.Duration
-		label string
-		col   color.Color
-	}{
-		{r.Detected, "rollback decided", color.RGBA{R: 230, G: 120, A: 255}},
-		{r.WeightZero, "weight back at 0", color.RGBA{G: 120, A: 255}},
-	} {
-		if m.at == metrics.Never {
-			continue
-		}
-		l, err := plotter.NewLine(plotter.XYs{{X: minutes(m.at), Y: 0}, {X: minutes(m.at), Y: ymax * 1.05}})
-		if err != nil {
-			return nil, err
-		}
-		l.Color = m.col
-		p.Add(l)
-		p.Legend.Add(fmt.Sprintf("%s (%v)", m.label, m.at), l)
-	}
-	p.Y.Min = 0
-	return p, nil
+	return errorsFigure.Panels[0], nil
 }
 
-// cdfChart draws, per strategy, the fraction of runs with at most x
-// candidate failures, from the summary's quantiles (nearest rank, within the
-// sketch's 1 %).
+// cdfChart draws, per strategy, the distribution of candidate failures.
 func cdfChart(t *metrics.Table) (*plot.Plot, error) {
-	p := plot.New()
-	p.Title.Text = "Distribution of candidate failures over runs"
-	p.X.Label.Text = "candidate failures in a run"
-	p.Y.Label.Text = "fraction of runs with at most x"
-	for i, r := range t.Rows {
-		n := r.Summary.Stats(metrics.CandidateFailures).N
-		if n == 0 {
-			continue
-		}
-		// The empirical distribution function as a staircase: for each
-		// distinct value v (nearest-rank quantile of rank k), a vertical
-		// step from the fraction below v to the fraction at or below it.
-		var pts plotter.XYs
-		below := 0.0
-		for k := int64(1); k <= n; k++ {
-			v := r.Summary.Quantile(metrics.CandidateFailures, float64(k)/float64(n))
-			if k < n && r.Summary.Quantile(metrics.CandidateFailures, float64(k+1)/float64(n)) == v {
-				continue // v's step ends at its last rank
-			}
-			at := float64(k) / float64(n)
-			pts = append(pts, plotter.XY{X: v, Y: below}, plotter.XY{X: v, Y: at})
-			below = at
-		}
-		l, err := plotter.NewLine(pts)
-		if err != nil {
-			return nil, err
-		}
-		l.Color = plotutil.Color(i)
-		l.Dashes = plotutil.Dashes(i / 7)
-		p.Add(l)
-		p.Legend.Add(r.Label, l)
-	}
-	p.Legend.Top = false
-	p.Legend.Left = false
-	p.Y.Min, p.Y.Max = 0, 1
-	return p, nil
+	return charts.Failures(t, metrics.CandidateFailures)
 }
 
 // healthyFigure reports whether figure f describes a healthy deployment:
@@ -356,116 +210,17 @@ func healthyFigure(f metrics.Figure) bool {
 	return f == metrics.DeployDuration || f == metrics.FalseRollbackRate
 }
 
-// frontPoint is one strategy on the Pareto chart.
-type frontPoint struct {
-	label string
-	x, y  float64
-}
-
-// paretoPoints reads every row's mean x and y (Summary.Value), x from xt's
-// row and y from yt's (the same table unless one figure is a healthy one),
-// leaving out rows where either is NaN.
-func paretoPoints(xt, yt *metrics.Table, x, y metrics.Figure) []frontPoint {
-	var ps []frontPoint
-	for i, r := range xt.Rows {
-		vx, vy := r.Summary.Value(x), yt.Rows[i].Summary.Value(y)
-		if math.IsNaN(vx) || math.IsNaN(vy) {
-			continue
-		}
-		ps = append(ps, frontPoint{r.Label, vx, vy})
-	}
-	return ps
-}
-
-// paretoFront returns the points no other beats on both figures, sorted by
-// x from best to worst then by y, with metrics.Pareto's rules: every figure
-// is minimised except DetectionRate, and equal points do not dominate each
-// other. It exists because the chart may read x and y from two tables (a
-// bad scenario and its healthy twin), which metrics.Pareto cannot.
-func paretoFront(ps []frontPoint, x, y metrics.Figure) []frontPoint {
-	better := func(f metrics.Figure, a, b float64) bool {
-		if f.HigherIsBetter() {
-			return a > b
-		}
-		return a < b
-	}
-	dominates := func(a, b frontPoint) bool {
-		return !better(x, b.x, a.x) && !better(y, b.y, a.y) && (better(x, a.x, b.x) || better(y, a.y, b.y))
-	}
-	var front []frontPoint
-	for _, p := range ps {
-		ok := true
-		for _, q := range ps {
-			if dominates(q, p) {
-				ok = false
-				break
-			}
-		}
-		if ok {
-			front = append(front, p)
-		}
-	}
-	sort.SliceStable(front, func(i, j int) bool {
-		a, b := front[i], front[j]
-		if a.x != b.x {
-			return better(x, a.x, b.x)
-		}
-		return better(y, a.y, b.y)
-	})
-	return front
-}
-
 // paretoChart plots every strategy's mean y against its mean x and joins the
 // Pareto front. xt and yt are the tables the figures come from.
 func paretoChart(xt, yt *metrics.Table, x, y metrics.Figure, note string) (*plot.Plot, error) {
-	p := plot.New()
-	p.Title.Text = fmt.Sprintf("Pareto front: %s against %s%s", y, x, note)
-	p.X.Label.Text = x.String()
-	p.Y.Label.Text = y.String()
-	ps := paretoPoints(xt, yt, x, y)
+	ps := charts.PointsOf(xt, yt, x, y)
 	if len(ps) == 0 {
 		return nil, fmt.Errorf("--x %s, --y %s: no strategy has both figures in this scenario (time_to_detect_s needs runs that detect, time_to_rollback_s runs rolled back)", x, y)
 	}
-	all := make(plotter.XYs, len(ps))
-	labels := make([]string, len(ps))
-	for i, q := range ps {
-		all[i] = plotter.XY{X: q.x, Y: q.y}
-		labels[i] = q.label
-	}
-	sc, err := plotter.NewScatter(all)
+	p, err := charts.Pareto(ps, x, y)
 	if err != nil {
 		return nil, err
 	}
-	sc.Color = color.Gray{Y: 100}
-	p.Add(sc)
-	lb, err := plotter.NewLabels(plotter.XYLabels{XYs: all, Labels: labels})
-	if err != nil {
-		return nil, err
-	}
-	p.Add(lb)
-	var fp plotter.XYs
-	for _, q := range paretoFront(ps, x, y) {
-		fp = append(fp, plotter.XY{X: q.x, Y: q.y})
-	}
-	l, s, err := plotter.NewLinePoints(fp)
-	if err != nil {
-		return nil, err
-	}
-	l.Color = color.RGBA{R: 200, A: 255}
-	s.Color = l.Color
-	p.Add(l, s)
-	p.Legend.Add("Pareto front", l, s)
-	p.Legend.Top = true
-	// Blast radii span orders of magnitude (AllAtOnce against a canary):
-	// a log scale keeps the small ones apart.
-	lo, hi := math.Inf(1), math.Inf(-1)
-	for _, q := range ps {
-		lo, hi = min(lo, q.y), max(hi, q.y)
-	}
-	if lo > 0 && hi/lo > 100 {
-		p.Y.Scale = plot.LogScale{}
-		p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
-		p.Y.Label.Text += " (log scale)"
-	}
+	p.Title.Text += note
 	return p, nil
 }

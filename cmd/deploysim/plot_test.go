@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	charts "github.com/deploysim/deploysim/chart"
 	"github.com/deploysim/deploysim/metrics"
 	"github.com/deploysim/deploysim/scenario"
 )
@@ -100,8 +101,8 @@ func TestParetoFrontMatchesLibrary(t *testing.T) {
 			want = append(want, r.Label)
 		}
 		var got []string
-		for _, p := range paretoFront(paretoPoints(tab, tab, xy[0], xy[1]), xy[0], xy[1]) {
-			got = append(got, p.label)
+		for _, p := range charts.Front(charts.PointsOf(tab, tab, xy[0], xy[1]), xy[0], xy[1]) {
+			got = append(got, p.Label)
 		}
 		if strings.Join(got, ",") != strings.Join(want, ",") || len(want) == 0 {
 			t.Errorf("%v × %v: front %v, metrics.Pareto %v", xy[0], xy[1], got, want)
