@@ -166,8 +166,9 @@ func (f *Figure) Save(file string) error {
 }
 
 // SVG renders the figure as an SVG element to embed in an HTML page: the
-// XML declaration is dropped, and the fixed size is turned into a viewBox
-// with width 100 %, so the chart scales with the page and prints.
+// XML declaration is dropped, and the fixed size gives way to width 100 %
+// (the viewBox keeps the proportions), so the chart scales with the page
+// and prints.
 func (f *Figure) SVG() ([]byte, error) {
 	wt, err := f.WriterTo("svg")
 	if err != nil {
@@ -184,7 +185,7 @@ func (f *Figure) SVG() ([]byte, error) {
 	w, h := f.size()
 	old := fmt.Sprintf(`width="%gpt" height="%gpt"`, w.Points(), h.Points())
 	if bytes.Contains(s, []byte(old)) {
-		s = bytes.Replace(s, []byte(old), fmt.Appendf(nil, `viewBox="0 0 %g %g" width="100%%" role="img"`, w.Points(), h.Points()), 1)
+		s = bytes.Replace(s, []byte(old), []byte(`width="100%" role="img"`), 1)
 	}
 	return s, nil
 }
