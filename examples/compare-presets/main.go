@@ -8,6 +8,7 @@
 //	go run ./examples/compare-presets -out /tmp/presets
 //
 // It prints three tables and writes a Pareto chart (pareto.png, pareto.svg)
+// and a notebook page, README.md, whose sentences quote this run's numbers,
 // into -out (default: out/ next to this file).
 //
 // The story, section by section:
@@ -28,19 +29,15 @@ package main
 import (
 	"context"
 	"fmt"
-	"image/color"
 	"io"
 	"math"
-	"os"
 	"strings"
 	"text/tabwriter"
 
-	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
-	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/deploysim/deploysim"
+	"github.com/deploysim/deploysim/chart"
 	"github.com/deploysim/deploysim/examples/internal/notebook"
 	"github.com/deploysim/deploysim/metrics"
 	"github.com/deploysim/deploysim/sim"
@@ -94,6 +91,14 @@ func run(w io.Writer, outDir string, fast bool) error {
 		100*deploysim.DefaultBaselineErrorProb, 100*bugErrorProb)
 	fmt.Fprintf(w, "alarm: candidate ErrorRate >= %.0f%% over 1 minute (1 of 1), %v window, %d bad + %d healthy runs per cell.\n\n",
 		100*deploysim.DefaultAlarmThreshold, deploysim.DefaultHorizon, runs, runs)
+	page := notebook.NewPage(fmt.Sprintf("Which Lambda preset? A %.0f %% bug at 1, 100 and 10,000 req/s", 100*deploysim.DefaultFaultErrorProb),
+		"Which of the nine CodeDeploy presets for Lambda should a function use, if the release it ships might carry a bug?")
+	page.Section("Setup")
+	page.Para("deploysim.DefaultScenario: both versions fail %.1f %% of requests; the candidate's bug fails an extra %.0f %% of its requests from its first one. "+
+		"One CloudWatch alarm fires when the candidate's error rate over a minute reaches %.0f %%; CodeDeploy polls it every minute and rolls back. "+
+		"Each run lasts %v, so a bug a preset lets through keeps failing requests until then. "+
+		"%d bad runs and %d healthy twins (same seeds, no bug) per preset and traffic level: 1, 100 and 10,000 requests per second.",
+		100*deploysim.DefaultBaselineErrorProb, 100*deploysim.DefaultFaultErrorProb, 100*deploysim.DefaultAlarmThreshold, deploysim.DefaultHorizon, runs, runs)
 
 	// ## 2. Both halves of the question
 	//
@@ -126,6 +131,16 @@ func run(w io.Writer, outDir string, fast bool) error {
 		return err
 	}
 	fmt.Fprintln(w)
+	page.Section("Every preset at every rate")
+	if err := page.Table(&table); err != nil {
+		return err
+	}
+	c5, all := byRate[0].Find("Canary10Percent5Minutes"), byRate[1].Find("AllAtOnce")
+	c5mid := byRate[1].Find("Canary10Percent5Minutes")
+	page.Para("At 1 req/s Canary10Percent5Minutes rolls the bug back in %.0f %% of bad deployments and fails %.1f requests on average; the deployments it misses reach 100 %% and fail requests until the window ends. "+
+		"At 100 req/s every watched preset is rolled back %.0f s after the bug starts on average (Canary10Percent5Minutes: %.1f failed requests), while AllAtOnce, which CodeDeploy stops watching as soon as it is deployed, fails %s.",
+		100*c5.Summary.Value(metrics.DetectionRate), c5.Summary.Value(metrics.CandidateFailures),
+		c5mid.Summary.Value(metrics.TimeToRollback), c5mid.Summary.Value(metrics.CandidateFailures), chart.FormatNumber(all.Summary.Value(metrics.CandidateFailures), 0))
 	// What the numbers say (1,000 runs of each kind per cell).
 	//
 	// At 1 req/s a 10 % canary sends about six requests a minute to the
@@ -155,7 +170,8 @@ func run(w io.Writer, outDir string, fast bool) error {
 	// beside each preset's schedule.
 	fmt.Fprintln(w, "## The healthy candidate: time to release and false rollbacks")
 	fmt.Fprintln(w)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	var pivot strings.Builder
+	tw := tabwriter.NewWriter(&pivot, 0, 0, 2, ' ', 0)
 	fmt.Fprint(tw, "strategy\tduration min")
 	for _, rate := range rates {
 		fmt.Fprintf(tw, "\tfalse rollbacks @%s", rpsLabel(rate))
@@ -172,7 +188,21 @@ func run(w io.Writer, outDir string, fast bool) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintln(w)
+	fmt.Fprintln(w, pivot.String())
+	lo, hi := byRate[0].Rows[0], byRate[0].Rows[0]
+	for _, r := range byRate[0].Rows {
+		if r.Summary.Value(metrics.FalseRollbackRate) < lo.Summary.Value(metrics.FalseRollbackRate) {
+			lo = r
+		}
+		if r.Summary.Value(metrics.FalseRollbackRate) > hi.Summary.Value(metrics.FalseRollbackRate) {
+			hi = r
+		}
+	}
+	page.Section("The healthy candidate: time to release and false rollbacks")
+	page.Pre(pivot.String())
+	page.Para("At 1 req/s a single healthy error among the candidate's few requests of a minute already reaches the 1 %% alarm: false rollbacks run from %.1f %% (%s) to %.1f %% (%s). "+
+		"At 100 req/s the worst preset rolls back %.1f %% of good releases.",
+		100*lo.Summary.Value(metrics.FalseRollbackRate), lo.Label, 100*hi.Summary.Value(metrics.FalseRollbackRate), hi.Label, 100*maxRate(byRate[1], metrics.FalseRollbackRate))
 	// At 1 req/s a single healthy error among the candidate's few requests
 	// of a minute is already a 1 % error rate: the longer a preset watches,
 	// and the more traffic its later steps send while still watched, the
@@ -212,115 +242,68 @@ func run(w io.Writer, outDir string, fast bool) error {
 	// of requests, so the front shrinks to the fastest watched preset and
 	// AllAtOnce: slower presets buy nothing more against a loud bug.
 
-	if err := os.MkdirAll(outDir, 0o755); err != nil {
-		return err
-	}
-	files, err := paretoChart(outDir, byRate, fronts)
+	files, err := paretoChart(outDir, byRate)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(w, "Charts:")
-	for _, f := range files {
+	page.Section("Pareto front: release time against mean candidate failures")
+	page.Chart(files[0], "Pareto fronts per traffic level")
+	for i, rate := range rates {
+		var names []string
+		for _, r := range fronts[i] {
+			names = append(names, r.Label)
+		}
+		page.Para("At %s req/s the front holds %d presets: %s.", chart.FormatNumber(rate, 0), len(fronts[i]), strings.Join(names, ", "))
+	}
+	page.Conclusion("At 1 req/s every extra minute of canary buys fewer failed requests, at the price of more false rollbacks: there is no free choice. "+
+		"At %s req/s and above the watched presets fail about the same number of requests (%s is the fastest on the front), so the slower presets buy nothing more against a loud bug.",
+		rpsLabel(rates[1]), fastestWatched(fronts[1]))
+	md, err := page.Save(outDir)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "Charts and page:")
+	for _, f := range append(files, md) {
 		fmt.Fprintln(w, " ", f)
 	}
 	return nil
 }
 
+// maxRate is the highest rate f over t's rows.
+func maxRate(t metrics.Table, f metrics.Figure) float64 {
+	m := 0.0
+	for _, r := range t.Rows {
+		m = math.Max(m, r.Summary.Value(f))
+	}
+	return m
+}
+
+// fastestWatched is the fastest preset of a front that is rolled back when
+// bad (AllAtOnce never is).
+func fastestWatched(front []metrics.Row) string {
+	for _, r := range front {
+		if r.Summary.Value(metrics.DetectionRate) > 0 {
+			return r.Label
+		}
+	}
+	return "none"
+}
+
 // rpsLabel prints a rate as the table's "rps" column does.
 func rpsLabel(rate float64) string { return fmt.Sprintf("%g", rate) }
 
-// point places a row on the Pareto chart: its healthy release time in
-// minutes and its bad candidate's mean failures.
-func point(r metrics.Row) plotter.XY {
-	return plotter.XY{X: r.Summary.Value(metrics.DeployDuration) / 60, Y: r.Summary.Value(metrics.CandidateFailures)}
-}
-
-// paretoChart draws every preset at every traffic level (release time on x,
-// mean candidate failures on a log y axis) and joins each level's front with
-// a line; it writes pareto.png and pareto.svg.
-func paretoChart(outDir string, byRate []metrics.Table, fronts [][]metrics.Row) ([]string, error) {
-	p := plot.New()
-	p.Title.Text = "Lambda presets: release time vs blast radius of a 5% bug (dashed: Pareto fronts)"
-	p.X.Label.Text = "release time of a healthy candidate (minutes)"
-	p.Y.Label.Text = "mean failed candidate requests (log)"
-	p.Y.Scale = plot.LogScale{}
-	p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
-	p.Legend.Top = false // right, in the empty band between the rates' rows
-	p.Legend.Left = false
-	p.Legend.YOffs = vg.Points(85)
-	p.Legend.XOffs = -vg.Points(40)
-	colors := []color.Color{
-		color.RGBA{R: 0x1f, G: 0x77, B: 0xb4, A: 0xff},
-		color.RGBA{R: 0xff, G: 0x7f, B: 0x0e, A: 0xff},
-		color.RGBA{R: 0x2c, G: 0xa0, B: 0x2c, A: 0xff},
-	}
+// paretoChart draws one Pareto panel per traffic level (release time of a
+// healthy candidate against the bad one's mean failed requests) with package
+// chart, and writes pareto.png and pareto.svg.
+func paretoChart(outDir string, byRate []metrics.Table) ([]string, error) {
+	f := &chart.Figure{Height: 11 * vg.Inch}
 	for i, t := range byRate {
-		var xys plotter.XYs
-		var labels []string
-		for _, r := range t.Rows {
-			xy := point(r)
-			if math.IsNaN(xy.X) || math.IsNaN(xy.Y) || xy.Y <= 0 {
-				continue // no completed healthy run, or a 0 a log axis cannot show
-			}
-			xys = append(xys, xy)
-			labels = append(labels, shortName(r.Label))
-		}
-		if len(xys) == 0 {
-			continue
-		}
-		sc, err := plotter.NewScatter(xys)
+		p, err := chart.Pareto(chart.PointsOf(&t, &t, metrics.DeployDuration, metrics.CandidateFailures), metrics.DeployDuration, metrics.CandidateFailures)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%s req/s: %w", rpsLabel(rates[i]), err)
 		}
-		sc.Color = colors[i%len(colors)]
-		sc.Shape = draw.CircleGlyph{}
-		sc.Radius = vg.Points(3)
-		var fxy plotter.XYs
-		for _, r := range fronts[i] {
-			if xy := point(r); xy.Y > 0 {
-				fxy = append(fxy, xy)
-			}
-		}
-		line, err := plotter.NewLine(fxy)
-		if err != nil {
-			return nil, err
-		}
-		line.Color = colors[i%len(colors)]
-		line.Dashes = []vg.Length{vg.Points(4), vg.Points(2)}
-		lb, err := plotter.NewLabels(plotter.XYLabels{XYs: xys, Labels: labels})
-		if err != nil {
-			return nil, err
-		}
-		for j := range lb.TextStyle {
-			lb.TextStyle[j].Font.Size = vg.Points(7)
-			lb.TextStyle[j].Color = colors[i%len(colors)]
-		}
-		lb.Offset = vg.Point{X: vg.Points(4), Y: vg.Points(2)}
-		p.Add(sc, line, lb)
-		p.Legend.Add(rpsLabel(rates[i])+" req/s", sc)
+		p.Title.Text = chart.FormatNumber(rates[i], 0) + " req/s"
+		f.Panels = append(f.Panels, p)
 	}
-	return save(p, outDir, "pareto")
-}
-
-// shortName abbreviates a preset's name for chart labels: "C5" for
-// Canary10Percent5Minutes, "L1" for Linear10PercentEvery1Minute.
-func shortName(name string) string {
-	s, err := strategy.Parse(name)
-	if err != nil {
-		return name
-	}
-	switch v := s.(type) {
-	case strategy.Canary:
-		return fmt.Sprintf("C%.0f", v.Interval.Minutes())
-	case strategy.Linear:
-		return fmt.Sprintf("L%.0f", v.Interval.Minutes())
-	case strategy.AllAtOnce:
-		return "AllAtOnce"
-	}
-	return strings.TrimPrefix(name, "CodeDeployDefault.Lambda")
-}
-
-// save writes p as name.png and name.svg in outDir and returns their paths.
-func save(p *plot.Plot, outDir, name string) ([]string, error) {
-	return notebook.Save(p, outDir, name, 8*vg.Inch, 5*vg.Inch)
+	return notebook.SaveFigure(f, outDir, "pareto")
 }

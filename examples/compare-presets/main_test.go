@@ -108,4 +108,5 @@ func TestRun(t *testing.T) {
 	}
 
 	excheck.Charts(t, dir, "pareto")
+	excheck.Page(t, dir)
 }

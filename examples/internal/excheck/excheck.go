@@ -12,6 +12,7 @@ import (
 	"image/png"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -163,4 +164,38 @@ func Row(t testing.TB, rows []string, fields ...string) []string {
 	}
 	t.Errorf("no row starting with %q among:\n%s", fields, strings.Join(rows, "\n"))
 	return nil
+}
+
+// Page checks the notebook page an example writes in dir (README.md): a
+// question, at least one section, a conclusion, no fmt verb left unfilled
+// ("%!"), and every image it links written beside it.
+func Page(t testing.TB, dir string) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "README.md"))
+	if err != nil {
+		t.Errorf("notebook page: %v", err)
+		return
+	}
+	md := string(b)
+	for _, want := range []string{"**Question.**", "\n## ", "## Conclusion"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("notebook page lacks %q", want)
+		}
+	}
+	if strings.Contains(md, "%!") {
+		t.Errorf("notebook page has an unfilled format verb: %q", md[strings.Index(md, "%!"):min(len(md), strings.Index(md, "%!")+40)])
+	}
+	for rest := md; ; {
+		i := strings.Index(rest, "](")
+		if i < 0 {
+			break
+		}
+		rest = rest[i+2:]
+		link := rest[:strings.IndexByte(rest, ')')]
+		if strings.HasSuffix(link, ".png") {
+			if _, err := os.Stat(filepath.Join(dir, link)); err != nil {
+				t.Errorf("notebook page links %s: %v", link, err)
+			}
+		}
+	}
 }
