@@ -39,6 +39,7 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/deploysim/deploysim"
+	"github.com/deploysim/deploysim/chart"
 	"github.com/deploysim/deploysim/examples/internal/notebook"
 	"github.com/deploysim/deploysim/metrics"
 	"github.com/deploysim/deploysim/rollback"
@@ -192,7 +193,7 @@ func run(w io.Writer, outDir string, fast bool) error {
 			bad.Value(metrics.DelayedMessages), bad.Value(metrics.DeadLettered), 100*fr.Value, 100*fr.CILow, 100*fr.CIHigh)
 		costs[i] = cost{
 			failed:  bad.Value(metrics.CandidateFailures),
-			lost:    lostForGood(m.name, bad),
+			lost:    lostForGood(bad),
 			delayed: bad.Value(metrics.FailedAttempts) + bad.Value(metrics.DelayedMessages),
 		}
 	}
@@ -262,7 +263,7 @@ func run(w io.Writer, outDir string, fast bool) error {
 		if err != nil {
 			return err
 		}
-		saved, err := notebook.Save(p, outDir, name, 8*vg.Inch, 5*vg.Inch)
+		saved, err := notebook.SaveFigure(chart.NewFigure(p), outDir, name)
 		if err != nil {
 			return err
 		}
@@ -292,17 +293,13 @@ func both(ctx context.Context, sc sim.Scenario, runs int) (bad, healthy *metrics
 	return bad, healthy, nil
 }
 
-// lostForGood is what the callers or producers never get served: failed
-// requests for sync, events dropped or dead-lettered for async, messages
-// dead-lettered for the queue.
-func lostForGood(model string, s *metrics.Summary) float64 {
-	switch model {
-	case "sync":
-		return s.Value(metrics.CandidateFailures)
-	case "async":
-		return s.Value(metrics.LostEvents) + s.Value(metrics.DeadLettered)
-	}
-	return s.Value(metrics.DeadLettered)
+// lostForGood is what never gets served and is not retried any more:
+// async events dropped after their retries or maximum age, plus events or
+// messages sent to a dead-letter queue. A synchronous failure is not in it:
+// its caller saw the error (it is in failed invocations), as the table's
+// "lost" and "dead-lettered" columns, whose sum this is, say.
+func lostForGood(s *metrics.Summary) float64 {
+	return s.Value(metrics.LostEvents) + s.Value(metrics.DeadLettered)
 }
 
 // errorRates reads the candidate's ErrorRate of the first n minutes of a
@@ -350,7 +347,9 @@ func alarmView(ms []model, views [][]float64) (*plot.Plot, string, error) {
 	p := plot.New()
 	p.Title.Text = "What the alarm sees: candidate error rate per minute (one deployment, +5% bug)"
 	p.X.Label.Text = "minute since the deployment started"
-	p.Y.Label.Text = "Errors / Invocations (%)"
+	p.Y.Label.Text = "candidate error rate (% of its invocations, per minute)"
+	p.X.Tick.Marker = chart.Ticks{}
+	p.Y.Tick.Marker = chart.Ticks{}
 	p.Y.Min = 0
 	p.Add(plotter.NewGrid())
 	for i, m := range ms {
@@ -379,33 +378,56 @@ func alarmView(ms []model, views [][]float64) (*plot.Plot, string, error) {
 	thr.Color = color.RGBA{0xd6, 0x27, 0x28, 0xff}
 	thr.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
 	p.Add(thr)
-	p.Legend.Add("alarm threshold", thr)
-	p.Legend.Top = false // between the queue's line and the others'
-	p.Legend.Left = false
-	p.Legend.YOffs = vg.Points(70)
+	p.Legend.Add(fmt.Sprintf("alarm threshold (%g %%)", 100*deploysim.DefaultAlarmThreshold), thr)
+	top := 100 * deploysim.DefaultAlarmThreshold
+	for _, v := range views {
+		for _, x := range v {
+			if !math.IsNaN(x) {
+				top = math.Max(top, 100*x)
+			}
+		}
+	}
+	p.Y.Max = top * 1.1 // room above the highest point
 	return p, "alarm-view", nil
 }
 
 // outcomes draws, per model, the bad candidate's failed invocations, what
-// was lost for good, and the events or messages retried or delayed.
+// was lost for good (lostForGood: dropped or dead-lettered, the table's
+// "lost" + "dead-lettered"), and the attempts retried or messages delayed.
+// The y axis is logarithmic (chart.Log1p) when the bars span orders of
+// magnitude, and the x range leaves half a category on each side so the
+// outer bars are not cut.
 func outcomes(ms []model, costs []cost) (*plot.Plot, string, error) {
 	p := plot.New()
 	p.Title.Text = "What a +5% bug costs per deployment, by event model (means)"
-	p.Y.Label.Text = "per deployment"
+	p.Y.Label.Text = "per bad deployment (mean)"
+	p.Y.Tick.Marker = chart.Ticks{}
 	p.Add(plotter.NewGrid())
 	w := vg.Points(18)
+	lo, hi := math.Inf(1), 0.0
+	for _, c := range costs {
+		for _, v := range []float64{c.failed, c.lost, c.delayed} {
+			if v > 0 {
+				lo, hi = math.Min(lo, v), math.Max(hi, v)
+			}
+		}
+	}
+	logY := chart.UseLogAxis(lo, hi)
 	for j, s := range []struct {
 		label string
 		get   func(i int) float64
 	}{
 		{"failed invocations", func(i int) float64 { return costs[i].failed }},
-		{"lost for good", func(i int) float64 { return costs[i].lost }},
+		{lostLabel(costs), func(i int) float64 { return costs[i].lost }},
 		{"retried or delayed", func(i int) float64 { return costs[i].delayed }},
 	} {
 		vals := make(plotter.Values, len(ms))
 		for i := range ms {
 			if v := s.get(i); !math.IsNaN(v) {
 				vals[i] = v
+				if logY {
+					vals[i] = chart.Log1p(v)
+				}
 			}
 		}
 		b, err := plotter.NewBarChart(vals, w)
@@ -423,7 +445,25 @@ func outcomes(ms []model, costs []cost) (*plot.Plot, string, error) {
 		names[i] = m.name
 	}
 	p.NominalX(names...)
-	p.Legend.Top = true
-	p.Legend.Left = true
+	p.X.Min, p.X.Max = -0.5, float64(len(ms))-0.5
+	if logY {
+		p.Y.Tick.Marker = chart.Log1pTicks{}
+		p.Y.Label.Text += " (log scale)"
+		p.Y.Max = chart.Log1p(hi * 1.3)
+	} else {
+		p.Y.Max = hi * 1.1
+	}
+	p.Y.Min = 0
 	return p, "outcomes", nil
+}
+
+// lostLabel names the lost-for-good bars, saying so when there are none to
+// see (a bar of 0 has no height).
+func lostLabel(costs []cost) string {
+	for _, c := range costs {
+		if c.lost > 0 {
+			return "lost for good (dropped or dead-lettered)"
+		}
+	}
+	return "lost for good (dropped or dead-lettered): none"
 }
