@@ -274,7 +274,7 @@ func (c *File) Scenario(s strategy.Strategy) (sim.Scenario, error) {
 	sc.Fault.OnsetAt = time.Duration(c.FaultOnset)
 	if c.ConcurrencyLimit > 0 {
 		// A limit needs the execution model: environments, cold starts,
-		// throttles, with the reference's defaults. The account keeps
+		// throttles, with the defaults of docs/model.md. The account keeps
 		// sim.MinUnreserved unreserved, so its limit is raised above the
 		// default 1,000 when the reservation needs it (AWS raises it on
 		// request).

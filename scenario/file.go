@@ -68,7 +68,7 @@ type File struct {
 	Policy string  `json:"policy" yaml:"policy"`
 	Alarms []Alarm `json:"alarms" yaml:"alarms"`
 	// IngestionDelay is the time from a period's end to its datapoint being
-	// visible (sim.DefaultIngestionDelay, an assumption of the reference).
+	// visible (sim.DefaultIngestionDelay, an assumption, see docs/model.md).
 	IngestionDelay Duration `json:"ingestion_delay" yaml:"ingestion_delay"`
 	// EvaluationInterval is the policy's cadence; 0 keeps each policy's own
 	// (CloudWatch's for alarms, one minute for compare and sequential).
