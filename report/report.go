@@ -121,7 +121,7 @@ func weightsCaption(ls []chart.WeightLine) string {
 	if len(rolled) == 0 {
 		return fmt.Sprintf("None of the %d strategies was rolled back in its first bad run: each curve is its schedule to 100 %%.", len(ls))
 	}
-	return fmt.Sprintf("%d of %d strategies were rolled back in their first bad run (crosses), the earliest %v after traffic shifting started; the others ran their schedule to 100 %%.", len(rolled), len(ls), first)
+	return fmt.Sprintf("%d of %d strategies were rolled back in their first bad run (crosses), the earliest %s after traffic shifting started; the others ran their schedule to 100 %%.", len(rolled), len(ls), dur(first))
 }
 
 func alarmCaption(v *chart.AlarmRun) string {
@@ -137,9 +137,9 @@ func alarmCaption(v *chart.AlarmRun) string {
 	}
 	b.WriteString(".")
 	if v.Detected != metrics.Never && v.Detected >= 0 {
-		fmt.Fprintf(&b, " The rollback was decided %v after traffic shifting started", v.Detected)
+		fmt.Fprintf(&b, " The rollback was decided %s after traffic shifting started", dur(v.Detected))
 		if v.WeightZero != metrics.Never {
-			fmt.Fprintf(&b, " and the weight was back at 0 at %v", v.WeightZero)
+			fmt.Fprintf(&b, " and the weight was back at 0 at %s", dur(v.WeightZero))
 		}
 		b.WriteString(".")
 	} else {

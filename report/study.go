@@ -92,29 +92,54 @@ func Simulate(ctx context.Context, title string, sc sim.Scenario, strategies []s
 		return nil, err
 	}
 	st := &Study{Title: title, Table: &tab, Description: Describe(sc, runs), Assumptions: Assumptions(sc)}
+	scs := make([]sim.Scenario, len(strategies))
 	for i, s := range strategies {
-		one := sc
-		one.Strategy = s
-		one.KeepSeries = i == 0
-		r, err := sim.Run(one)
-		if err != nil {
-			return nil, fmt.Errorf("report: run 0 of %s: %w", s.Name(), err)
-		}
-		st.Weights = append(st.Weights, chart.WeightLine{Label: s.Name(), Schedule: s.Schedule(), WeightZero: r.WeightZero})
-		if i == 0 && r.Series != nil {
-			st.Alarm = alarmRun(one, s, &r)
-		}
+		scs[i] = sc
+		scs[i].Strategy = s
+	}
+	if err := st.Illustrate(scs); err != nil {
+		return nil, err
 	}
 	return st, nil
 }
 
+// Illustrate fills the study's Weights and Alarm: it simulates run 0 of
+// each scenario (the seed sim.MonteCarlo gives run 0, so the run is one of
+// the table's), keeping the series of the first, and draws each
+// strategy's schedule cut where that run was rolled back. labels, when
+// given, name the curves (one per scenario); the strategies' names otherwise.
+func (st *Study) Illustrate(scs []sim.Scenario, labels ...string) error {
+	st.Weights, st.Alarm = nil, nil
+	for i, sc := range scs {
+		if sc.Strategy == nil {
+			return fmt.Errorf("report: Illustrate scenarios[%d].Strategy = nil: must be set", i)
+		}
+		one := sc
+		one.Seed = sim.RunSeed(sc.Seed, 0)
+		one.KeepSeries = i == 0
+		r, err := sim.Run(one)
+		if err != nil {
+			return fmt.Errorf("report: run 0 of %s: %w", sc.Strategy.Name(), err)
+		}
+		label := sc.Strategy.Name()
+		if i < len(labels) {
+			label = labels[i]
+		}
+		st.Weights = append(st.Weights, chart.WeightLine{Label: label, Schedule: sc.Strategy.Schedule(), WeightZero: r.WeightZero})
+		if i == 0 && r.Series != nil {
+			st.Alarm = alarmRun(one, label, &r)
+		}
+	}
+	return nil
+}
+
 // alarmRun is run r of sc as its first CloudWatch alarm saw it, or as
 // candidate Errors per period when the policy has no alarm.
-func alarmRun(sc sim.Scenario, s strategy.Strategy, r *metrics.Run) *chart.AlarmRun {
+func alarmRun(sc sim.Scenario, label string, r *metrics.Run) *chart.AlarmRun {
 	v := &chart.AlarmRun{
-		Label: fmt.Sprintf("%s, run 0", s.Name()), Series: r.Series,
+		Label: fmt.Sprintf("%s, run 0", label), Series: r.Series,
 		Metric: metrics.Errors, Dimension: metrics.Candidate, Statistic: metrics.Statistic{Kind: metrics.Sum},
-		Detected: r.Detected, WeightZero: r.WeightZero, Schedule: s.Schedule(),
+		Detected: r.Detected, WeightZero: r.WeightZero, Schedule: sc.Strategy.Schedule(),
 	}
 	if a, ok := firstAlarm(sc.Policy); ok {
 		v.Metric, v.Dimension, v.Statistic, v.Period = a.Metric, a.Dimension, a.Statistic, a.Period
@@ -161,8 +186,8 @@ func Describe(sc sim.Scenario, runs int) []string {
 	if sc.Users.N > 0 {
 		out = append(out, fmt.Sprintf("%s users, whose activity follows Zipf's law with exponent %s, so that users hit is counted.", num(float64(sc.Users.N)), num(sc.Users.Exponent)))
 	}
-	out = append(out, fmt.Sprintf("Both versions fail %s of requests when healthy; latency is lognormal with median %v and 99th percentile %v, timeout %v.",
-		pct(sc.Baseline.ErrorProb), sc.Baseline.P50, sc.Baseline.P99, sc.Baseline.Timeout))
+	out = append(out, fmt.Sprintf("Both versions fail %s of requests when healthy; latency is lognormal with median %s and 99th percentile %s, timeout %s.",
+		pct(sc.Baseline.ErrorProb), dur(sc.Baseline.P50), dur(sc.Baseline.P99), dur(sc.Baseline.Timeout)))
 	if sc.Fault.Bad() {
 		f := "The candidate is bad:"
 		if sc.Fault.ErrorProb > 0 {
@@ -172,7 +197,7 @@ func Describe(sc sim.Scenario, runs int) []string {
 			f += fmt.Sprintf(" its latency is %s× the baseline's", num(sc.Fault.LatencyFactor))
 		}
 		if sc.Fault.OnsetAt > 0 {
-			f += fmt.Sprintf(" from %v on", sc.Fault.OnsetAt)
+			f += fmt.Sprintf(" from %s on", dur(sc.Fault.OnsetAt))
 		}
 		out = append(out, f+". Each bad run has a healthy twin (no fault, same seed) that measures false rollbacks and how long a good release takes.")
 	} else {
@@ -182,9 +207,9 @@ func Describe(sc sim.Scenario, runs int) []string {
 	if sc.Policy != nil {
 		pol = "rollback policy " + sc.Policy.Name()
 	}
-	out = append(out, fmt.Sprintf("Policy: %s. Datapoints become visible %v after their period ends; a rollback puts the weight back at 0 %v after it is decided.", pol, sc.IngestionDelay, sc.ActionLatency))
+	out = append(out, fmt.Sprintf("Policy: %s. Datapoints become visible %s after their period ends; a rollback puts the weight back at 0 %s after it is decided.", pol, dur(sc.IngestionDelay), dur(sc.ActionLatency)))
 	if sc.Horizon > 0 {
-		out = append(out, fmt.Sprintf("Each run lasts %v from the start of traffic shifting, so every strategy's blast radius is counted over the same window; a fault missed keeps failing requests until then.", sc.Horizon))
+		out = append(out, fmt.Sprintf("Each run lasts %s from the start of traffic shifting, so every strategy's blast radius is counted over the same window; a fault missed keeps failing requests until then.", dur(sc.Horizon)))
 	}
 	out = append(out, fmt.Sprintf("%d bad runs per strategy (and as many healthy twins), seeds derived from %d: the same seeds for every strategy.", runs, sc.Seed))
 	return out
@@ -207,13 +232,13 @@ func Assumptions(sc sim.Scenario) []Assumption {
 	}
 	as = append(as,
 		Assumption{fmt.Sprintf("Errors are independent per request: %s healthy, %s more on the bad candidate (--baseline-error-rate, --error-rate).", pct(sc.Baseline.ErrorProb), pct(sc.Fault.ErrorProb)), "assumed", lambda},
-		Assumption{fmt.Sprintf("A datapoint is visible %v after its %v period ends (--ingestion-delay): AWS does not document it, and it adds directly to every time to detect.", sc.IngestionDelay, period(sc)), "assumed", cw},
-		Assumption{fmt.Sprintf("The weight is back at 0 %v after the rollback decision (--rollback-latency).", sc.ActionLatency), "assumed", routing},
+		Assumption{fmt.Sprintf("A datapoint is visible %s after its %s period ends (--ingestion-delay): AWS does not document it, and it adds directly to every time to detect.", dur(sc.IngestionDelay), dur(period(sc))), "assumed", cw},
+		Assumption{fmt.Sprintf("The weight is back at 0 %s after the rollback decision (--rollback-latency).", dur(sc.ActionLatency)), "assumed", routing},
 	)
 	if q, ok := alarmsOf(sc.Policy); ok {
 		poll := "after every alarm evaluation"
 		if q.PollInterval > 0 {
-			poll = fmt.Sprintf("every %v", q.PollInterval)
+			poll = "every " + dur(q.PollInterval)
 		}
 		as = append(as,
 			Assumption{"Alarms are evaluated as CloudWatch documents: M out of N datapoints, TreatMissingData, the evaluation range.", "documented", cw},
@@ -236,6 +261,24 @@ func period(sc sim.Scenario) time.Duration {
 // num writes v with the decimals it needs and thousands separated.
 func num(v float64) string {
 	return chart.FormatNumber(v, chart.Decimals([]float64{v}))
+}
+
+// dur writes a duration in the unit that reads best: 100 ms, 5 s, 1 min,
+// 2 h, 1 min 30 s.
+func dur(d time.Duration) string {
+	switch {
+	case d == 0:
+		return "0 s"
+	case d < time.Second:
+		return num(float64(d)/float64(time.Millisecond)) + " ms"
+	case d%time.Hour == 0:
+		return num(d.Hours()) + " h"
+	case d%time.Minute == 0:
+		return num(d.Minutes()) + " min"
+	case d < time.Minute:
+		return num(d.Seconds()) + " s"
+	}
+	return fmt.Sprintf("%d min %s s", int(d/time.Minute), num((d % time.Minute).Seconds()))
 }
 
 // pct writes a fraction as a percent ("5 %", "0.1 %").

@@ -146,6 +146,7 @@ interrupted.`,
 		newPlotCmd(s),
 		newEvaluateCmd(s),
 		newPresetsCmd(s),
+		newReportCmd(s),
 	)
 	root.SetHelpCommand(newHelpCmd())
 	return root
