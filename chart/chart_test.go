@@ -332,3 +332,15 @@ func TestRender(t *testing.T) {
 		}
 	}
 }
+
+// A chart of runs all rolled back in the first minutes ends a little after
+// the last rollback, not at the end of the longest schedule they never ran.
+func TestWeightEndRolledBack(t *testing.T) {
+	lines := []WeightLine{
+		{Schedule: strategy.LambdaLinear10PercentEvery10Minutes.Schedule(), WeightZero: 125 * time.Second},
+		{Schedule: strategy.AllAtOnce{}.Schedule()},
+	}
+	if got, want := WeightEnd(lines), 125*time.Second+125*time.Second/10; got != want {
+		t.Errorf("WeightEnd = %v, want %v", got, want)
+	}
+}

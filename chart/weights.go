@@ -55,13 +55,15 @@ func WeightPoints(l WeightLine, end time.Duration) plotter.XYs {
 }
 
 // WeightEnd is where a weights chart of lines ends: a tenth after the last
-// instant anything happens (the last step or rollback), at least a minute.
+// instant anything happens (the last step of a line not rolled back, or a
+// rollback), at least a minute.
 func WeightEnd(lines []WeightLine) time.Duration {
 	end := time.Minute
 	for _, l := range lines {
-		end = max(end, l.Schedule.Duration())
 		if l.rolledBack() {
-			end = max(end, l.WeightZero)
+			end = max(end, l.WeightZero) // what comes after is not drawn
+		} else {
+			end = max(end, l.Schedule.Duration())
 		}
 	}
 	return end + end/10
