@@ -52,8 +52,12 @@
 //   - scenario: the scenario file (YAML or JSON, every setting of a
 //     simulation, as the command line's flags name them) and CloudWatch's
 //     Key=Value alarm syntax, loaded into a sim.Scenario.
+//   - chart: the four charts (weights over time, one run against its alarm,
+//     failures per strategy, the Pareto front) as *plot.Plot values to adjust.
+//   - report: one page to share (self-contained HTML or Markdown): what was
+//     simulated, the table, the charts, the assumptions and their sources.
 //   - cmd/deploysim: the command line (compare, sweep, merge, plot,
-//     evaluate, presets), a thin layer over the packages above.
+//     evaluate, report, presets), a thin layer over the packages above.
 //   - examples/…: notebook-style programs that print tables and write plots.
 //
 // Dependencies point one way: strategy and metrics are leaves, rollback sees
