@@ -123,6 +123,14 @@ func run(w io.Writer, outDir string, fast bool) error {
 		strategy.LambdaCanary10Percent5Minutes.Name(), rate, 100*bugErrorProb, 100*deploysim.DefaultAlarmThreshold, runs)
 	fmt.Fprintf(w, "failure probability per invocation: sync/async %.2f%% (healthy %.2f%%); queue batch of %.0f %.1f%% (healthy %.2f%%)\n\n",
 		100*p1, 100*p0, batch, 100*(1-math.Pow(1-p1, batch)), 100*(1-math.Pow(1-p0, batch)))
+	page := notebook.NewPage("One bug, three event models",
+		"The same bug reaches the candidate through synchronous calls, asynchronous events with Lambda's retries, and SQS batches: what does the alarm see, and who pays?")
+	page.Section("Setup")
+	page.Para("%s at %g events per second; the bug fails an extra %.0f %% of the candidate's invocations; one alarm rolls back when the candidate's error rate over a minute reaches %.0f %%; %d deployments with the bug and %d without per row. "+
+		"An invocation fails with probability %.2f %% (%.2f %% when healthy); a queue batch of %.0f messages fails when any of its messages does: %.1f %% (%.2f %% when healthy).",
+		strategy.LambdaCanary10Percent5Minutes.Name(), rate, 100*deploysim.DefaultFaultErrorProb, 100*deploysim.DefaultAlarmThreshold, runs, runs,
+		100*p1, 100*p0, batch, 100*(1-math.Pow(1-p1, batch)), 100*(1-math.Pow(1-p0, batch)))
+	rec := notebook.Record(w)
 
 	// ## 2. What the alarm sees
 	//
@@ -143,7 +151,7 @@ func run(w io.Writer, outDir string, fast bool) error {
 	}
 	fmt.Fprintln(w, "## What the alarm sees: the candidate's error rate per minute, one deployment")
 	fmt.Fprintln(w)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	tw := tabwriter.NewWriter(rec, 0, 0, 2, ' ', 0)
 	fmt.Fprint(tw, "minute")
 	for _, m := range ms {
 		fmt.Fprintf(tw, "\t%s", m.name)
@@ -176,17 +184,25 @@ func run(w io.Writer, outDir string, fast bool) error {
 	//   - lost: async events dropped after their last retry;
 	//   - delayed: queue messages delivered only after a failed receive;
 	//   - dead-lettered: messages (or events) sent to the dead-letter queue.
+	page.Section("What the alarm sees: the candidate's error rate per minute, one deployment")
+	page.Pre(rec.Take())
+	page.Chart("alarm-view.png", "candidate error rate per minute under each model")
+	page.Para("Over the first five minutes the alarm reads a mean error rate of %s for sync calls, %s for async events and %s for queue batches, against a threshold of %s: every model trips it, the queue by far.",
+		pct(meanOf(views[0])), pct(meanOf(views[1])), pct(meanOf(views[2])), pct(deploysim.DefaultAlarmThreshold))
+
 	fmt.Fprintln(w, "## What the bug costs, per deployment (means)")
 	fmt.Fprintln(w)
-	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	tw = tabwriter.NewWriter(rec, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "model\tdetected\trollback s\tfailed invocations\tretried\tlost\tdelayed\tdead-lettered\tfalse rollbacks (healthy)")
 	costs := make([]cost, len(ms))
+	falseRB := make([]float64, len(ms))
 	for i, m := range ms {
 		bad, healthy, err := both(ctx, scenario(m.event), runs)
 		if err != nil {
 			return fmt.Errorf("%s: %w", m.name, err)
 		}
 		fr := healthy.Rate(metrics.FalseRollbackRate)
+		falseRB[i] = fr.Value
 		fmt.Fprintf(tw, "%s\t%.1f%%\t%s\t%.1f\t%.1f\t%.2f\t%.1f\t%.2f\t%.1f%% [%.1f, %.1f]\n", m.name,
 			100*bad.Value(metrics.DetectionRate), num(bad.Value(metrics.TimeToRollback)),
 			bad.Value(metrics.CandidateFailures), bad.Value(metrics.FailedAttempts), bad.Value(metrics.LostEvents),
@@ -226,10 +242,19 @@ func run(w io.Writer, outDir string, fast bool) error {
 	// candidate batches; with a threshold of 10 % a healthy minute needs six
 	// failed batches out of sixty, where it expects 0.6: P(Binomial(60,
 	// 0.01) >= 6) = 0.003 % per minute, while a bad minute expects 24.
+	page.Section("What the bug costs, per deployment (means)")
+	page.Pre(rec.Take())
+	page.Chart("outcomes.png", "what the bug costs by event model")
+	page.Para("Sync callers see %.1f failed invocations per bad deployment. Async events fail %.1f invocations but Lambda retries %.1f attempts, and %.2f events are lost for good. "+
+		"The queue's batches fail %.1f invocations and delay %.1f messages behind failed batches. "+
+		"A healthy release is rolled back %.1f %% of the time behind sync calls and %.1f %% behind the queue: the batch amplifies healthy errors as well.",
+		costs[0].failed, costs[1].failed, costs[1].delayed, costs[1].lost, costs[2].failed, costs[2].delayed, 100*falseRB[0], 100*falseRB[2])
+
 	fmt.Fprintln(w, "## The queue with a threshold for batches")
 	fmt.Fprintln(w)
-	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	tw = tabwriter.NewWriter(rec, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "model\tthreshold\tdetected\trollback s\tfalse rollbacks (healthy)")
+	thrFalse := map[float64]float64{}
 	for _, thr := range []float64{deploysim.DefaultAlarmThreshold, 0.05, 0.1} {
 		sc := scenario(ms[2].event)
 		a := deploysim.DefaultAlarm()
@@ -240,6 +265,7 @@ func run(w io.Writer, outDir string, fast bool) error {
 			return err
 		}
 		fr := healthy.Rate(metrics.FalseRollbackRate)
+		thrFalse[thr] = fr.Value
 		fmt.Fprintf(tw, "queue\t%s\t%.1f%%\t%s\t%.1f%% [%.1f, %.1f]\n", pct(thr),
 			100*bad.Value(metrics.DetectionRate), num(bad.Value(metrics.TimeToRollback)), 100*fr.Value, 100*fr.CILow, 100*fr.CIHigh)
 	}
@@ -250,6 +276,12 @@ func run(w io.Writer, outDir string, fast bool) error {
 	// At 10 % the queue's alarm keeps its speed and stops rolling back good
 	// releases. The general rule: set an error-rate threshold on what Lambda
 	// counts — invocations — and for batches that is 1-(1-p)^B, not p.
+
+	page.Section("The queue with a threshold for batches")
+	page.Pre(rec.Take())
+	page.Para("Raising the queue's threshold from %s to 10 %% takes its false rollbacks from %.1f %% to %.1f %%.", pct(deploysim.DefaultAlarmThreshold), 100*thrFalse[deploysim.DefaultAlarmThreshold], 100*thrFalse[0.1])
+	page.Conclusion("The alarm sees the same bug differently behind each event model: a batch of %.0f turns a %.1f %% failure per message into %.1f %% per invocation. "+
+		"Set an error-rate threshold on what Lambda counts, invocations: for batches that is 1-(1-p)^B, not p.", batch, 100*p1, 100*(1-math.Pow(1-p1, batch)))
 
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return err
@@ -269,8 +301,12 @@ func run(w io.Writer, outDir string, fast bool) error {
 		}
 		files = append(files, saved...)
 	}
-	fmt.Fprintln(w, "Charts:")
-	for _, f := range files {
+	md, err := page.Save(outDir)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "Charts and page:")
+	for _, f := range append(files, md) {
 		fmt.Fprintln(w, " ", f)
 	}
 	return nil
@@ -466,4 +502,19 @@ func lostLabel(costs []cost) string {
 		}
 	}
 	return "lost for good (dropped or dead-lettered): none"
+}
+
+// meanOf is the mean of the values of vs that are not NaN (NaN if none).
+func meanOf(vs []float64) float64 {
+	sum, n := 0.0, 0
+	for _, v := range vs {
+		if !math.IsNaN(v) {
+			sum += v
+			n++
+		}
+	}
+	if n == 0 {
+		return math.NaN()
+	}
+	return sum / float64(n)
 }

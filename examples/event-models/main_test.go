@@ -93,6 +93,7 @@ func TestRun(t *testing.T) {
 	}
 
 	excheck.Charts(t, dir, "alarm-view", "outcomes")
+	excheck.Page(t, dir)
 }
 
 // percent parses "87.6%".

@@ -143,3 +143,26 @@ func SaveFigure(f *chart.Figure, outDir, name string) ([]string, error) {
 	}
 	return files, nil
 }
+
+// Recorder passes what is written to W and keeps a copy, so that a table
+// printed for the terminal goes into the page too (Page.Pre(r.Take())).
+type Recorder struct {
+	W   io.Writer
+	buf strings.Builder
+}
+
+// Record returns a Recorder writing to w.
+func Record(w io.Writer) *Recorder { return &Recorder{W: w} }
+
+// Write writes p to W and keeps it.
+func (r *Recorder) Write(p []byte) (int, error) {
+	r.buf.Write(p)
+	return r.W.Write(p)
+}
+
+// Take returns what was written since the last Take.
+func (r *Recorder) Take() string {
+	s := r.buf.String()
+	r.buf.Reset()
+	return s
+}
