@@ -198,3 +198,32 @@ func newPlot() *plot.Plot {
 	p.Y.Label.TextStyle.Font.Size = vg.Points(11)
 	return p
 }
+
+// Log10 is the coordinate of a logarithmic axis over positive values, such
+// as request rates from 0.01 to 10,000: plot Log10 of the values on a linear
+// axis labelled by Log10Ticks (see Log1p for why not plot.LogScale).
+func Log10(v float64) float64 { return math.Log10(v) }
+
+// Log10Ticks labels an axis whose coordinates are Log10 of the values:
+// major ticks at the powers of ten, labelled with the value (0.01, 1,
+// 1,000), minor ticks at their multiples 2…9.
+type Log10Ticks struct{}
+
+// Ticks returns the ticks of the coordinate range [lo, hi].
+func (Log10Ticks) Ticks(lo, hi float64) []plot.Tick {
+	var ts []plot.Tick
+	for e := int(math.Floor(lo)); float64(e) <= hi; e++ {
+		for m := 1; m <= 9; m++ {
+			c := float64(e) + math.Log10(float64(m))
+			if c < lo-1e-9 || c > hi+1e-9 {
+				continue
+			}
+			tk := plot.Tick{Value: c}
+			if m == 1 {
+				tk.Label = FormatNumber(math.Pow(10, float64(e)), max(0, -e))
+			}
+			ts = append(ts, tk)
+		}
+	}
+	return ts
+}

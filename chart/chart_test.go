@@ -344,3 +344,15 @@ func TestWeightEndRolledBack(t *testing.T) {
 		t.Errorf("WeightEnd = %v, want %v", got, want)
 	}
 }
+
+func TestLog10Ticks(t *testing.T) {
+	var labels []string
+	for _, tk := range (Log10Ticks{}).Ticks(Log10(0.01), Log10(10)) {
+		if tk.Label != "" {
+			labels = append(labels, tk.Label)
+		}
+	}
+	if got := strings.Join(labels, " "); got != "0.01 0.1 1 10" {
+		t.Errorf("major ticks on [0.01, 10] = %q", got)
+	}
+}

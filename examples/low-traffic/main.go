@@ -39,6 +39,7 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/deploysim/deploysim"
+	"github.com/deploysim/deploysim/chart"
 	"github.com/deploysim/deploysim/examples/internal/notebook"
 	"github.com/deploysim/deploysim/metrics"
 	"github.com/deploysim/deploysim/rollback"
@@ -120,6 +121,13 @@ func run(w io.Writer, outDir string, fast bool) error {
 	fmt.Fprintf(w, "visible exposure E = %.0f s of full traffic (10%% of the %v before the last alarm look, minus one period and the ingestion delay)\n",
 		exposure, canary.Schedule().Duration())
 	fmt.Fprintf(w, "expected visible candidate requests λE = %.1f, failures m = λEp = %.3f, P(none) = e^-m = %.1f%%\n\n", rate*exposure, m, 100*math.Exp(-m))
+	page := notebook.NewPage("Low traffic: what a canary can see",
+		"How much traffic does a canary need to catch a bug before it promotes, and what does it cost at less?")
+	page.Section("Setup")
+	page.Para("%s at %g req/s; the bug fails an extra %.0f %% of the candidate's requests (%.1f %% in all); one alarm on the candidate's error rate per minute, watched by CodeDeploy. "+
+		"The alarm can only act on what it sees before the last look: %.0f s of full traffic (the visible exposure E), so it expects λE = %.1f candidate requests and m = λEp = %.3f failures among them: with probability e^-m = %.1f %% it sees none.",
+		canary.Name(), rate, 100*deploysim.DefaultFaultErrorProb, 100*pBad, exposure, rate*exposure, m, 100*math.Exp(-m))
+	rec := notebook.Record(w)
 
 	perMinute := rate * 0.1 * 60 * pBad // candidate failures per visible minute
 	visibleMinutes := exposure / (0.1 * 60)
@@ -132,10 +140,11 @@ func run(w io.Writer, outDir string, fast bool) error {
 		{"ErrorRate >= 1% (1 of 1)", rollback.CodeDeploy(deploysim.DefaultAlarm()), 1 - math.Exp(-m)},
 		{"Errors Sum >= 5 (1 of 1)", rollback.CodeDeploy(countAlarm()), countBound},
 	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	tw := tabwriter.NewWriter(rec, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "policy\tclosed form\tsimulated [95% CI]\truns")
 	fmt.Fprintf(tw, "any visible failure (bound)\t%.1f%%\t-\t-\n", 100*(1-math.Exp(-m)))
-	for _, p := range policies {
+	detected := make([]float64, len(policies))
+	for i, p := range policies {
 		sc := scenario(rate, canary)
 		sc.Policy = p.policy
 		sum, err := sim.MonteCarlo(ctx, sc, b.worked, sim.MonteCarloOptions{})
@@ -143,6 +152,7 @@ func run(w io.Writer, outDir string, fast bool) error {
 			return err
 		}
 		d := sum.Rate(metrics.DetectionRate)
+		detected[i] = d.Value
 		fmt.Fprintf(tw, "%s\t%s\t%.1f%% [%.1f, %.1f]\t%d\n", p.label, pct(p.closed), 100*d.Value, 100*d.CILow, 100*d.CIHigh, sum.Runs())
 	}
 	if err := tw.Flush(); err != nil {
@@ -162,11 +172,16 @@ func run(w io.Writer, outDir string, fast bool) error {
 	// error rate (fewer than 100 candidate requests a minute); above that the
 	// alarm needs more failures and the simulated points fall under the
 	// curve, where it no longer matters much, as detection is near certain.
+	page.Section("The canary at 1 req/s: closed form against simulation")
+	page.Pre(rec.Take())
+	page.Para("The error-rate alarm catches the bug in %.1f %% of simulated deployments (closed form %.1f %%); an alarm on a count of 5 errors catches it in %.1f %% (closed form %s): at this traffic a count threshold is blind.",
+		100*detected[0], 100*policies[0].closed, 100*detected[1], pct(policies[1].closed))
+
 	presets := strategy.LambdaPresets()
 	curveRates := []float64{0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10}
 	fmt.Fprintln(w, "## 2. Detection probability against traffic (simulated)")
 	fmt.Fprintln(w)
-	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	tw = tabwriter.NewWriter(rec, 0, 0, 2, ' ', 0)
 	fmt.Fprint(tw, "strategy\tE s")
 	for _, r := range curveRates {
 		fmt.Fprintf(tw, "\t%g req/s", r)
@@ -213,9 +228,17 @@ func run(w io.Writer, outDir string, fast bool) error {
 	// same for every preset: at low traffic this alarm's trade-off between
 	// catching bugs and rolling back good releases is fixed by the ratio of
 	// the two error rates, whichever preset runs it.
+	page.Section("Detection probability against traffic")
+	page.Pre(rec.Take())
+	page.Chart("detection.png", "detection probability against traffic per preset")
+	page.Para("At %g req/s %s catches the bug in %.0f %% of deployments and %s in %.0f %%; at %g req/s they reach %.0f %% and %.0f %%.",
+		curveRates[0], presets[0].Name(), 100*simulated[0][0].Y, presets[len(presets)-2].Name(), 100*simulated[len(presets)-2][0].Y,
+		curveRates[len(curveRates)-1], 100*simulated[0][len(curveRates)-1].Y, 100*simulated[len(presets)-2][len(curveRates)-1].Y)
+
 	fmt.Fprintf(w, "## 3. Lowest traffic detecting with %.0f%% probability\n\n", 100*target)
-	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	tw = tabwriter.NewWriter(rec, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "strategy\tE s\tclosed form req/s\tsimulated req/s\tdetected at it\trequests/day\tfalse rollbacks: closed form\tsimulated")
+	lowest := map[string]float64{}
 	for _, s := range presets {
 		e := visibleExposure(s)
 		if e == 0 {
@@ -233,6 +256,7 @@ func run(w io.Writer, outDir string, fast bool) error {
 		if err != nil {
 			return err
 		}
+		lowest[s.Name()] = found
 		fmt.Fprintf(tw, "%s\t%.0f\t%.4f\t%.4f\t%.1f%%\t%.0f\t%.1f%%\t%.1f%%\n",
 			s.Name(), e, closed, found, 100*det, found*86400,
 			100*(1-math.Exp(-found*e*pHealthy)), 100*hs.Rate(metrics.FalseRollbackRate).Value)
@@ -249,6 +273,13 @@ func run(w io.Writer, outDir string, fast bool) error {
 	// preset's alarm; it needs a longer preset, a larger canary, a synthetic
 	// load during the canary, or a pre-traffic hook that tests the candidate.
 
+	page.Section(fmt.Sprintf("Lowest traffic detecting with %.0f %% probability", 100*target))
+	page.Pre(rec.Take())
+	c5, l10 := presets[0].Name(), presets[len(presets)-2].Name()
+	page.Para("%s needs %.3f req/s (%s requests a day) to catch the bug %.0f %% of the time; %s, which watches for longer, needs %.4f req/s. AllAtOnce never catches it: CodeDeploy stops watching as soon as it is deployed.",
+		c5, lowest[c5], chart.FormatNumber(lowest[c5]*86400, 0), 100*target, l10, lowest[l10])
+	page.Conclusion("A canary sees only the traffic it gets before its last look: below about %.2f req/s a 10 %%, 5-minute canary misses a %.0f %% bug more often than 1 time in 20. "+
+		"At low traffic, watch longer (a longer or linear preset), or raise the traffic the candidate gets, rather than tighten the threshold.", lowest[c5], 100*deploysim.DefaultFaultErrorProb)
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return err
 	}
@@ -256,8 +287,12 @@ func run(w io.Writer, outDir string, fast bool) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(w, "Charts:")
-	for _, f := range files {
+	md, err := page.Save(outDir)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "Charts and page:")
+	for _, f := range append(files, md) {
 		fmt.Fprintln(w, " ", f)
 	}
 	return nil
@@ -387,16 +422,12 @@ func pct(p float64) string {
 // and writes detection.png and detection.svg.
 func detectionChart(outDir string, presets []strategy.Strategy, simulated []plotter.XYs) ([]string, error) {
 	p := plot.New()
-	p.Title.Text = "P(detect a 5% bug) against traffic: simulated (points) and 1-exp(-λEp) (lines)"
-	p.X.Label.Text = "traffic (requests per second, log)"
-	p.Y.Label.Text = "detection probability"
-	p.X.Scale = plot.LogScale{}
-	p.X.Tick.Marker = plot.LogTicks{Prec: -1}
-	p.Y.Min, p.Y.Max = 0, 1.05
-	p.Legend.Top = false
-	p.Legend.Left = false
-	p.Legend.Padding = vg.Points(1)
-	p.Legend.YOffs = vg.Points(24) // above the AllAtOnce line at 0
+	p.Title.Text = "Chance to catch a 5 % bug against traffic: simulated (points) and 1 - exp(-λEp) (lines)"
+	p.X.Label.Text = "traffic (requests per second, log scale)"
+	p.Y.Label.Text = "bad releases rolled back (%)"
+	p.X.Tick.Marker = chart.Log10Ticks{}
+	p.Y.Tick.Marker = chart.Ticks{}
+	p.Y.Min, p.Y.Max = 0, 105
 	grid := plotter.NewGrid()
 	p.Add(grid)
 	lo, hi := simulated[0][0].X, simulated[0][len(simulated[0])-1].X
@@ -406,14 +437,18 @@ func detectionChart(outDir string, presets []strategy.Strategy, simulated []plot
 		var curve plotter.XYs
 		for i := 0; i <= 100; i++ {
 			r := lo * math.Pow(hi/lo, float64(i)/100)
-			curve = append(curve, plotter.XY{X: r, Y: 1 - math.Exp(-r*e*pBad)})
+			curve = append(curve, plotter.XY{X: chart.Log10(r), Y: 100 * (1 - math.Exp(-r*e*pBad))})
 		}
 		l, err := plotter.NewLine(curve)
 		if err != nil {
 			return nil, err
 		}
 		l.Color = c
-		sc, err := plotter.NewScatter(simulated[j])
+		pts := make(plotter.XYs, len(simulated[j]))
+		for i, q := range simulated[j] {
+			pts[i] = plotter.XY{X: chart.Log10(q.X), Y: 100 * q.Y}
+		}
+		sc, err := plotter.NewScatter(pts)
 		if err != nil {
 			return nil, err
 		}
@@ -424,7 +459,7 @@ func detectionChart(outDir string, presets []strategy.Strategy, simulated []plot
 		p.Legend.Add(s.Name(), l, sc)
 	}
 	var files []string
-	saved, err := notebook.Save(p, outDir, "detection", 9*vg.Inch, 6*vg.Inch)
+	saved, err := notebook.SaveFigure(&chart.Figure{Panels: []*plot.Plot{p}, Width: 10 * vg.Inch, Height: 6 * vg.Inch}, outDir, "detection")
 	if err != nil {
 		return nil, err
 	}

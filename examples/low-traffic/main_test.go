@@ -115,6 +115,7 @@ func TestRun(t *testing.T) {
 	}
 
 	excheck.Charts(t, dir, "detection")
+	excheck.Page(t, dir)
 }
 
 // percent parses "70.6%".
