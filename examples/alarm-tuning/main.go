@@ -36,6 +36,7 @@ import (
 	"math"
 	"os"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 
 	"gonum.org/v1/gonum/stat/distuv"
@@ -45,6 +46,7 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/deploysim/deploysim"
+	"github.com/deploysim/deploysim/chart"
 	"github.com/deploysim/deploysim/examples/internal/notebook"
 	"github.com/deploysim/deploysim/metrics"
 	"github.com/deploysim/deploysim/rollback"
@@ -106,6 +108,13 @@ func run(w io.Writer, outDir string, fast bool) error {
 	bad.Fault = sim.Fault{ErrorProb: bugErrProb}
 	fmt.Fprintf(w, "# Tuning the rollback alarm of %s\n\n", presetShort)
 	fmt.Fprintf(w, "bad candidate: +%.0f%% errors; healthy: %.1f%%; %d runs per setting and scenario\n\n", 100*bugErrProb, 100*healthyProb, runs)
+	page := notebook.NewPage("Tuning the rollback alarm of "+presetShort,
+		"Which error-rate threshold and how many evaluation periods roll a bad release back fastest without rolling good ones back?")
+	page.Section("Setup")
+	page.Para("%s at %g req/s; the bad candidate fails an extra %.0f %% of its requests, the healthy one %.1f %% like the baseline. "+
+		"The alarm fires on the candidate's error rate per minute at thresholds %s, over N of N periods for N in %v; %d bad and %d healthy deployments per setting.",
+		s.Name(), rate, 100*bugErrProb, 100*healthyProb, thrList(), periods, runs, runs)
+	recw := notebook.Record(w)
 
 	// ## 2. The grid
 	//
@@ -117,18 +126,21 @@ func run(w io.Writer, outDir string, fast bool) error {
 	// over the runs they are about: detection and time to rollback over the
 	// bad runs, false rollbacks over the healthy ones. One table row holds
 	// both sides of the trade-off, and metrics.Recommend can weigh them.
-	table := metrics.Table{Figures: []metrics.Figure{metrics.TimeToRollback}}
+	// The grid: one deploysim.GridPoint per alarm setting, each keeping the
+	// policy value it was made from; deploysim.Sweep estimates them all.
+	var points []deploysim.GridPoint
 	for _, n := range periods {
 		for _, thr := range thresholds {
-			a := alarm(thr, n)
-			bad.Policy = rollback.CodeDeploy(a)
-			sum, err := deploysim.Estimate(ctx, bad, runs, deploysim.EstimateOptions{})
-			if err != nil {
-				return fmt.Errorf("%s: %w", a.Name, err)
-			}
-			table.Add(s.Name(), sum, metrics.Param{Name: "threshold", Value: thrLabel(thr)}, metrics.Param{Name: "N", Value: strconv.Itoa(n)})
+			points = append(points, deploysim.GridPoint{Strategy: s, Policy: rollback.CodeDeploy(alarm(thr, n)),
+				Params: []metrics.Param{{Name: "threshold", Value: thrLabel(thr)}, {Name: "N", Value: strconv.Itoa(n)}}})
 		}
 	}
+	swept, err := deploysim.Sweep(ctx, bad, points, runs, deploysim.EstimateOptions{})
+	if err != nil {
+		return err
+	}
+	table := swept.Table()
+	table.Figures = []metrics.Figure{metrics.TimeToRollback}
 	fmt.Fprintln(w, "## The grid (runs = bad + healthy)")
 	fmt.Fprintln(w)
 	if err := table.WriteText(w); err != nil {
@@ -156,9 +168,14 @@ func run(w io.Writer, outDir string, fast bool) error {
 	// row so far" gives P(fire) and the distribution of the firing minute,
 	// hence the mean time to rollback (decision + 5 s). The simulated grid
 	// should sit within its Monte Carlo error of these numbers.
+	page.Section("The grid")
+	if err := page.Table(&table); err != nil {
+		return err
+	}
+
 	fmt.Fprintln(w, "## Closed form beside simulation")
 	fmt.Fprintln(w)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	tw := tabwriter.NewWriter(recw, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "threshold\tN\tfalse rollbacks: closed\tsim\tdetected: closed\tsim\trollback s: closed\tsim")
 	for _, n := range periods {
 		for _, thr := range thresholds {
@@ -185,6 +202,11 @@ func run(w io.Writer, outDir string, fast bool) error {
 	// data must show the setting meets the target, which takes enough runs
 	// (with no false rollback at all, the Wilson interval's upper end drops
 	// under 1 % only after about 380 runs).
+	page.Section("Closed form beside simulation")
+	page.Pre(recw.Take())
+	page.Chart("false-rollbacks.png", "false rollbacks against the threshold")
+	page.Chart("time-to-rollback.png", "time to roll back against the threshold")
+
 	fmt.Fprintln(w, "## Recommendation")
 	fmt.Fprintln(w)
 	rec, err := metrics.Recommend(&table, metrics.TimeToRollback,
@@ -220,6 +242,12 @@ func run(w io.Writer, outDir string, fast bool) error {
 	// rollbacks it no longer needs to halve and cost a minute. A lower
 	// threshold with two periods also meets the target but rolls back later.
 
+	page.Section("Recommendation")
+	page.Para("With at most %.1f %% false rollbacks and at least %.0f %% of bad releases caught, the fastest setting on these runs is threshold %s over N = %s: it rolls a bad release back %.0f s after the bug starts on average, rolls back %.2f %% of good releases and catches %.1f %% of bad ones.",
+		100*maxFalseRB, 100*minDetected, param(rec.Row, "threshold"), param(rec.Row, "N"), rec.Value,
+		100*rec.Row.Summary.Value(metrics.FalseRollbackRate), 100*rec.Row.Summary.Value(metrics.DetectionRate))
+	page.Conclusion("Threshold %s with N = %s, as measured here: a lower threshold or a single period rolls healthy releases back too often, a higher one or more periods waits longer for the same bug. "+
+		"The closed forms beside the simulation say why, and the charts show where each setting stands.", param(rec.Row, "threshold"), param(rec.Row, "N"))
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return err
 	}
@@ -227,8 +255,12 @@ func run(w io.Writer, outDir string, fast bool) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(w, "Charts:")
-	for _, f := range files {
+	md, err := page.Save(outDir)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "Charts and page:")
+	for _, f := range append(files, md) {
 		fmt.Fprintln(w, " ", f)
 	}
 	return nil
@@ -354,14 +386,17 @@ func charts(outDir string, t *metrics.Table, label string, rec metrics.Recommend
 		p.X.Label.Text = "alarm threshold on the candidate's error rate (%)"
 		p.Y.Label.Text = c.ylabel
 		p.Add(plotter.NewGrid())
-		p.Legend.Top = c.fig == metrics.FalseRollbackRate // where each chart has room
+		p.X.Tick.Marker = chart.Ticks{}
+		p.Y.Tick.Marker = chart.Ticks{}
 		floor := math.Inf(-1)
+		ty := func(v float64) float64 { return v }
 		if c.fig == metrics.FalseRollbackRate {
-			// Rates span five orders of magnitude: a log axis, on which
-			// zeros (no false rollback in the runs) cannot be drawn.
-			p.Y.Scale = plot.LogScale{}
-			p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
-			p.Y.Label.Text += ", log; zeros not drawn"
+			// Rates span five orders of magnitude: a log axis (Log10
+			// coordinates), on which zeros (no false rollback in the runs)
+			// cannot be drawn.
+			ty = chart.Log10
+			p.Y.Tick.Marker = chart.Log10Ticks{}
+			p.Y.Label.Text += ", log scale; zeros not drawn"
 			floor = 1e-3
 		}
 		for i, n := range periods {
@@ -369,10 +404,10 @@ func charts(outDir string, t *metrics.Table, label string, rec metrics.Recommend
 			for _, thr := range thresholds {
 				r := t.Find(label, metrics.Param{Name: "threshold", Value: thrLabel(thr)}, metrics.Param{Name: "N", Value: strconv.Itoa(n)})
 				if v := r.Summary.Value(c.fig); !math.IsNaN(v) && c.scale*v > floor {
-					sim = append(sim, plotter.XY{X: 100 * thr, Y: c.scale * v})
+					sim = append(sim, plotter.XY{X: 100 * thr, Y: ty(c.scale * v)})
 				}
 				if v := c.closed(thr, n); !math.IsNaN(v) && v > floor {
-					closed = append(closed, plotter.XY{X: 100 * thr, Y: v})
+					closed = append(closed, plotter.XY{X: 100 * thr, Y: ty(v)})
 				}
 			}
 			col := colors[i%len(colors)]
@@ -402,7 +437,7 @@ func charts(outDir string, t *metrics.Table, label string, rec metrics.Recommend
 			}
 		}
 		if v := rec.Row.Summary.Value(c.fig); !math.IsNaN(v) && c.scale*v > floor {
-			mark, err := plotter.NewScatter(plotter.XYs{{X: recThr, Y: c.scale * v}})
+			mark, err := plotter.NewScatter(plotter.XYs{{X: recThr, Y: ty(c.scale * v)}})
 			if err != nil {
 				return nil, err
 			}
@@ -412,11 +447,20 @@ func charts(outDir string, t *metrics.Table, label string, rec metrics.Recommend
 			p.Add(mark)
 			p.Legend.Add("recommended", mark)
 		}
-		saved, err := notebook.Save(p, outDir, c.name, 9*vg.Inch, 5.5*vg.Inch)
+		saved, err := notebook.SaveFigure(&chart.Figure{Panels: []*plot.Plot{p}, Width: 10 * vg.Inch, Height: 5.5 * vg.Inch}, outDir, c.name)
 		if err != nil {
 			return nil, err
 		}
 		files = append(files, saved...)
 	}
 	return files, nil
+}
+
+// thrList writes the thresholds swept ("0.5%, 1%, …").
+func thrList() string {
+	var out []string
+	for _, t := range thresholds {
+		out = append(out, thrLabel(t))
+	}
+	return strings.Join(out, ", ")
 }

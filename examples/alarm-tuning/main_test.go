@@ -125,6 +125,7 @@ func TestRun(t *testing.T) {
 	excheck.Table(t, s, "threshold", "N", "reason")
 
 	excheck.Charts(t, dir, "false-rollbacks", "time-to-rollback")
+	excheck.Page(t, dir)
 }
 
 // pct parses "8.39%".
