@@ -41,6 +41,7 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/deploysim/deploysim"
+	"github.com/deploysim/deploysim/chart"
 	"github.com/deploysim/deploysim/examples/internal/notebook"
 	"github.com/deploysim/deploysim/metrics"
 	"github.com/deploysim/deploysim/rollback"
@@ -122,6 +123,12 @@ func run(w io.Writer, outDir string, fast bool) error {
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "%s at %g req/s; init 1.5 s median (a JVM); alarm: candidate Duration p99 >= %d ms over 1 minute; %d runs per row\n\n",
 		strategy.LambdaCanary10Percent5Minutes.Name(), rate, threshold, runs)
+	page := notebook.NewPage("Cold starts against a p99 latency alarm",
+		"Does a healthy canary's own cold starts trip a p99 latency alarm, and what does provisioned concurrency on the candidate buy?")
+	page.Section("Setup")
+	page.Para("%s at %g req/s; the new version starts with no warm environments and an init of 1.5 s median (a JVM); the alarm rolls back when the candidate's p99 Duration over a minute reaches %d ms. "+
+		"%d healthy and %d bad deployments (the bad one %dx slower) per row.", strategy.LambdaCanary10Percent5Minutes.Name(), rate, threshold, runs, runs, slowdown)
+	rec := notebook.Record(w)
 
 	// ## 2. One deployment, minute by minute
 	//
@@ -144,7 +151,7 @@ func run(w io.Writer, outDir string, fast bool) error {
 	}
 	fmt.Fprintln(w, "## One deployment: the candidate's p99 per minute")
 	fmt.Fprintln(w)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	tw := tabwriter.NewWriter(rec, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "minute\tcandidate requests\tp99 ms, cold\tp99 ms, %d provisioned\tbreaches (cold)\n", provLook)
 	for m := range min(len(minutes[0]), len(minutes[1])) {
 		a, b := minutes[0][m], minutes[1][m]
@@ -177,6 +184,14 @@ func run(w io.Writer, outDir string, fast bool) error {
 	// M/G/∞ pool keep the busy count Poisson(a), so k environments are all
 	// busy with probability P(Poisson(a) >= k): 13 % for k = 2, 2.7 % for 3,
 	// 0.4 % for 4, 0.05 % for 5 — the usual a + 3√a rule gives 3.
+	page.Section("One deployment: the candidate's p99 per minute")
+	page.Pre(rec.Take())
+	page.Chart("p99-by-minute.png", "candidate p99 per minute, cold and provisioned")
+	if len(minutes[0]) > 0 && len(minutes[1]) > 0 {
+		page.Para("In its first minute the cold candidate's p99 is %s ms against the alarm's %d ms; with %d provisioned environments it is %s ms.",
+			ms(minutes[0][0].p99), threshold, provLook, ms(minutes[1][0].p99))
+	}
+
 	ignore := latencyAlarm()
 	ignore.EvaluateLowSampleCountPercentile = rollback.LowSampleIgnore
 	twoOfTwo := latencyAlarm()
@@ -198,9 +213,10 @@ func run(w io.Writer, outDir string, fast bool) error {
 	}
 	fmt.Fprintln(w, "## Many deployments: false rollbacks and detection")
 	fmt.Fprintln(w)
-	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	tw = tabwriter.NewWriter(rec, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "setting\tfalse rollbacks\tcold starts (both versions)\tcandidate p99 ms\tdetected (%dx slower)\trollback s\n", slowdown)
 	var provX, provFR, provDet plotter.XYs
+	falseRB := map[string]float64{}
 	for _, r := range rows {
 		sc := scenario(r.cold, r.provisioned, r.alarm)
 		healthy, err := sim.MonteCarlo(ctx, sc, runs, sim.MonteCarloOptions{})
@@ -214,6 +230,7 @@ func run(w io.Writer, outDir string, fast bool) error {
 		}
 		fr := healthy.Rate(metrics.FalseRollbackRate)
 		det := bad.Rate(metrics.DetectionRate)
+		falseRB[r.label] = fr.Value
 		fmt.Fprintf(tw, "%s\t%.1f%% [%.1f, %.1f]\t%.1f\t%.0f\t%.1f%%\t%s\n", r.label,
 			100*fr.Value, 100*fr.CILow, 100*fr.CIHigh,
 			healthy.Value(metrics.ColdStarts), healthy.Value(metrics.CandidateP99Latency),
@@ -247,6 +264,13 @@ func run(w io.Writer, outDir string, fast bool) error {
 	// (sim.Concurrency.WarmBaseline: a + 3√a environments for its initial
 	// traffic) is now and then outgrown by a burst.
 
+	page.Section("Many deployments: false rollbacks and detection")
+	page.Pre(rec.Take())
+	page.Chart("provisioned.png", "false rollbacks and detection against provisioned concurrency")
+	page.Para("A healthy candidate is rolled back in %.1f %% of deployments when it starts cold, %.1f %% when it is always warm, and %.1f %% with 5 provisioned environments; ignoring percentiles of too few samples gives %.1f %%, two periods of two %.1f %%.",
+		100*falseRB["cold candidate"], 100*falseRB["always warm (no execution model)"], 100*falseRB["provisioned 5"], 100*falseRB["cold, low-sample percentile ignored"], 100*falseRB["cold, 2 of 2 periods"])
+	page.Conclusion("The alarm reads a healthy canary's cold starts as a latency regression: %.1f %% of good releases rolled back here. Provision the candidate during the shift, or let the alarm ignore percentiles of few samples, before trusting a p99 alarm on a canary.",
+		100*falseRB["cold candidate"])
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return err
 	}
@@ -254,8 +278,12 @@ func run(w io.Writer, outDir string, fast bool) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(w, "Charts:")
-	for _, f := range files {
+	md, err := page.Save(outDir)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "Charts and page:")
+	for _, f := range append(files, md) {
 		fmt.Fprintln(w, " ", f)
 	}
 	return nil
@@ -302,7 +330,7 @@ func charts(outDir string, minutes [][]minute, provLook int, provFR, provDet plo
 	red := color.RGBA{0xd6, 0x27, 0x28, 0xff}
 	var files []string
 	save := func(p *plot.Plot, name string) error {
-		saved, err := notebook.Save(p, outDir, name, 8*vg.Inch, 5*vg.Inch)
+		saved, err := notebook.SaveFigure(chart.NewFigure(p), outDir, name)
 		if err != nil {
 			return err
 		}
@@ -313,7 +341,8 @@ func charts(outDir string, minutes [][]minute, provLook int, provFR, provDet plo
 	p := plot.New()
 	p.Title.Text = "Candidate p99 latency per minute, one healthy deployment"
 	p.X.Label.Text = "minute since the deployment started"
-	p.Y.Label.Text = "p99 Duration (ms)"
+	p.Y.Label.Text = "candidate p99 duration (ms), per minute"
+	p.Y.Tick.Marker = chart.Ticks{}
 	p.Y.Min = 0
 	p.X.Tick.Marker = wholeTicks{}
 	p.Add(plotter.NewGrid())
@@ -345,7 +374,16 @@ func charts(outDir string, minutes [][]minute, provLook int, provFR, provDet plo
 	thr.Color = red
 	thr.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
 	p.Add(thr)
-	p.Legend.Add("alarm threshold", thr)
+	p.Legend.Add(fmt.Sprintf("alarm threshold (%d ms)", threshold), thr)
+	top := float64(threshold)
+	for _, ms := range minutes {
+		for _, v := range ms {
+			if !math.IsNaN(v.p99) {
+				top = math.Max(top, v.p99)
+			}
+		}
+	}
+	p.Y.Max = 1.1 * top // room above the highest point
 	p.Legend.Top = true
 	if err := save(p, "p99-by-minute"); err != nil {
 		return nil, err
@@ -354,7 +392,7 @@ func charts(outDir string, minutes [][]minute, provLook int, provFR, provDet plo
 	p = plot.New()
 	p.Title.Text = "Provisioned concurrency on the candidate"
 	p.X.Label.Text = "provisioned environments"
-	p.Y.Label.Text = "% of deployments"
+	p.Y.Label.Text = "deployments (%)"
 	p.Y.Min, p.Y.Max = 0, 105
 	p.X.Tick.Marker = wholeTicks{}
 	p.Add(plotter.NewGrid())

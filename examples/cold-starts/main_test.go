@@ -76,6 +76,7 @@ func TestRun(t *testing.T) {
 	}
 
 	excheck.Charts(t, dir, "p99-by-minute", "provisioned")
+	excheck.Page(t, dir)
 }
 
 // pct parses "11.4%".
