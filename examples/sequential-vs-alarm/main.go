@@ -44,6 +44,7 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/deploysim/deploysim"
+	"github.com/deploysim/deploysim/chart"
 	"github.com/deploysim/deploysim/examples/internal/notebook"
 	"github.com/deploysim/deploysim/metrics"
 	"github.com/deploysim/deploysim/rollback"
@@ -134,6 +135,13 @@ func run(w io.Writer, outDir string, fast bool) error {
 	sc := scenario(preset, rate, errorProb)
 	fmt.Fprintf(w, "# Sequential test against threshold alarms: %s at %g req/s\n\n", preset.Name(), rate)
 	fmt.Fprintf(w, "both versions fail %.1f%%; the bad candidate %.1f%% (2x); %d runs per policy and scenario\n\n", 100*errorProb, 200*errorProb, runs)
+	page := notebook.NewPage(fmt.Sprintf("Sequential test against threshold alarms: %s at %g req/s", preset.Name(), rate),
+		"Does an anytime-valid sequential test catch a doubled error rate faster than the best threshold alarm, at the same false-rollback rate?")
+	page.Section("Setup")
+	page.Para("%s at %g req/s; both versions fail %.1f %% of requests; the bad candidate fails twice as many, %.1f %%. "+
+		"Sequential tests at α in %v against CloudWatch alarms at %v times the healthy rate over N of N periods, N in %v; %d bad and %d healthy deployments per policy.",
+		preset.Name(), rate, 100*errorProb, 200*errorProb, alphas, factors, periods, runs, runs)
+	recw := notebook.Record(w)
 
 	// ## 2. Both families
 	//
@@ -171,6 +179,10 @@ func run(w io.Writer, outDir string, fast bool) error {
 		return err
 	}
 	fmt.Fprintln(w)
+	page.Section("Every policy")
+	if err := page.Table(&table); err != nil {
+		return err
+	}
 	// The sequential test keeps its promise: its false-rollback rate stays
 	// under α at every α, well under it in fact, since Ville's bound is
 	// reached only by a test that looks continuously forever. The alarms
@@ -205,7 +217,7 @@ func run(w io.Writer, outDir string, fast bool) error {
 	fmt.Fprintln(w, "## Matched comparison")
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "best alarm: %s (%s)\n\n", best.label, rule)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	tw := tabwriter.NewWriter(recw, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "policy\tfalse rollbacks\tdetected\trollback s mean\tp50\tp95\tfailed requests (bad) mean")
 	for _, m := range []measured{seq, best} {
 		rb := m.both.Stats(metrics.TimeToRollback)
@@ -245,9 +257,18 @@ func run(w io.Writer, outDir string, fast bool) error {
 		{"both versions fail 1%", scenario(preset, rate, 2*errorProb)},
 		{strategy.LambdaLinear10PercentEvery10Minutes.Name(), scenario(strategy.LambdaLinear10PercentEvery10Minutes, rate, errorProb)},
 	}
+	page.Section("Matched comparison")
+	page.Para("The best alarm under the rule (%s) is %s.", rule, best.label)
+	page.Pre(recw.Take())
+	page.Chart("tradeoff.png", "false rollbacks against blast radius")
+	page.Chart("rollback-cdf.png", "time to rollback of the matched pair")
+	page.Para("%s rolls back %.1f %% of good releases and fails %.1f requests per bad one, rolled back after %.0f s on average; %s rolls back %.1f %% and fails %.1f, after %.0f s.",
+		seq.label, 100*seq.both.Value(metrics.FalseRollbackRate), seq.both.Value(metrics.CandidateFailures), seq.both.Value(metrics.TimeToRollback),
+		best.label, 100*best.both.Value(metrics.FalseRollbackRate), best.both.Value(metrics.CandidateFailures), best.both.Value(metrics.TimeToRollback))
+
 	fmt.Fprintln(w, "## False rollbacks off the tuning point")
 	fmt.Fprintln(w)
-	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	tw = tabwriter.NewWriter(recw, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "variation\t%s\t%s\n", seq.label, best.label)
 	for _, v := range variations {
 		fmt.Fprintf(tw, "%s", v.name)
@@ -276,6 +297,15 @@ func run(w io.Writer, outDir string, fast bool) error {
 	// fine detector for the conditions it was tuned on; the sequential
 	// test's false-rollback rate is one you can promise.
 
+	page.Section("False rollbacks off the tuning point")
+	page.Pre(recw.Take())
+	page.Para("The alarm was tuned to this scenario; the sequential test was not. The table shows how each holds its false-rollback rate when the scenario moves away from the one the alarm was tuned on.")
+	faster := "faster"
+	if seq.both.Value(metrics.TimeToRollback) > best.both.Value(metrics.TimeToRollback) {
+		faster = "slower"
+	}
+	page.Conclusion("At a matched false-rollback rate the sequential test (%s) is %s to roll back than the best threshold alarm (%s): %.0f s against %.0f s on average, and its false-rollback bound holds by construction wherever the traffic goes, while the alarm's holds only where it was tuned.",
+		seq.label, faster, best.label, seq.both.Value(metrics.TimeToRollback), best.both.Value(metrics.TimeToRollback))
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return err
 	}
@@ -283,8 +313,12 @@ func run(w io.Writer, outDir string, fast bool) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(w, "Charts:")
-	for _, f := range files {
+	md, err := page.Save(outDir)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "Charts and page:")
+	for _, f := range append(files, md) {
 		fmt.Fprintln(w, " ", f)
 	}
 	return nil
@@ -324,19 +358,19 @@ func charts(outDir string, all []measured, seq, best measured) ([]string, error)
 	// candidates, whereas the failed requests of every bad run count the
 	// missed ones too.
 	point := func(m measured) plotter.XY {
-		return plotter.XY{X: 100 * m.both.Value(metrics.FalseRollbackRate), Y: m.both.Value(metrics.CandidateFailures)}
+		return plotter.XY{X: chart.Log10(100 * m.both.Value(metrics.FalseRollbackRate)), Y: m.both.Value(metrics.CandidateFailures)}
 	}
-	drawable := func(xy plotter.XY) bool { return xy.X > 0 && !math.IsNaN(xy.Y) }
+	drawable := func(xy plotter.XY) bool { return !math.IsInf(xy.X, 0) && !math.IsNaN(xy.X) && !math.IsNaN(xy.Y) }
 
 	p := plot.New()
 	p.Title.Text = "False rollbacks against the blast radius of a 2x error regression"
-	p.X.Label.Text = "false rollbacks of a healthy candidate (%, log; zeros not drawn)"
+	p.X.Label.Text = "false rollbacks of a healthy candidate (%, log scale; zeros not drawn)"
 	p.Y.Label.Text = "mean failed requests of the bad candidate"
-	p.X.Scale = plot.LogScale{}
-	p.X.Tick.Marker = plot.LogTicks{Prec: -1}
+	p.X.Tick.Marker = chart.Log10Ticks{}
+	p.Y.Tick.Marker = chart.Ticks{}
 	// A fixed range: one false rollback in 1,000 runs is 0.1 %, and a log
 	// axis must not be left to find its range from no points at all.
-	p.X.Min, p.X.Max = 0.05, 100
+	p.X.Min, p.X.Max = chart.Log10(0.05), chart.Log10(100)
 	p.Add(plotter.NewGrid())
 	var seqXY plotter.XYs
 	for _, m := range all[:len(alphas)] {
@@ -394,7 +428,16 @@ func charts(outDir string, all []measured, seq, best measured) ([]string, error)
 	p.Legend.Top = true
 	p.Legend.Left = false
 	var files []string
-	saved, err := notebook.Save(p, outDir, "tradeoff", 9*vg.Inch, 5.5*vg.Inch)
+	top := 0.0
+	for _, m := range all {
+		if xy := point(m); drawable(xy) {
+			top = math.Max(top, xy.Y)
+		}
+	}
+	if top > 0 {
+		p.Y.Max = 1.1 * top // room above the highest point
+	}
+	saved, err := notebook.SaveFigure(&chart.Figure{Panels: []*plot.Plot{p}, Width: 10 * vg.Inch, Height: 5.5 * vg.Inch}, outDir, "tradeoff")
 	if err != nil {
 		return nil, err
 	}
@@ -405,14 +448,16 @@ func charts(outDir string, all []measured, seq, best measured) ([]string, error)
 	p = plot.New()
 	p.Title.Text = "Time to rollback of the bad candidate: matched pair"
 	p.X.Label.Text = "time from the start of the deployment to weight 0 (s)"
-	p.Y.Label.Text = "fraction of rolled-back runs"
-	p.Y.Min, p.Y.Max = 0, 1
+	p.Y.Label.Text = "rolled-back runs done by then (%)"
+	p.X.Tick.Marker = chart.Ticks{}
+	p.Y.Tick.Marker = chart.Ticks{}
+	p.Y.Min, p.Y.Max = 0, 100
 	p.Add(plotter.NewGrid())
 	for i, m := range []measured{seq, best} {
 		var xys plotter.XYs
 		for q := 0.01; q < 1; q += 0.01 {
 			if v := m.both.Quantile(metrics.TimeToRollback, q); !math.IsNaN(v) {
-				xys = append(xys, plotter.XY{X: v, Y: q})
+				xys = append(xys, plotter.XY{X: v, Y: 100 * q})
 			}
 		}
 		if len(xys) == 0 {
@@ -429,7 +474,7 @@ func charts(outDir string, all []measured, seq, best measured) ([]string, error)
 	}
 	p.Legend.Top = false
 	p.Legend.Left = false
-	saved, err = notebook.Save(p, outDir, "rollback-cdf", 8*vg.Inch, 5*vg.Inch)
+	saved, err = notebook.SaveFigure(chart.NewFigure(p), outDir, "rollback-cdf")
 	if err != nil {
 		return nil, err
 	}

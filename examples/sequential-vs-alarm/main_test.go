@@ -85,6 +85,7 @@ func TestRun(t *testing.T) {
 	}
 
 	excheck.Charts(t, dir, "tradeoff", "rollback-cdf")
+	excheck.Page(t, dir)
 }
 
 // pct parses "0.7%".
