@@ -24,10 +24,10 @@ func ExampleSweep() {
 		fmt.Printf("%-28s rps %-4s detected %3.0f%%\n", r.Point.Strategy.Name(), r.Point.Params[0].Value, 100*r.Summary.Value(metrics.DetectionRate))
 	}
 	// Output:
-	// Canary10Percent5Minutes      rps 1    detected  72%
+	// Canary10Percent5Minutes      rps 1    detected  40%
 	// Canary10Percent5Minutes      rps 10   detected 100%
 	// Canary10Percent5Minutes      rps 100  detected 100%
-	// Linear10PercentEvery1Minute  rps 1    detected 100%
+	// Linear10PercentEvery1Minute  rps 1    detected  96%
 	// Linear10PercentEvery1Minute  rps 10   detected 100%
 	// Linear10PercentEvery1Minute  rps 100  detected 100%
 }

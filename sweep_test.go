@@ -52,6 +52,7 @@ func TestSweepMatchesCompare(t *testing.T) {
 	sc := DefaultScenario()
 	sc.Workload = sim.Poisson{Rate: 10}
 	sc.Horizon = 30 * time.Minute
+	sc.Fault.ErrorProb = 0.05 // the value the grid's one point sets again
 	ss := []strategy.Strategy{strategy.LambdaCanary10Percent5Minutes}
 	res, err := Sweep(ctx, sc, Grid(ss, nil, Vary("error_prob", []float64{0.05}, func(sc *sim.Scenario, v float64) { sc.Fault.ErrorProb = v })), 20, EstimateOptions{})
 	if err != nil {

@@ -7,7 +7,6 @@ import (
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
 
 	"github.com/deploysim/deploysim/metrics"
@@ -184,7 +183,7 @@ func Alarm(v AlarmRun) (*plot.Plot, error) {
 		if err != nil {
 			return nil, err
 		}
-		l.Color = plotutil.Color(0)
+		l.Color = Color(0)
 		l.Width = vg.Points(1.5)
 		p.Add(l)
 		if i == 0 {
@@ -239,7 +238,7 @@ func RunWeight(v AlarmRun) (*plot.Plot, error) {
 	if err != nil {
 		return nil, err
 	}
-	l.Color = plotutil.Color(1)
+	l.Color = Color(1)
 	l.Width = vg.Points(1.5)
 	p.Add(l)
 	p.Legend.Add("candidate weight", l)

@@ -1,6 +1,7 @@
 package chart
 
 import (
+	"image/color"
 	"math"
 	"strconv"
 	"strings"
@@ -227,3 +228,16 @@ func (Log10Ticks) Ticks(lo, hi float64) []plot.Tick {
 	}
 	return ts
 }
+
+// palette is Tableau 10: ten colours told apart on screen and in print,
+// where gonum's plotutil palette repeats reds within its first six.
+var palette = []color.Color{
+	color.RGBA{0x1f, 0x77, 0xb4, 0xff}, color.RGBA{0xff, 0x7f, 0x0e, 0xff},
+	color.RGBA{0x2c, 0xa0, 0x2c, 0xff}, color.RGBA{0xd6, 0x27, 0x28, 0xff},
+	color.RGBA{0x94, 0x67, 0xbd, 0xff}, color.RGBA{0x8c, 0x56, 0x4b, 0xff},
+	color.RGBA{0xe3, 0x77, 0xc2, 0xff}, color.RGBA{0x7f, 0x7f, 0x7f, 0xff},
+	color.RGBA{0xbc, 0xbd, 0x22, 0xff}, color.RGBA{0x17, 0xbe, 0xcf, 0xff},
+}
+
+// Color is the i-th colour of the charts' palette (cycling after ten).
+func Color(i int) color.Color { return palette[i%len(palette)] }

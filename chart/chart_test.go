@@ -166,7 +166,8 @@ func TestWrapTitle(t *testing.T) {
 	}
 }
 
-// compareTable is a small comparison on the default scenario.
+// compareTable is a small comparison on the default scenario at 100 req/s
+// with a 5 % bug.
 func compareTable(t *testing.T, names ...string) metrics.Table {
 	t.Helper()
 	var ss []strategy.Strategy
@@ -177,7 +178,12 @@ func compareTable(t *testing.T, names ...string) metrics.Table {
 		}
 		ss = append(ss, s)
 	}
-	tab, err := deploysim.Compare(context.Background(), deploysim.DefaultScenario(), ss, 40)
+	// The busy regime (100 req/s, +5 %): every watched canary is rolled
+	// back at its first look, before its second step.
+	sc := deploysim.DefaultScenario()
+	sc.Workload = sim.Poisson{Rate: 100}
+	sc.Fault = sim.Fault{ErrorProb: 0.05}
+	tab, err := deploysim.Compare(context.Background(), sc, ss, 40)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -81,11 +81,11 @@ func Failures(t *metrics.Table, f metrics.Figure) (*plot.Plot, error) {
 		if err != nil {
 			return nil, err
 		}
-		l.Color = plotutil.Color(gi)
-		l.Dashes = plotutil.Dashes(gi / 7)
+		l.Color = Color(gi)
+		l.Dashes = plotutil.Dashes(gi / 10)
 		l.Width = vg.Points(1.5)
 		p.Add(l)
-		p.Legend.Add(wrapLabel(g.label, 56), l)
+		p.Legend.Add(wrapLabel(g.label, 52), l)
 	}
 	if logAxis {
 		p.X.Tick.Marker = Log1pTicks{}

@@ -87,11 +87,11 @@ func Weights(lines []WeightLine) (*plot.Plot, error) {
 		if err != nil {
 			return nil, err
 		}
-		l.Color = plotutil.Color(gi)
-		l.Dashes = plotutil.Dashes(gi / 7)
+		l.Color = Color(gi)
+		l.Dashes = plotutil.Dashes(gi / 10)
 		l.Width = vg.Points(1.5)
 		p.Add(l)
-		p.Legend.Add(wrapLabel(g.label, 56), l)
+		p.Legend.Add(wrapLabel(g.label, 52), l)
 		if ln := lines[g.first]; ln.rolledBack() {
 			marks = append(marks, plotter.XY{X: Minutes(ln.WeightZero), Y: 0})
 		}
