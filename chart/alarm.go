@@ -172,6 +172,9 @@ func Alarm(v AlarmRun) (*plot.Plot, error) {
 	q := MetricQuantity(v.Metric, v.Statistic, v.Dimension, v.period())
 	p := newPlot()
 	p.Title.Text = fmt.Sprintf("%s: what the alarm saw", v.Label)
+	if !v.HasThreshold {
+		p.Title.Text = fmt.Sprintf("%s, period by period (no alarm)", v.Label)
+	}
 	p.X.Label.Text = "minutes since traffic shifting started"
 	p.Y.Label.Text = q.Title
 	p.X.Tick.Marker = Ticks{}

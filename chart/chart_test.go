@@ -264,6 +264,9 @@ func TestAlarmSegmentsGaps(t *testing.T) {
 	if covered != float64(withData) {
 		t.Errorf("segments cover %v minutes, the series has %d minutes with a datapoint", covered, withData)
 	}
+	if p, err := Alarm(v); err != nil || !strings.Contains(p.Title.Text, "no alarm") {
+		t.Errorf("a run with no threshold is titled %q (%v): it must not claim an alarm", p.Title.Text, err)
+	}
 	if q := MetricQuantity(a.Metric, a.Statistic, a.Dimension, a.Period); q.Scale != 100 || !strings.Contains(q.Title, "%") {
 		t.Errorf("error rate axis %+v: want percent", q)
 	}

@@ -78,7 +78,11 @@ func (st *Study) charts() ([]namedChart, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, namedChart{ChartAlarm, "One bad run, as the alarm saw it", alarmCaption(st.Alarm), f})
+		title := "One bad run, as the alarm saw it"
+		if !st.Alarm.HasThreshold {
+			title = "One bad run: the candidate's failed invocations per period (the policy has no CloudWatch alarm)"
+		}
+		out = append(out, namedChart{ChartAlarm, title, alarmCaption(st.Alarm), f})
 	}
 	if st.Table != nil && hasFigure(st.Table, metrics.CandidateFailures) {
 		p, err := chart.Failures(st.Table, metrics.CandidateFailures)
