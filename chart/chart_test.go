@@ -336,8 +336,8 @@ func TestRender(t *testing.T) {
 		if err := f.Save(filepath.Join(dir, name+".png")); err != nil {
 			t.Error(err)
 		}
-		if b, err := f.SVG(); err != nil || !strings.HasPrefix(string(b), "<svg") {
-			t.Errorf("%s: SVG starts %q, %v", name, string(b[:min(len(b), 20)]), err)
+		if b, err := f.SVG(); err != nil || !strings.HasPrefix(string(b), "<svg") || !strings.Contains(string(b), "'Times New Roman'") {
+			t.Errorf("%s: SVG starts %q, %v (want <svg, with Times New Roman as the font's fallback)", name, string(b[:min(len(b), 20)]), err)
 		}
 	}
 }

@@ -168,7 +168,7 @@ func (f *Figure) Save(file string) error {
 // SVG renders the figure as an SVG element to embed in an HTML page: the
 // XML declaration is dropped, and the fixed size gives way to width 100 %
 // (the viewBox keeps the proportions), so the chart scales with the page
-// and prints.
+// and prints; the font falls back to its metric twin, Times New Roman.
 func (f *Figure) SVG() ([]byte, error) {
 	wt, err := f.WriterTo("svg")
 	if err != nil {
@@ -182,6 +182,10 @@ func (f *Figure) SVG() ([]byte, error) {
 	if i := bytes.Index(s, []byte("<svg")); i >= 0 {
 		s = s[i:]
 	}
+	// gonum names the font it measured text with, Liberation Serif, which
+	// few readers have installed; Times New Roman has the same metrics, so
+	// naming it next keeps legends and labels the width they were laid out at.
+	s = bytes.ReplaceAll(s, []byte("font-family:Liberation Serif;"), []byte("font-family:'Liberation Serif','Times New Roman',Times,serif;"))
 	w, h := f.size()
 	old := fmt.Sprintf(`width="%gpt" height="%gpt"`, w.Points(), h.Points())
 	if bytes.Contains(s, []byte(old)) {
