@@ -100,11 +100,12 @@ func runPlot(ctx context.Context, s streams, so *scenarioOptions, po *plotOption
 		warnBlindAlarms(stderr, sc)
 	}
 	var p *plot.Plot
+	var fig *charts.Figure // the errors chart's two panels
 	switch *chart {
 	case "schedule":
 		p, err = scheduleChart(ss)
 	case "errors":
-		p, err = errorsChart(&c, ss[0], *runIndex)
+		fig, err = errorsChart(&c, ss[0], *runIndex)
 	case "cdf":
 		var t *metrics.Table
 		if t, _, err = compareTable(ctx, &c, ss, stderr); err != nil {
@@ -121,9 +122,8 @@ func runPlot(ctx context.Context, s streams, so *scenarioOptions, po *plotOption
 	if err != nil {
 		return err
 	}
-	fig := charts.NewFigure(p)
-	if *chart == "errors" {
-		fig = errorsFigure
+	if fig == nil {
+		fig = charts.NewFigure(p)
 	}
 	return fig.Save(*out)
 }
@@ -161,13 +161,9 @@ func paretoFromScenario(ctx context.Context, c *scenario.File, ss []strategy.Str
 // scheduleChart draws each strategy's weight schedule.
 func scheduleChart(ss []strategy.Strategy) (*plot.Plot, error) { return charts.Schedules(ss) }
 
-// errorsFigure is the errors chart's two panels (what the alarm saw, over
-// the run's weight), set by errorsChart.
-var errorsFigure *charts.Figure
-
 // errorsChart runs one deployment with its series kept and draws what the
 // first alarm sees, period by period, over the run's weight.
-func errorsChart(c *scenario.File, s strategy.Strategy, i int) (*plot.Plot, error) {
+func errorsChart(c *scenario.File, s strategy.Strategy, i int) (*charts.Figure, error) {
 	sc, err := c.Scenario(s)
 	if err != nil {
 		return nil, err
@@ -192,10 +188,7 @@ func errorsChart(c *scenario.File, s strategy.Strategy, i int) (*plot.Plot, erro
 	}
 	v := charts.AlarmRun{Label: fmt.Sprintf("%s, run %d", s.Name(), i), Series: r.Series, Metric: a.Metric, Dimension: a.Dimension, Statistic: a.Statistic, Period: a.Period,
 		HasThreshold: hasAlarm, Threshold: a.Threshold, Comparison: a.Comparison.Symbol(), Detected: r.Detected, WeightZero: r.WeightZero, Schedule: s.Schedule()}
-	if errorsFigure, err = charts.AlarmFigure(v); err != nil {
-		return nil, err
-	}
-	return errorsFigure.Panels[0], nil
+	return charts.AlarmFigure(v)
 }
 
 // cdfChart draws, per strategy, the distribution of candidate failures.
