@@ -100,6 +100,11 @@ type MetricCheck struct {
 	// MinInvocations: a window with fewer invocations on the dimension has
 	// no data (0: no data only when the metric has no sample at all).
 	MinInvocations float64
+	// Window is the query's range (a PromQL range vector such as [1m], a
+	// Flagger metric's interval): at each check the policy judges the data
+	// of [t − delay − Window, t − delay) (see Window). 0: the policy's
+	// interval.
+	Window time.Duration
 }
 
 // Name returns ID.
@@ -132,11 +137,27 @@ func (c MetricCheck) Validate() error {
 	if !(c.MinInvocations >= 0) || math.IsInf(c.MinInvocations, 0) {
 		return &ConfigError{Owner: owner, Field: "MinInvocations", Value: fmt.Sprint(c.MinInvocations), Rule: "must be a finite number >= 0"}
 	}
+	if c.Window < 0 {
+		return &ConfigError{Owner: owner, Field: "Window", Value: c.Window.String(), Rule: "must be >= 0"}
+	}
 	return nil
 }
 
-// Resolution is 0: the check reads whole windows at any resolution.
-func (c MetricCheck) Resolution() time.Duration { return 0 }
+// Resolution is Window: the periods the engine publishes divide it, so that
+// a window is whole periods (0: any resolution).
+func (c MetricCheck) Resolution() time.Duration { return c.Window }
+
+// window is the range check c reads at each evaluation of a policy that
+// checks every interval: its own Window, or the interval.
+func window(c Check, interval time.Duration) time.Duration {
+	if m, ok := c.(MetricCheck); ok && m.Window > 0 {
+		return m.Window
+	}
+	if m, ok := c.(*MetricCheck); ok && m != nil && m.Window > 0 {
+		return m.Window
+	}
+	return interval
+}
 
 // NewJudge returns the per-run state.
 func (c MetricCheck) NewJudge() Judge { return &metricJudge{c: c} }
@@ -170,22 +191,105 @@ func (j *metricJudge) Explain() string {
 	return fmt.Sprintf("%s: %s %s of %s = %.4g %s %g", j.c.ID, j.c.Statistic, j.c.Metric, j.c.Dimension, j.value, j.c.Comparison.Symbol(), j.c.Threshold)
 }
 
-// FailedChecks is Flagger's analysis (docs/model.md): every Interval
-// each check judges the data that became visible during the interval; if any
-// check fails the failed-check counter goes up by one, and no passing check
-// resets it; the counter reaching Threshold rolls back. With every check
-// failing from the start, rollback comes at Interval × Threshold, Flagger's
-// documented closed form. A check with no data counts per NoData (Flagger:
-// failed). Holding the weight on a failed check is the strategy's business.
+// FailedChecks is Flagger's canary analysis as its scheduler runs it
+// (fluxcd/flagger, pkg/controller/scheduler.go, advanceCanary; docs/model.md,
+// "Flagger"). Every Interval, at a tick:
+//
+//  1. if the failed-checks counter has reached Threshold, the canary is
+//     rolled back, before any check runs: the rollback comes one interval
+//     after the failing check that reached the threshold, at
+//     (Threshold + 1) × Interval for a canary failing from the first check
+//     (Flagger's documentation says Interval × Threshold);
+//  2. otherwise each check judges its window of data (the one window rule,
+//     see Window: the check's Window, or Interval, ending at the tick less
+//     the pipeline's delay); if any fails the counter goes up by one and,
+//     with a Progression, the weight is held; no passing tick resets the
+//     counter;
+//  3. with a Progression, a passing tick advances the canary (next weight,
+//     or next iteration) and the passing tick at the last weight promotes.
+//
+// A check with no data counts per NoData (Flagger: failed). Without a
+// Progression the policy only counts (the strategy's schedule moves the
+// traffic); with one it is a Driver.
 type FailedChecks struct {
 	Threshold int           // failed checks before rollback (analysis.threshold)
 	Interval  time.Duration // time between checks (analysis.interval)
 	NoData    NoDataAction
 	Checks    []Check
+	// Progression is how the checks move the traffic (zero: they do not).
+	Progression Progression
+}
+
+// Progression is how Flagger's checks move the traffic (scheduler.go:
+// runCanary, runAB, runBlueGreen, nextStepWeight). The weight at the start
+// is the strategy's first step (Flagger's first tick, which sets the first
+// weight without a check); then:
+//
+//   - canary (Weights): each passing tick moves to the next weight, and the
+//     passing tick at the last weight (maxWeight) promotes, so that with
+//     every check passing promotion comes at len(Weights) × Interval
+//     (Flagger's interval × maxWeight/stepWeight), and each failed check
+//     adds an interval;
+//   - A/B testing (Iterations, not BlueGreen): the matched requests go to
+//     the canary for Iterations ticks and the next tick promotes;
+//   - blue/green (Iterations, BlueGreen): Iterations ticks on the canary
+//     without customer traffic, then a tick that routes all the traffic to
+//     it, and a passing check on that traffic promotes.
+//
+// During the iterations the checks read traffic the simulator does not
+// generate (a load test, or matched requests of unknown share), so they are
+// not run and count as passed; the blue/green check on customer traffic is.
+type Progression struct {
+	// Weights are the canary's weights in (0, 1], increasing; the first is
+	// the start's (set by the strategy), the last maxWeight.
+	Weights []float64
+	// Iterations is analysis.iterations (A/B testing or blue/green), > 0
+	// when Weights is empty.
+	Iterations int
+	// BlueGreen selects blue/green over A/B testing for Iterations.
+	BlueGreen bool
+}
+
+// Enabled reports whether g moves traffic (not the zero Progression).
+func (g Progression) Enabled() bool { return len(g.Weights) > 0 || g.Iterations > 0 }
+
+// Passes is how many passing ticks promote: len(Weights), Iterations for
+// A/B testing, Iterations + 1 for blue/green (0 without a progression).
+func (g Progression) Passes() int {
+	switch {
+	case len(g.Weights) > 0:
+		return len(g.Weights)
+	case g.BlueGreen:
+		return g.Iterations + 1
+	}
+	return g.Iterations
+}
+
+func (g Progression) validate() error {
+	if len(g.Weights) > 0 && g.Iterations != 0 {
+		return &ConfigError{Owner: "FailedChecks.Progression", Field: "Iterations", Value: fmt.Sprint(g.Iterations), Rule: "must be 0 with Weights (canary) or Weights empty (A/B testing, blue/green)"}
+	}
+	if g.Iterations < 0 {
+		return &ConfigError{Owner: "FailedChecks.Progression", Field: "Iterations", Value: fmt.Sprint(g.Iterations), Rule: "must be >= 0"}
+	}
+	prev := 0.0
+	for i, w := range g.Weights {
+		if !(w > prev && w <= 1) {
+			return &ConfigError{Owner: "FailedChecks.Progression", Field: fmt.Sprintf("Weights[%d]", i), Value: fmt.Sprint(w), Rule: "must increase within (0, 1]"}
+		}
+		prev = w
+	}
+	return nil
 }
 
 // Name is "failedChecks(a,b)".
 func (p FailedChecks) Name() string { return "failedChecks(" + checkNames(p.Checks) + ")" }
+
+// DrivesTraffic reports whether the checks move the traffic (a Progression).
+func (p FailedChecks) DrivesTraffic() bool { return p.Progression.Enabled() }
+
+// QueriesRanges is true: Flagger's checks are Prometheus range queries.
+func (p FailedChecks) QueriesRanges() bool { return true }
 
 func checkNames(cs []Check) string {
 	s := ""
@@ -206,6 +310,9 @@ func checkNames(cs []Check) string {
 func (p FailedChecks) Validate() error {
 	if p.Threshold < 1 {
 		return &ConfigError{Owner: "FailedChecks", Field: "Threshold", Value: fmt.Sprint(p.Threshold), Rule: "must be >= 1"}
+	}
+	if err := p.Progression.validate(); err != nil {
+		return err
 	}
 	return validateChecks("FailedChecks", p.Interval, p.NoData, p.Checks)
 }
@@ -231,6 +338,9 @@ func validateChecks(owner string, interval time.Duration, nd NoDataAction, cs []
 		if err := c.Validate(); err != nil {
 			return err
 		}
+		if _, ranged := c.(MetricCheck); ranged {
+			continue // a range query reads any window at any instant
+		}
 		if r := c.Resolution(); r > 0 && interval%r != 0 {
 			return &ConfigError{Owner: owner, Field: "Interval", Value: interval.String(), Rule: fmt.Sprintf("must be a multiple of check %s's resolution (%v)", c.Name(), r)}
 		}
@@ -238,7 +348,8 @@ func validateChecks(owner string, interval time.Duration, nd NoDataAction, cs []
 	return nil
 }
 
-// Resolution is the gcd of the interval and the checks' resolutions.
+// Resolution is the gcd of the interval and the checks' resolutions
+// (their windows).
 func (p FailedChecks) Resolution() time.Duration { return checksResolution(p.Interval, p.Checks) }
 
 func checksResolution(interval time.Duration, cs []Check) time.Duration {
@@ -251,7 +362,7 @@ func checksResolution(interval time.Duration, cs []Check) time.Duration {
 
 // Start returns the per-run state.
 func (p FailedChecks) Start() Monitor {
-	m := &failedChecksMonitor{p: p, judges: make([]Judge, len(p.Checks))}
+	m := &failedChecksMonitor{p: p, judges: make([]Judge, len(p.Checks)), iter: 1}
 	for i, c := range p.Checks {
 		m.judges[i] = c.NewJudge()
 	}
@@ -261,8 +372,14 @@ func (p FailedChecks) Start() Monitor {
 type failedChecksMonitor struct {
 	p        FailedChecks
 	judges   []Judge
-	from     int // first base period not yet judged
 	failures int
+	last     int    // index of the check that failed last
+	lastWhy  string // its explanation
+	lastAt   time.Duration
+	step     int  // index in Progression.Weights of the current weight
+	iter     int  // Flagger's status.iterations (A/B, blue/green)
+	switched bool // blue/green: all the traffic is on the canary
+	done     bool // promoted
 }
 
 func (m *failedChecksMonitor) Next(t time.Duration) time.Duration {
@@ -270,13 +387,53 @@ func (m *failedChecksMonitor) Next(t time.Duration) time.Duration {
 }
 
 func (m *failedChecksMonitor) Evaluate(obs Observation) Decision {
-	if obs.Series == nil {
+	if m.done {
 		return Decision{}
 	}
-	to := len(obs.Series.Periods)
-	failed := -1
+	// Flagger checks the counter at the start of a tick, before the
+	// tick's checks run (scheduler.go, advanceCanary).
+	if m.failures >= m.p.Threshold {
+		return Decision{Rollback: true, Alarm: m.p.Checks[m.last].Name(),
+			Reason: fmt.Sprintf("%d failed checks (threshold %d) at %v, rolled back at the next tick; last: %s", m.failures, m.p.Threshold, m.lastAt, m.lastWhy)}
+	}
+	g := &m.p.Progression
+	if g.Iterations > 0 && !m.switched {
+		// The iterations' checks read traffic that is not simulated.
+		switch {
+		case m.iter < g.Iterations:
+			m.iter++
+			return Decision{}
+		case g.BlueGreen:
+			m.switched = true
+			return Decision{SetWeight: true, Weight: 1}
+		}
+		m.done = true
+		return Decision{Promote: true}
+	}
+	if m.check(obs) {
+		m.failures++
+		m.lastAt = obs.Now
+		return Decision{} // the weight is held
+	}
+	switch {
+	case !g.Enabled():
+		return Decision{}
+	case m.step+1 < len(g.Weights):
+		m.step++
+		return Decision{SetWeight: true, Weight: g.Weights[m.step]}
+	}
+	m.done = true
+	return Decision{Promote: true}
+}
+
+// check runs every check on its window and reports whether one failed.
+func (m *failedChecksMonitor) check(obs Observation) (failed bool) {
+	if obs.Series == nil {
+		return false
+	}
 	for i, j := range m.judges {
-		v := j.Judge(obs.Series, m.from, to)
+		from, to := Window(obs, window(m.p.Checks[i], m.p.Interval))
+		v := j.Judge(obs.Series, from, to)
 		if v == NoData {
 			switch m.p.NoData {
 			case NoDataFail:
@@ -285,31 +442,24 @@ func (m *failedChecksMonitor) Evaluate(obs Observation) Decision {
 				v = Pass
 			}
 		}
-		if v == Fail && failed < 0 {
-			failed = i
+		if v == Fail && !failed {
+			failed = true
+			m.last, m.lastWhy = i, j.Explain()
 		}
 	}
-	m.from = to
-	if failed < 0 {
-		return Decision{}
-	}
-	m.failures++
-	if m.failures < m.p.Threshold {
-		return Decision{}
-	}
-	return Decision{Rollback: true, Alarm: m.p.Checks[failed].Name(),
-		Reason: fmt.Sprintf("%d failed checks (threshold %d); last: %s", m.failures, m.p.Threshold, m.judges[failed].Explain())}
+	return failed
 }
 
-// Analysis is an Argo Rollouts background AnalysisRun (docs/model.md):
-// every Interval after InitialDelay each metric (Check) is measured on the
-// data that became visible since its last measurement. A metric fails when
-// its failed measurements exceed FailureLimit (strictly greater; a negative
-// limit disables failing), and errors when its consecutive measurements with
-// no data exceed ConsecutiveErrorLimit (a query that returns nothing is an
-// error in Argo, not a failed value); either aborts the rollout.
-// Inconclusive measurements, which pause a rollout for a human, are not
-// modelled. ArgoAnalysis sets Argo's defaults.
+// Analysis is an Argo Rollouts background AnalysisRun (docs/model.md, "Argo
+// Rollouts"): every Interval after InitialDelay each metric (Check) is
+// measured by its range query, the one window rule (see Window: the check's
+// Window, or Interval, ending at the measurement less the pipeline's delay).
+// A metric fails when its failed measurements exceed FailureLimit (strictly
+// greater; a negative limit disables failing), and errors when its
+// consecutive measurements with no data exceed ConsecutiveErrorLimit (a query
+// that returns nothing is an error in Argo, not a failed value); either
+// aborts the rollout. Inconclusive measurements, which pause a rollout for a
+// human, are not modelled. ArgoAnalysis sets Argo's defaults.
 type Analysis struct {
 	Interval              time.Duration
 	InitialDelay          time.Duration
@@ -323,6 +473,9 @@ type Analysis struct {
 func ArgoAnalysis(interval time.Duration, checks ...Check) Analysis {
 	return Analysis{Interval: interval, FailureLimit: 0, ConsecutiveErrorLimit: 4, Checks: checks}
 }
+
+// QueriesRanges is true: Argo's metrics are Prometheus range queries.
+func (p Analysis) QueriesRanges() bool { return true }
 
 // Name is "analysis(a,b)".
 func (p Analysis) Name() string { return "analysis(" + checkNames(p.Checks) + ")" }
@@ -353,7 +506,6 @@ func (p Analysis) Start() Monitor {
 type analysisMonitor struct {
 	p      Analysis
 	judges []Judge
-	from   int
 	failed []int // failed measurements per metric
 	errs   []int // consecutive no-data measurements per metric
 }
@@ -366,13 +518,12 @@ func (m *analysisMonitor) Evaluate(obs Observation) Decision {
 	if obs.Series == nil || obs.Now < m.p.InitialDelay {
 		return Decision{}
 	}
-	to := len(obs.Series.Periods)
 	for i, j := range m.judges {
-		switch j.Judge(obs.Series, m.from, to) {
+		from, to := Window(obs, window(m.p.Checks[i], m.p.Interval))
+		switch j.Judge(obs.Series, from, to) {
 		case NoData:
 			m.errs[i]++
 			if m.errs[i] > m.p.ConsecutiveErrorLimit {
-				m.from = to
 				return Decision{Rollback: true, Alarm: m.p.Checks[i].Name(),
 					Reason: fmt.Sprintf("metric %s errored: %d consecutive measurements without data (limit %d)", m.p.Checks[i].Name(), m.errs[i], m.p.ConsecutiveErrorLimit)}
 			}
@@ -380,7 +531,6 @@ func (m *analysisMonitor) Evaluate(obs Observation) Decision {
 			m.errs[i] = 0
 			m.failed[i]++
 			if m.p.FailureLimit >= 0 && m.failed[i] > m.p.FailureLimit {
-				m.from = to
 				return Decision{Rollback: true, Alarm: m.p.Checks[i].Name(),
 					Reason: fmt.Sprintf("metric %s failed %d times (failureLimit %d); last: %s", m.p.Checks[i].Name(), m.failed[i], m.p.FailureLimit, j.Explain())}
 			}
@@ -388,7 +538,6 @@ func (m *analysisMonitor) Evaluate(obs Observation) Decision {
 			m.errs[i] = 0
 		}
 	}
-	m.from = to
 	return Decision{}
 }
 

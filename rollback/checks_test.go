@@ -154,9 +154,12 @@ func perMinute(errs ...float64) *metrics.Series {
 }
 
 func TestFailedChecks(t *testing.T) {
-	bad := perMinute(5, 5, 5, 5, 5, 5, 5, 5, 5, 5)
-	// Flagger's closed form: with every check failing, rollback at
-	// interval × threshold.
+	bad := perMinute(5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5)
+	// Flagger's scheduler (advanceCanary) tests FailedChecks >= threshold
+	// at the start of a tick, before that tick's checks: with every check
+	// failing, checks 1..threshold fail at ticks 1..threshold and the
+	// rollback comes at tick threshold+1, (threshold + 1) × interval, one
+	// interval after the documentation's interval × threshold.
 	for _, tc := range []struct {
 		interval  time.Duration
 		threshold int
@@ -165,20 +168,21 @@ func TestFailedChecks(t *testing.T) {
 		if err := p.Validate(); err != nil {
 			t.Fatal(err)
 		}
-		want := int(tc.interval/time.Minute) * tc.threshold
+		want := int(tc.interval/time.Minute) * (tc.threshold + 1)
 		if got := detectAt(p, bad); got != want {
 			t.Errorf("interval %v threshold %d: rollback at minute %d, want %d", tc.interval, tc.threshold, got, want)
 		}
 	}
-	// Passing checks never reset the counter: fail, pass, fail, pass, fail → 3 at minute 5.
+	// Passing checks never reset the counter: fail, pass, fail, pass, fail
+	// (minutes 1..5) → the third failure at 5, the rollback at the tick after, 6.
 	p := FailedChecks{Threshold: 3, Interval: time.Minute, Checks: []Check{errorRateCheck()}}
-	if got := detectAt(p, perMinute(5, 0, 5, 0, 5, 0, 0)); got != 5 {
-		t.Errorf("alternating: rollback at %d, want 5", got)
+	if got := detectAt(p, perMinute(5, 0, 5, 0, 5, 0, 0)); got != 6 {
+		t.Errorf("alternating: rollback at %d, want 6", got)
 	}
-	// No data: an idle service rolls back after threshold intervals by
+	// No data: an idle service rolls back after threshold+1 intervals by
 	// default (Flagger), never with NoDataPass or NoDataHold.
 	idle := perMinute(-1, -1, -1, -1, -1, -1)
-	for nd, want := range map[NoDataAction]int{NoDataFail: 3, NoDataPass: -1, NoDataHold: -1} {
+	for nd, want := range map[NoDataAction]int{NoDataFail: 4, NoDataPass: -1, NoDataHold: -1} {
 		p.NoData = nd
 		if got := detectAt(p, idle); got != want {
 			t.Errorf("idle, NoData %s: rollback at %d, want %d", nd, got, want)
@@ -186,14 +190,90 @@ func TestFailedChecks(t *testing.T) {
 	}
 	p.NoData = NoDataFail
 	m := p.Start()
-	for i := 1; i <= 3; i++ {
+	for i := 1; i <= 4; i++ {
 		dec := m.Evaluate(Observation{Now: time.Duration(i) * time.Minute, Series: &metrics.Series{Resolution: time.Minute, Periods: bad.Periods[:i]}})
-		if i == 3 && (!dec.Rollback || dec.Alarm != "request-success-rate" || !strings.Contains(dec.Reason, "3 failed checks (threshold 3)")) {
+		if i == 4 && (!dec.Rollback || dec.Alarm != "request-success-rate" || !strings.Contains(dec.Reason, "3 failed checks (threshold 3) at 3m0s")) {
 			t.Errorf("decision %+v", dec)
+		}
+		if i < 4 && dec.Rollback {
+			t.Errorf("rollback at tick %d, before the tick after the threshold", i)
 		}
 	}
 	if err := (FailedChecks{Interval: time.Minute, Checks: []Check{errorRateCheck()}}).Validate(); err == nil || err.Error() != "rollback: FailedChecks.Threshold = 0: must be >= 1" {
 		t.Errorf("FailedChecks.Validate: %v", err)
+	}
+}
+
+// TestFailedChecksProgression follows Flagger's runCanary by hand: the
+// weight advances only on a passing tick and the passing tick at maxWeight
+// promotes, so with k failed checks (below the threshold) a canary of n
+// weights is promoted at (n + k) × interval.
+func TestFailedChecksProgression(t *testing.T) {
+	p := FailedChecks{Threshold: 5, Interval: time.Minute, Checks: []Check{errorRateCheck()},
+		Progression: Progression{Weights: []float64{0.1, 0.2, 0.3}}}
+	if err := p.Validate(); err != nil || !Drives(p) || !QueriesRanges(p) || !QueriesRanges(AnyOf(p)) {
+		t.Fatalf("Validate %v, Drives %v", err, Drives(p))
+	}
+	// minutes: pass, fail, pass, fail, pass, pass → weights 0.2 at 1,
+	// held at 2, 0.3 at 3, held at 4, promotion at 5 = (3 + 2) ticks.
+	s := perMinute(0, 5, 0, 5, 0, 0)
+	m := p.Start()
+	type step struct {
+		w       float64
+		set     bool
+		promote bool
+	}
+	want := []step{{0.2, true, false}, {}, {0.3, true, false}, {}, {0, false, true}}
+	for i, w := range want {
+		now := time.Duration(i+1) * time.Minute
+		d := m.Evaluate(Observation{Now: now, Series: &metrics.Series{Resolution: time.Minute, Periods: s.Periods[:i+1]}})
+		if d.Rollback || d.SetWeight != w.set || d.Weight != w.w || d.Promote != w.promote {
+			t.Errorf("tick %d: %+v, want %+v", i+1, d, w)
+		}
+	}
+	// Blue/green, 2 iterations: ticks 1 (iteration 2), 2 (all traffic to
+	// the canary), then a failing check (held), then a passing one
+	// promotes: Iterations + 1 passes, plus one failure.
+	p.Progression = Progression{Iterations: 2, BlueGreen: true}
+	if p.Progression.Passes() != 3 {
+		t.Errorf("Passes = %d, want 3", p.Progression.Passes())
+	}
+	s = perMinute(0, 0, 5, 0)
+	m = p.Start()
+	wantBG := []step{{}, {1, true, false}, {}, {0, false, true}}
+	for i, w := range wantBG {
+		now := time.Duration(i+1) * time.Minute
+		d := m.Evaluate(Observation{Now: now, Series: &metrics.Series{Resolution: time.Minute, Periods: s.Periods[:i+1]}})
+		if d.Rollback || d.SetWeight != w.set || d.Weight != w.w || d.Promote != w.promote {
+			t.Errorf("blue/green tick %d: %+v, want %+v", i+1, d, w)
+		}
+	}
+	if err := (FailedChecks{Threshold: 1, Interval: time.Minute, Checks: []Check{errorRateCheck()},
+		Progression: Progression{Weights: []float64{0.5, 0.4}}}).Validate(); err == nil || !strings.Contains(err.Error(), "Weights[1] = 0.4: must increase") {
+		t.Errorf("decreasing weights: %v", err)
+	}
+}
+
+// TestWindowRule checks the one window rule on a series of 10-second
+// periods: a query over [1m] at t with the visible periods ending at t − D
+// reads the last 6 visible periods, whatever the check's cadence.
+func TestWindowRule(t *testing.T) {
+	s := &metrics.Series{Resolution: 10 * time.Second, Periods: make([]metrics.Period, 9)}
+	from, to := Window(Observation{Now: 105 * time.Second, Series: s}, time.Minute)
+	if from != 3 || to != 9 {
+		t.Errorf("Window = [%d, %d), want [3, 9)", from, to)
+	}
+	// A window that is not whole periods is rounded up to whole periods.
+	if from, _ := Window(Observation{Series: s}, 25*time.Second); from != 6 {
+		t.Errorf("25s window from %d, want 6", from)
+	}
+	// A check every 15 s over [1m] validates: the window need not divide
+	// the interval (Flagger's interval: 15s, issue 19.1).
+	c := errorRateCheck()
+	c.Window = time.Minute
+	p := FailedChecks{Threshold: 2, Interval: 15 * time.Second, Checks: []Check{c}}
+	if err := p.Validate(); err != nil || p.Resolution() != 15*time.Second {
+		t.Errorf("Validate %v, Resolution %v", err, p.Resolution())
 	}
 }
 
