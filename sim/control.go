@@ -67,6 +67,8 @@ type control struct {
 	bad           bool
 
 	weight    float64
+	driven    bool // the policy's decisions move the weight after the schedule's first step (rollback.Driver)
+	started   bool // the schedule's first step has applied
 	deploying bool // the schedule is running: steps apply and the policy is consulted
 	stopped   bool // no arrival is admitted any more
 	drain     bool // the run ends when the last request in flight ends
@@ -98,6 +100,7 @@ func (c *control) start(s *Scenario, q *eventq.Queue, rec *recorder) {
 		fault:         s.Fault,
 		bad:           s.Fault.Bad(),
 		deploying:     true,
+		driven:        rollback.Drives(s.Policy),
 	}
 	c.run = metrics.Run{
 		Seed:         s.Seed,
@@ -175,6 +178,22 @@ func (c *control) handle(e eventq.Event) (end bool) {
 			c.q.Push(eventq.Event{At: now + c.actionLatency, Kind: evRollback})
 			return false
 		}
+		if c.driven && c.started && c.run.Promoted == metrics.Never {
+			// The policy moves the traffic (Flagger): a weight set at an
+			// evaluation applies to the arrivals at its instant.
+			switch {
+			case d.Promote:
+				c.setWeight(now, 1)
+				if c.promote(now) {
+					return true
+				}
+			case d.SetWeight:
+				c.setWeight(now, d.Weight)
+			}
+		}
+		if !c.deploying {
+			return false
+		}
 		c.nextEvaluation(now)
 		return c.err != nil
 	case evHook:
@@ -184,22 +203,12 @@ func (c *control) handle(e eventq.Event) (end bool) {
 			return false // stopped by a rollback decision
 		}
 		c.setWeight(now, c.sched[e.Idx].Weight)
+		c.started = true
+		if c.driven {
+			return false // the policy's decisions take it from here
+		}
 		if int(e.Idx) == len(c.sched)-1 {
-			c.run.Promoted = now
-			if c.hk.post.Enabled() {
-				// The deployment, and the policy's watch, last until the
-				// post-traffic hook and the bake have both ended.
-				c.hk.postPending = true
-				c.q.Push(eventq.Event{At: now + c.hk.post.Duration, Kind: evHook, Idx: hookPost})
-			}
-			if c.bake > 0 {
-				c.q.Push(eventq.Event{At: now + c.bake, Kind: evBakeEnd})
-				return false
-			}
-			if c.hk.postPending {
-				return false
-			}
-			return c.endDeployment(now)
+			return c.promote(now)
 		}
 		c.q.Push(eventq.Event{At: c.sched[e.Idx+1].At + c.hk.shift, Kind: evWeight, Idx: e.Idx + 1})
 	case evBakeEnd:
@@ -222,6 +231,28 @@ func (c *control) handle(e eventq.Event) (end bool) {
 		return true
 	}
 	return false
+}
+
+// promote records that the weight reached its final value at now (the
+// schedule's last step, or a Driver's Promote) and starts what follows: the
+// post-traffic hook and the bake, or the end of the deployment. It returns
+// true when the run must end now.
+func (c *control) promote(now time.Duration) bool {
+	c.run.Promoted = now
+	if c.hk.post.Enabled() {
+		// The deployment, and the policy's watch, last until the
+		// post-traffic hook and the bake have both ended.
+		c.hk.postPending = true
+		c.q.Push(eventq.Event{At: now + c.hk.post.Duration, Kind: evHook, Idx: hookPost})
+	}
+	if c.bake > 0 {
+		c.q.Push(eventq.Event{At: now + c.bake, Kind: evBakeEnd})
+		return false
+	}
+	if c.hk.postPending {
+		return false
+	}
+	return c.endDeployment(now)
 }
 
 // endDeployment ends a deployment that completed (no rollback): the policy

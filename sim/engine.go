@@ -434,7 +434,7 @@ func (b *runState) reset(s *Scenario) {
 	b.now = 0
 	period := s.Period
 	if s.Policy != nil {
-		period, _ = seriesPeriod(s.Period, s.Policy.Resolution())
+		period, _ = s.step()
 	}
 	b.rec.reset(period, s.IngestionDelay)
 }

@@ -213,7 +213,7 @@ func (s *Scenario) recordedPeriods(sched strategy.Schedule) (periods int64, what
 func (s *Scenario) recordPeriod() time.Duration {
 	p := s.Period
 	if s.Policy != nil {
-		p, _ = seriesPeriod(s.Period, s.Policy.Resolution())
+		p, _ = s.step()
 	}
 	return p
 }

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/deploysim/deploysim/metrics"
+	"github.com/deploysim/deploysim/rollback"
 )
 
 // recorder builds the per-period metric series of a run and decides what a
@@ -178,4 +179,45 @@ func (r *recorder) latency(v metrics.Dimension, into *metrics.Sketch) {
 	for i := range r.periods {
 		into.Merge(&r.periods[i].Dims[v].Duration)
 	}
+}
+
+// MinQueryStep is the finest step the engine publishes for a policy that
+// queries ranges (rollback.RangeQuerier): the gcd of the windows, intervals,
+// Period and delay must be a whole number of seconds, which bounds the
+// bucketed engine's cost at one bucket per second at most.
+const MinQueryStep = time.Second
+
+// publishStep is the length of the periods a run publishes for policy p
+// (nil: none) when the scenario's period is period and its ingestion delay
+// delay, and false when no step serves p:
+//
+//   - for CloudWatch alarms and the other policies that read CloudWatch-like
+//     datapoints, the largest CloudWatch period (10 s, 20 s, 30 s, n·60 s)
+//     dividing both period and p.Resolution() (seriesPeriod);
+//   - for a policy that queries ranges (Flagger, Argo Rollouts; see
+//     rollback.QueriesRanges), which reads any window at any instant, the
+//     gcd of period, p.Resolution() and the delay, so that each window
+//     [t − delay − W, t − delay) is whole periods; at least MinQueryStep and
+//     a whole number of seconds.
+func publishStep(period time.Duration, p rollback.Policy, delay time.Duration) (time.Duration, bool) {
+	if p == nil {
+		return period, true
+	}
+	r := p.Resolution()
+	if !rollback.QueriesRanges(p) {
+		return seriesPeriod(period, r)
+	}
+	g := gcd(period, r)
+	if delay > 0 {
+		g = gcd(g, delay)
+	}
+	if g < MinQueryStep || g%time.Second != 0 {
+		return 0, false
+	}
+	return g, true
+}
+
+// step is s's publishStep.
+func (s *Scenario) step() (time.Duration, bool) {
+	return publishStep(s.Period, s.Policy, s.IngestionDelay)
 }

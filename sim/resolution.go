@@ -23,15 +23,20 @@ func ChooseResolution(sc Scenario) (r Resolution, why string, err error) {
 
 // MetricResolution is the length of the periods a run of sc publishes for
 // its policy, the metrics.Series.Resolution of every Observation the policy
-// gets: Scenario.Period, or, when the policy needs finer periods
+// gets. For CloudWatch alarms (and every policy that reads CloudWatch-like
+// datapoints): Scenario.Period, or, when the policy needs finer periods
 // (Policy.Resolution, e.g. a 10-second alarm), the allowed period (10 s,
-// 20 s, 30 s or a multiple of 60 s) dividing both. A period's data becomes
-// visible Scenario.IngestionDelay after it ends. 0 when sc has no policy or
+// 20 s, 30 s or a multiple of 60 s) dividing both. For a policy that
+// queries ranges (Flagger, Argo Rollouts: rollback.QueriesRanges), the gcd
+// of Period, Policy.Resolution and IngestionDelay, at least MinQueryStep:
+// Prometheus has no periods, and this step makes every window
+// [t − delay − W, t − delay) whole periods. A period's data becomes visible
+// Scenario.IngestionDelay after it ends. 0 when sc has no policy or
 // Validate refuses it.
 func MetricResolution(sc Scenario) time.Duration {
 	if sc.Policy == nil || sc.Validate() != nil {
 		return 0
 	}
-	p, _ := seriesPeriod(sc.Period, sc.Policy.Resolution())
+	p, _ := sc.step()
 	return p
 }

@@ -433,7 +433,10 @@ func (s Scenario) Validate() error {
 		if r < 0 {
 			return invalid("Scenario.Policy %q: Resolution() = %v: must be >= 0", s.Policy.Name(), r)
 		}
-		if _, ok := seriesPeriod(s.Period, r); !ok {
+		if _, ok := s.step(); !ok {
+			if rollback.QueriesRanges(s.Policy) {
+				return invalid("Scenario.Policy %q: Resolution() = %v: its range queries need a publication step dividing it, Period = %v and IngestionDelay = %v of at least %v in whole seconds", s.Policy.Name(), r, s.Period, s.IngestionDelay, MinQueryStep)
+			}
 			return invalid("Scenario.Policy %q: Resolution() = %v: no allowed period (10s, 20s, 30s, n·60s) divides both it and Period = %v", s.Policy.Name(), r, s.Period)
 		}
 	}
