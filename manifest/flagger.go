@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/deploysim/deploysim/metrics"
+	"github.com/deploysim/deploysim/rollback"
 	"github.com/deploysim/deploysim/sim"
 	"github.com/deploysim/deploysim/strategy"
 )
@@ -18,22 +19,22 @@ const (
 )
 
 // flaggerCanary reads a Flagger Canary's analysis (spec.analysis, or
-// spec.canaryAnalysis in v1alpha3).
-//
-// Progression, as Flagger's scheduler runs it and its documentation states
-// the closed forms: at the first tick (t0) the canary gets stepWeight; at
-// every later tick, interval apart, the checks run on the last metric
-// interval of data, and if they pass the weight grows by stepWeight (capped
-// at 100) until it reaches maxWeight; the tick after that promotes (100 %).
-// Promotion therefore comes at interval × ceil(maxWeight / stepWeight),
-// Flagger's "interval * (maxWeight / stepWeight)". Each tick whose checks fail
-// adds one to a failed-checks counter that no passing tick resets, and the
-// counter reaching threshold rolls back: interval × threshold after the first
-// failing tick's predecessor when every check fails, Flagger's
-// "interval * threshold". A failing tick also holds the weight for an
-// interval; the simulated schedule does not (it is fixed in advance), so on
-// a candidate that fails some checks without reaching threshold the simulated
-// exposure is an upper bound and the promotion time a lower bound.
+// spec.canaryAnalysis in v1alpha3) into a rollback.FailedChecks with a
+// Progression, which follows Flagger's scheduler (fluxcd/flagger,
+// pkg/controller/scheduler.go, advanceCanary and runCanary; docs/model.md,
+// "Flagger"): at the first tick (t0) the canary gets stepWeight; at every
+// later tick, interval apart, a failed-checks counter at threshold rolls
+// back before anything else; otherwise the checks run, each on its metric's
+// window ending at the tick less the Prometheus delay (the one window rule,
+// rollback.Window); a failing tick adds one to the counter, which no
+// passing tick resets, and holds the weight; a passing tick advances the
+// weight by stepWeight (capped at 100) until maxWeight, and the passing
+// tick at maxWeight promotes. With every check passing, promotion comes at
+// interval × ceil(maxWeight / stepWeight), Flagger's "interval * (maxWeight
+// / stepWeight)", the nominal schedule d.Strategy states; each failed check
+// adds an interval. With every check failing, rollback comes at
+// (threshold + 1) × interval, one interval after the documentation's
+// "interval * threshold".
 func (k *kube) flaggerCanary(o *kobj) (*Deployable, error) {
 	spec, ok := o.root.get("spec")
 	if !ok || !spec.isMap() {
@@ -80,6 +81,7 @@ func (k *kube) flaggerCanary(o *kobj) (*Deployable, error) {
 		k.warnf(an, "no threshold: Flagger rolls back after %d failed check", flaggerDefaultThreshold)
 	}
 	var weights []float64
+	iterations := 0
 	sw, hasSW := an.get("stepWeight")
 	sws, hasSWs := an.get("stepWeights")
 	it, hasIt := an.get("iterations")
@@ -125,39 +127,49 @@ func (k *kube) flaggerCanary(o *kobj) (*Deployable, error) {
 		if err != nil {
 			return nil, err
 		}
-		mode := "blue/green"
+		if time.Duration(n+1) > math.MaxInt64/interval {
+			return nil, k.errf(it, "%d iterations of %v: (iterations + 1) × interval overflows the simulator's span (%v)", n, interval, time.Duration(math.MaxInt64).Round(time.Hour))
+		}
+		iterations = n
 		if _, ok := an.get("match"); ok {
-			mode = "A/B testing"
-			k.warnf(an, "A/B testing routes only the requests that match to the canary; their share is unknown, so it is modelled as blue/green (no customer traffic until promotion)")
+			k.warnf(an, "A/B testing routes only the requests that match to the canary; their share is unknown, so it is modelled as no customer traffic until promotion at %d × %v, and the checks, which read the matched traffic, as passing", n, interval)
+			d.Strategy = strategy.BlueGreen{Validation: time.Duration(n) * interval}
+			k.flaggerWebhooks(d, an)
+			return d, nil
 		}
 		if m, ok := an.get("mirror"); ok {
 			if b, _ := k.boolField(m); b {
-				k.warnf(m, "mirror: the canary sees copies of live requests whose responses are discarded, so customers see no canary failures until promotion")
+				k.warnf(m, "mirror: the canary sees copies of live requests whose responses are discarded, so customers see no canary failures until all traffic moves to it")
 			}
 		}
-		k.warnf(an, "%s: the checks during the %d iterations read load-test or matched traffic that the simulator does not generate; not modelled (the %v of validation is)", mode, n, time.Duration(n)*interval)
-		d.Strategy = strategy.BlueGreen{Validation: time.Duration(n) * interval}
-		k.flaggerWebhooks(d, an)
-		return d, nil
+		k.warnf(an, "blue/green: the checks of the %d iterations read load-test traffic that the simulator does not generate, so they count as passing; then all the traffic moves to the canary at %v and a passing check an interval later promotes it (Flagger's runBlueGreen)", n, time.Duration(n)*interval)
 	default:
 		return nil, k.errf(an, "analysis needs stepWeight, stepWeights or iterations")
 	}
-	if _, ok := an.get("match"); ok {
-		k.warnf(an, "match: with stepWeight the match rules are ignored by Flagger's canary progression")
-	}
 	var steps strategy.Steps
-	for _, w := range weights {
-		steps = append(steps, strategy.CanaryStep{SetWeight: w}, strategy.CanaryStep{Pause: interval})
+	if iterations > 0 {
+		// Blue/green: no customer traffic for the iterations, all of it
+		// at the tick after, promotion at the next passing tick.
+		steps = strategy.Steps{{SetWeight: 0}, {Pause: time.Duration(iterations) * interval}, {SetWeight: 100}, {Pause: interval}}
+	} else {
+		if _, ok := an.get("match"); ok {
+			k.warnf(an, "match: with stepWeight the match rules are ignored by Flagger's canary progression")
+		}
+		if time.Duration(len(weights)+1) > math.MaxInt64/interval {
+			return nil, k.errf(an, "%d weights of %v: the progression overflows the simulator's span", len(weights), interval)
+		}
+		for _, w := range weights {
+			steps = append(steps, strategy.CanaryStep{SetWeight: w}, strategy.CanaryStep{Pause: interval})
+		}
 	}
 	if err := steps.Validate(); err != nil {
 		return nil, k.wrap(an, err)
 	}
 	d.Strategy = steps
-	ticks := len(weights) // checks at interval, 2·interval, …, ticks·interval (the promotion tick)
 
 	if ms, ok := an.get("metrics"); ok {
 		for _, m := range ms.items() {
-			cs, err := k.flaggerMetric(m, interval, ticks)
+			cs, err := k.flaggerMetric(m, interval)
 			if err != nil {
 				return nil, err
 			}
@@ -166,17 +178,52 @@ func (k *kube) flaggerCanary(o *kobj) (*Deployable, error) {
 	}
 	if len(d.Checks) == 0 {
 		k.warnf(an, "no metric check is modelled: the canary is promoted unless a hook fails")
+	} else {
+		k.warnf(an, "assumed: each check reads Prometheus %v after the requests (scrape and rule evaluation; PrometheusDelay), and a query with no data, as on a canary without traffic, is a failed check (Flagger's 'no values found'); both decide when a canary is rolled back", PrometheusDelay)
 	}
 	k.flaggerWebhooks(d, an)
-	d.Policy = flaggerPolicy(d.Checks, threshold, interval)
+	var g rollback.Progression
+	if iterations > 0 {
+		g = rollback.Progression{Iterations: iterations, BlueGreen: true}
+	} else {
+		for _, w := range weights {
+			g.Weights = append(g.Weights, w/100)
+		}
+	}
+	if p := flaggerDriver(d.Checks, threshold, interval, g); p != nil {
+		d.Policy = p
+	}
 	return d, nil
 }
+
+// flaggerDriver is Flagger's analysis (rollback.FailedChecks with a
+// Progression): every interval each check reads its metric's window, a
+// failed tick holds the weight and counts towards threshold, a check with no
+// data fails, as in Flagger. Nil when no check is modelled.
+func flaggerDriver(checks []Check, threshold int, interval time.Duration, g rollback.Progression) rollback.Policy {
+	if len(checks) == 0 {
+		return nil
+	}
+	p := rollback.FailedChecks{Threshold: threshold, Interval: interval, NoData: rollback.NoDataFail, Progression: g}
+	for _, c := range checks {
+		mc := c.metricCheck()
+		mc.Window = c.Window
+		p.Checks = append(p.Checks, mc)
+	}
+	return p
+}
+
+// prometheusScrape is the scrape interval assumed for the Prometheus that
+// Flagger's and Argo's queries read ([assumed]: a common scrape_interval,
+// the same 15 s as PrometheusDelay). A range shorter than two scrapes holds
+// fewer than the two samples rate() needs.
+const prometheusScrape = 15 * time.Second
 
 var flaggerTargetRe = regexp.MustCompile(`\{\{\s*target\s*\}\}`)
 
 // flaggerMetric reads one metric of a Flagger analysis into checks (one per
 // bound of thresholdRange).
-func (k *kube) flaggerMetric(m at, interval time.Duration, ticks int) ([]Check, error) {
+func (k *kube) flaggerMetric(m at, interval time.Duration) ([]Check, error) {
 	nn, ok := m.get("name")
 	if !ok {
 		return nil, k.errf(m, "a metric needs a name")
@@ -270,8 +317,25 @@ func (k *kube) flaggerMetric(m at, interval time.Duration, ticks int) ([]Check, 
 		}
 	}
 	if min == nil && max == nil {
-		k.warnf(m, "metric %s has no thresholdRange, so it never fails; not modelled", name)
-		return nil, nil
+		// Flagger's runMetricChecks (pkg/controller/scheduler_metrics.go):
+		// without thresholdRange a value above the deprecated threshold
+		// fails the check, and an absent threshold is 0.
+		th := 0.0
+		if tn, ok := m.get("threshold"); ok {
+			sv, _ := tn.scalar()
+			f, ok := parseNumber(sv)
+			if !ok {
+				return nil, k.errf(tn, "got %q: threshold must be a number", sv)
+			}
+			th = f
+			k.warnf(tn, "metric %s: threshold (deprecated) is honoured by Flagger as a maximum: a value above %g fails the check", name, th)
+		} else {
+			k.warnf(m, "metric %s has neither thresholdRange nor threshold: Flagger compares the value with threshold 0, so any value above 0 fails the check", name)
+		}
+		max = &th
+	}
+	if window < 2*prometheusScrape {
+		k.warnf(m, "metric %s: its window %v is shorter than two scrapes (%v each, assumed): Prometheus's rate() then often finds fewer than two samples and returns no data, which Flagger counts as a failed check; modelled as the requests of the window", name, window, prometheusScrape)
 	}
 	var out []Check
 	for _, b := range []struct {
@@ -284,7 +348,7 @@ func (k *kube) flaggerMetric(m at, interval time.Duration, ticks int) ([]Check, 
 		}
 		c := Check{
 			Name: name, Metric: meaning.metric, Dimension: meaning.dimension, Statistic: meaning.statistic,
-			Window: window, Interval: interval, Count: ticks, Start: interval,
+			Window: window, Interval: interval, Start: interval,
 		}
 		if min != nil && max != nil {
 			c.Name += "/" + b.suffix

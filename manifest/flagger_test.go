@@ -3,6 +3,7 @@ package manifest
 import (
 	"fmt"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/leanovate/gopter/prop"
 
 	"github.com/deploysim/deploysim/metrics"
+	"github.com/deploysim/deploysim/rollback"
 	"github.com/deploysim/deploysim/sim"
 )
 
@@ -100,7 +102,9 @@ func TestFlaggerScheduleProperties(t *testing.T) {
 
 // The simulator, driven by a Flagger manifest, reproduces Flagger's closed
 // forms: a healthy canary is promoted at interval × maxWeight/stepWeight, and
-// a canary failing every check is rolled back at interval × threshold. The
+// a canary failing every check is rolled back at (threshold + 1) × interval,
+// the tick after the threshold is reached (scheduler.go, advanceCanary; the
+// documentation's interval × threshold is one interval short). The
 // checks run at fixed ticks, so Apply's Prometheus delay (15 s, 10 s periods)
 // does not move them; a candidate that fails every request fails every check
 // whatever the seed, so no Monte Carlo tolerance is needed.
@@ -131,15 +135,16 @@ func TestFlaggerClosedFormsInSimulation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Outcome != metrics.RolledBack || r.Detected != interval*threshold {
-		t.Errorf("bad: outcome %v detected %v, want rolled back at %v (%s)", r.Outcome, r.Detected, interval*threshold, r.Reason)
+	if r.Outcome != metrics.RolledBack || r.Detected != interval*(threshold+1) {
+		t.Errorf("bad: outcome %v detected %v, want rolled back at %v (%s)", r.Outcome, r.Detected, interval*(threshold+1), r.Reason)
 	}
 }
 
 // Why Apply sets a Prometheus-like metric delay for Flagger: with
 // CloudWatch's 60 s delay the first check (at one interval) finds no data,
 // which Flagger counts as a failure, so a threshold of 1 rolls back every
-// healthy canary at the first check; with the Prometheus delay it completes.
+// healthy canary at the tick after the first check; with the Prometheus
+// delay it completes.
 func TestFlaggerNeedsPrometheusDelay(t *testing.T) {
 	f, err := Read("c.yaml", []byte(flaggerYAML(time.Minute, 1, 50, 10)))
 	if err != nil {
@@ -165,7 +170,75 @@ func TestFlaggerNeedsPrometheusDelay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Outcome != metrics.FalseRollback || r.Detected != time.Minute {
-		t.Errorf("CloudWatch delay: %v at %v (%s), want a false rollback at the first check", r.Outcome, r.Detected, r.Reason)
+	if r.Outcome != metrics.FalseRollback || r.Detected != 2*time.Minute {
+		t.Errorf("CloudWatch delay: %v at %v (%s), want a false rollback at the tick after the first check", r.Outcome, r.Detected, r.Reason)
+	}
+}
+
+// Flagger's own examples check every 15 s (issue 19.1): a Prometheus range
+// query reads any window at any instant, so 15 s, 25 s and 45 s evaluate,
+// with a 1m metric window. Closed forms, exact whatever the seed: a canary
+// with no error and 50 req/s (thousands of requests per window, never no
+// data) passes every check whose window holds data and is promoted at
+// interval × 5 (stepWeight 10, maxWeight 50) plus one interval per failed
+// check: at 15 s the first check's window ends at 15 s − 15 s (the
+// Prometheus delay) = 0, holds nothing, fails (Flagger: no values found)
+// and holds the first weight, so promotion comes at 6 × 15 s. A canary
+// failing every request fails every check and is rolled back at
+// (threshold + 1) × interval.
+func TestFlaggerAnyInterval(t *testing.T) {
+	for _, iv := range []time.Duration{15 * time.Second, 25 * time.Second, 45 * time.Second} {
+		y := fmt.Sprintf("apiVersion: flagger.app/v1beta1\nkind: Canary\nmetadata: {name: c}\nspec:\n  analysis:\n    interval: %s\n    threshold: 2\n    maxWeight: 50\n    stepWeight: 10\n    metrics:\n      - {name: request-success-rate, thresholdRange: {min: 99}, interval: 1m}\n", iv)
+		d := only(t, mustRead(t, y))
+		base := sim.BaseScenario()
+		base.Workload = sim.Poisson{Rate: 50}
+		base.ActionLatency = 0
+		s := d.Apply(base)
+		if r := sim.MetricResolution(s); r != 5*time.Second {
+			t.Errorf("interval %v: published every %v, want 5s (gcd of 10s, %v, 1m, 15s)", iv, r, iv)
+		}
+		r, err := sim.Run(s)
+		if err != nil {
+			t.Fatalf("interval %v: %v", iv, err)
+		}
+		want := 5 * iv
+		if iv <= PrometheusDelay {
+			want += iv // the first window is empty
+		}
+		if r.Outcome != metrics.Completed || r.Promoted != want {
+			t.Errorf("interval %v healthy: %v promoted %v, want completed at %v (%s)", iv, r.Outcome, r.Promoted, want, r.Reason)
+		}
+		s.Fault = sim.Fault{ErrorProb: 1}
+		if r, err = sim.Run(s); err != nil {
+			t.Fatal(err)
+		}
+		if r.Outcome != metrics.RolledBack || r.Detected != 3*iv {
+			t.Errorf("interval %v bad: %v at %v, want rolled back at %v (%s)", iv, r.Outcome, r.Detected, 3*iv, r.Reason)
+		}
+	}
+}
+
+// Flagger's runMetricChecks honours the deprecated threshold of a custom
+// metric as a maximum (issue 19.3), and without thresholdRange or
+// threshold compares with 0.
+func TestFlaggerDeprecatedThreshold(t *testing.T) {
+	const head = "apiVersion: flagger.app/v1beta1\nkind: Canary\nmetadata: {name: c}\nspec:\n  analysis:\n    interval: 1m\n    threshold: 2\n    stepWeight: 20\n    metrics:\n"
+	q := `sum(rate(http_requests_total{workload="{{ target }}",code=~"5.."}[1m])) / sum(rate(http_requests_total{workload="{{ target }}"}[1m]))`
+	d := only(t, mustRead(t, head+"      - {name: errors, threshold: 0.02, query: '"+q+"'}\n"))
+	if len(d.Checks) != 1 || !near(d.Checks[0].Threshold, 0.02) || d.Checks[0].FailWhen != rollback.GreaterThanThreshold {
+		t.Errorf("threshold 0.02: checks %+v", d.Checks)
+	}
+	d = only(t, mustRead(t, head+"      - {name: errors, query: '"+q+"'}\n"))
+	if len(d.Checks) != 1 || d.Checks[0].Threshold != 0 || d.Checks[0].FailWhen != rollback.GreaterThanThreshold {
+		t.Errorf("no threshold: checks %+v", d.Checks)
+	}
+}
+
+// An interval × iterations beyond time.Duration's range is one clear error
+// (issue 19.9), not a wrapped-around duration.
+func TestFlaggerOverflow(t *testing.T) {
+	_, err := Read("c.yaml", []byte("apiVersion: flagger.app/v1beta1\nkind: Canary\nmetadata: {name: c}\nspec:\n  analysis: {interval: 1000000h, iterations: 1000000, threshold: 2}\n"))
+	if err == nil || !strings.Contains(err.Error(), "overflows the simulator's span") || strings.Contains(err.Error(), "\n") {
+		t.Errorf("err = %v", err)
 	}
 }

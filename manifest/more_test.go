@@ -23,9 +23,11 @@ func mustRead(t *testing.T, src string) *File {
 
 func TestFlaggerVariants(t *testing.T) {
 	const head = "apiVersion: flagger.app/v1beta1\nkind: Canary\nmetadata: {name: c}\nspec:\n"
-	// Blue/green: interval × iterations of validation with no customer traffic.
+	// Blue/green: interval × iterations of validation with no customer
+	// traffic, all of it at the next tick, promotion an interval later
+	// (Flagger's runBlueGreen).
 	d := only(t, mustRead(t, head+"  analysis: {interval: 30s, iterations: 10, threshold: 2}\n"))
-	if !strategy.Equal(d.Strategy, strategy.BlueGreen{Validation: 5 * time.Minute}) || d.Policy != nil {
+	if !strategy.Equal(d.Strategy, strategy.Steps{{SetWeight: 0}, {Pause: 5 * time.Minute}, {SetWeight: 100}, {Pause: 30 * time.Second}}) || d.Policy != nil {
 		t.Errorf("blue/green: %v, %v", d.Strategy, d.Policy)
 	}
 	// stepWeights: each weight an interval, promotion an interval after the last.
@@ -271,7 +273,7 @@ spec:
 `)
 	d := only(t, f)
 	wantSchedule(t, d.Strategy, [][2]float64{{0, 20}, {0.5, 40}, {1, 100}})
-	if len(d.Checks) != 1 || !near(d.Checks[0].Threshold, 0.05) || len(d.Warnings) != 0 {
+	if len(d.Checks) != 1 || !near(d.Checks[0].Threshold, 0.05) || len(d.Warnings) != 1 || !strings.Contains(d.Warnings[0].Message, "assumed: each check reads Prometheus") {
 		t.Errorf("checks %+v\n%s", d.Checks, dumpWarnings(d.Warnings))
 	}
 }

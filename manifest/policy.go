@@ -17,21 +17,6 @@ func (c Check) metricCheck() rollback.MetricCheck {
 	}
 }
 
-// flaggerPolicy is Flagger's failed-checks counter (rollback.FailedChecks):
-// every interval each check judges the data that arrived since the previous
-// tick, and threshold failed ticks roll back; a check with no data fails, as
-// in Flagger. Nil when no check is modelled.
-func flaggerPolicy(checks []Check, threshold int, interval time.Duration) rollback.Policy {
-	if len(checks) == 0 {
-		return nil
-	}
-	p := rollback.FailedChecks{Threshold: threshold, Interval: interval, NoData: rollback.NoDataFail}
-	for _, c := range checks {
-		p.Checks = append(p.Checks, c.metricCheck())
-	}
-	return p
-}
-
 // argoConsecutiveErrorLimit is Argo Rollouts' default consecutiveErrorLimit:
 // a query that returns nothing is a measurement error, not a failed value, and
 // more than this many errors in a row fail the analysis (docs/model.md).
