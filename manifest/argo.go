@@ -167,9 +167,34 @@ func (k *kube) argoCanary(d *Deployable, spec, c at) error {
 		if err != nil {
 			return err
 		}
-		d.Checks = append(d.Checks, checks...)
+		d.Checks = append(d.Checks, backgroundUntil(checks, t)...)
 	}
 	return nil
+}
+
+// backgroundUntil ends a background analysis's measurements before the
+// promotion instant end: Argo terminates the background AnalysisRun once the
+// rollout is fully promoted (argo-rollouts rollout/analysis.go,
+// reconcileBackgroundAnalysisRun creates none for a fully promoted rollout
+// and reconcileAnalysisRuns cancels the others), so no measurement is taken
+// at the promotion, though the simulator evaluates before it shifts traffic
+// at one instant. Each check keeps the measurements strictly before end; one
+// with none is dropped.
+func backgroundUntil(checks []Check, end time.Duration) []Check {
+	out := checks[:0]
+	for _, c := range checks {
+		if c.Start >= end {
+			continue
+		}
+		if c.Interval > 0 {
+			n := int((end - c.Start + c.Interval - 1) / c.Interval) // instants Start + k·Interval < end
+			if c.Count == 0 || c.Count > n {
+				c.Count = n
+			}
+		}
+		out = append(out, c)
+	}
+	return out
 }
 
 func (k *kube) argoBlueGreen(d *Deployable, bg at) error {

@@ -245,9 +245,10 @@ func TestArgoCanary(t *testing.T) {
 		t.Errorf("latency check %+v", lat)
 	}
 	// Background from step 2 (5 min), the canary's pods by the Latest hash,
-	// result[0] <= 0.01 succeeds: > 0.01 fails.
+	// result[0] <= 0.01 succeeds: > 0.01 fails. Argo terminates the
+	// background run at the promotion (69 min): measurements at 5..68 min.
 	if errs.Metric != metrics.ErrorRate || errs.Dimension != metrics.Candidate || errs.FailWhen != rollback.GreaterThanThreshold ||
-		errs.Threshold != 0.01 || errs.Start != 5*time.Minute || errs.Count != 0 || errs.Limit != 2 {
+		errs.Threshold != 0.01 || errs.Start != 5*time.Minute || errs.Count != 64 || errs.Limit != 2 {
 		t.Errorf("error-rate check %+v", errs)
 	}
 	if _, ok := d.Policy.(argoPolicy); !ok || d.Policy.Validate() != nil {

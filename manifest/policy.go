@@ -63,6 +63,9 @@ func (p argoPolicy) Name() string {
 	return b.String()
 }
 
+// QueriesRanges is true: Argo's metrics are Prometheus range queries.
+func (p argoPolicy) QueriesRanges() bool { return true }
+
 // Validate reports a check with a bad cadence or threshold.
 func (p argoPolicy) Validate() error {
 	if len(p.checks) == 0 {
@@ -181,12 +184,8 @@ func (m *argoMonitor) Evaluate(obs rollback.Observation) rollback.Decision {
 		if !due || obs.Series == nil || obs.Series.Resolution <= 0 {
 			continue
 		}
-		res := obs.Series.Resolution
-		to := int(obs.Now / res)
-		from := 0
-		if obs.Now > c.Window {
-			from = int((obs.Now - c.Window) / res)
-		}
+		// The one window rule of range queries (rollback.Window).
+		from, to := rollback.Window(obs, c.Window)
 		switch r.judge.Judge(obs.Series, from, to) {
 		case rollback.NoData:
 			if c.PassOnNoData {
