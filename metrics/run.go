@@ -88,9 +88,13 @@ type Run struct {
 
 	// Event models (issue 4). All zero for synchronous invocation.
 	LostEvents      int64 // async events dropped after their retries or maximum age, with no destination
-	FailedAttempts  int64 // async attempts that failed and were retried (each counts in Invocations and Errors)
+	FailedAttempts  int64 // async: attempts that failed and were retried (each counts in Invocations and Errors); queue: invocations (batches) that failed or were throttled
 	DelayedMessages int64 // queue messages delivered later than their first receive because of failed batches
 	DeadLettered    int64 // events or messages sent to a failure destination or dead-letter queue
+	FailedMessages  int64 // queue message receives that failed: every message of a failed batch, or with partial batch response each message the function reported
+	// BatchSizes[n] is the number of queue invocations (batches) of n
+	// messages, n in [1, 10]: the batch size distribution.
+	BatchSizes [11]int64
 
 	// Series is the per-period metric stream (nil unless the scenario asks to keep it).
 	Series *Series
@@ -139,6 +143,7 @@ func (r *Run) Validate() error {
 		{"Baseline.ColdStarts", r.Baseline.ColdStarts},
 		{"LostEvents", r.LostEvents}, {"FailedAttempts", r.FailedAttempts},
 		{"DelayedMessages", r.DelayedMessages}, {"DeadLettered", r.DeadLettered},
+		{"FailedMessages", r.FailedMessages},
 	} {
 		if c.v < 0 {
 			return fmt.Errorf("metrics: Run.%s = %d: must be >= 0", c.name, c.v)

@@ -96,8 +96,12 @@ func checkExec(s Scenario, r metrics.Run) string {
 	_, async := s.EventModel.(Async)
 	_, queue := s.EventModel.(Queue)
 	switch {
-	case queue && (r.FailedAttempts != 0 || r.LostEvents != 0):
-		return fmt.Sprintf("queue run with FailedAttempts %d, LostEvents %d", r.FailedAttempts, r.LostEvents)
+	case queue && (r.FailedAttempts != failed+r.Throttles() || r.LostEvents != 0):
+		return fmt.Sprintf("queue run with FailedAttempts %d (failed or throttled batches: %d), LostEvents %d", r.FailedAttempts, failed+r.Throttles(), r.LostEvents)
+	case queue && r.FailedMessages < r.DeadLettered:
+		return fmt.Sprintf("queue run with FailedMessages %d < DeadLettered %d", r.FailedMessages, r.DeadLettered)
+	case queue && batchTotal(r) != r.Candidate.Requests+r.Baseline.Requests:
+		return fmt.Sprintf("BatchSizes add up to %d batches, the run invoked %d", batchTotal(r), r.Candidate.Requests+r.Baseline.Requests)
 	case queue && !s.EventModel.(Queue).PartialBatchResponse && r.DeadLettered > 10*(failed+r.Throttles()):
 		return fmt.Sprintf("DeadLettered %d above 10 messages per failed or throttled batch (%d)", r.DeadLettered, failed+r.Throttles())
 	case !async && !queue && ended != 0:
@@ -150,4 +154,13 @@ func TestExecConservationProperty(t *testing.T) {
 			return checkExec(s, r)
 		}, gens...))
 	properties.TestingRun(t)
+}
+
+// batchTotal is the number of batches in r.BatchSizes.
+func batchTotal(r metrics.Run) int64 {
+	n := int64(0)
+	for _, c := range r.BatchSizes {
+		n += c
+	}
+	return n
 }

@@ -256,6 +256,7 @@ func TestMaxEventsStopsRedeliveryStorm(t *testing.T) {
 	s := BaseScenario()
 	q := DefaultQueue()
 	q.BatchSize, q.MaxReceiveCount, q.VisibilityTimeout = 1, 1000, 0
+	q.Pollers = MaxPollers // every message polled at once
 	s.EventModel = q
 	s.Workload = Poisson{Rate: 100}
 	s.Strategy = allAtOnce()

@@ -16,24 +16,48 @@ const (
 	MaxVisibilityTimeout     = 12 * time.Hour    // SQS: 0 s – 12 h
 	DefaultVisibilityTimeout = 30 * time.Second  // SQS's default
 	DefaultMaxReceiveCount   = 5                 // [assumed]: a common redrive setting
+
+	// DefaultPollers is how many batches an SQS event source mapping
+	// processes at once when messages become available: five [doc]
+	// ("Configuring scaling behavior for SQS event source mappings").
+	DefaultPollers = 5
+	// MaxPollers is the most batches a mapping processes at once: 1,000 [doc].
+	MaxPollers = 1000
+	// PollerScaleStep and PollerScaleEvery: while messages are still
+	// available with every poller busy, Lambda adds up to 300 pollers a
+	// minute [doc], modelled as 5 every second; with none waiting it scales
+	// back by as many down to DefaultPollers ([assumed]: AWS says only that
+	// it scales back when traffic is low).
+	PollerScaleStep  = 5
+	PollerScaleEvery = time.Second
 )
 
-// Queue is an SQS queue read by a Lambda event source mapping (docs/model.md:
-// "Event models"): each arrival of the workload is a message sent to the
+// Queue is an SQS queue read by a Lambda event source mapping (docs/model.md,
+// "Event sources"): each arrival of the workload is a message sent to the
 // queue; the mapping's pollers receive up to BatchSize messages at a time and
 // invoke the alias once per batch, routed by the weight at that instant.
 //
 // How it maps to a real SQS event source mapping:
 //
+//   - Pollers: the mapping processes at most as many batches at once as it
+//     has pollers, each invocation holding its poller until it ends. It
+//     starts with Pollers (0: DefaultPollers, AWS's five); while messages
+//     are waiting with every poller busy it adds PollerScaleStep every
+//     PollerScaleEvery (300 a minute, as AWS documents), up to
+//     MaxConcurrency or MaxPollers, and with none waiting it scales back as
+//     fast down to DefaultPollers. A free poller long-polls: it receives what
+//     is available the moment a message is, so batches fill only when
+//     messages wait (every poller busy) or with a batching window.
 //   - BatchSize is the mapping's BatchSize (1–10 here; larger batches, which
 //     need a batching window, are not modelled); BatchWindow its
 //     MaximumBatchingWindowInSeconds: a batch smaller than BatchSize waits
 //     until the oldest message has waited that long.
-//   - MaxConcurrency is the mapping's ScalingConfig.MaximumConcurrency (0: the
-//     function's concurrency is the only bound). The pollers never invoke
-//     beyond the concurrency limit: messages wait in the queue instead of
-//     being throttled, as the mapping backs off when throttled (a throttle
-//     from the scaling limit returns the batch to the queue like a failure).
+//   - MaxConcurrency is the mapping's ScalingConfig.MaximumConcurrency (0:
+//     MaxPollers and the function's concurrency are the bounds). The pollers
+//     never invoke beyond the concurrency limit: messages wait in the queue
+//     instead of being throttled, as the mapping backs off when throttled (a
+//     throttle from the scaling limit returns the batch to the queue like a
+//     failure).
 //   - A batch fails when any of its messages fails (each independently with
 //     the version's error probability, the fault's included) or when the
 //     invocation times out; its messages then become visible again
@@ -52,7 +76,14 @@ const (
 //     metrics.Run.DelayedMessages.
 //
 // Metrics count invocations (batches), as Lambda does: one Invocation and at
-// most one Error per batch. Messages waiting in the queue when a run without
+// most one Error per batch. metrics.Run counts the rest apart:
+// FailedAttempts the failed invocations (batches that failed or were
+// throttled), FailedMessages the failed receives of messages (every message
+// of a failed batch, or with PartialBatchResponse each reported one),
+// DeadLettered the messages sent to the dead-letter queue, BatchSizes the
+// batches by size. A message's receives fail independently, so with batches
+// of n it is dead-lettered with probability q^MaxReceiveCount, q = 1 −
+// (1 − p)^n, and p^MaxReceiveCount with PartialBatchResponse. Messages waiting in the queue when a run without
 // horizon stops keep it running until the queue is empty; at a horizon they
 // are in none of the counts. Start from DefaultQueue.
 type Queue struct {
@@ -75,6 +106,10 @@ type Queue struct {
 	// PartialBatchResponse is the mapping's ReportBatchItemFailures: the
 	// function reports which messages failed and only those are retried.
 	PartialBatchResponse bool
+	// Pollers is how many batches the mapping processes at once at the
+	// start (0: DefaultPollers), in [0, MaxPollers]; a deployment to a
+	// function under steady load may start with the count its load needs.
+	Pollers int
 }
 
 // DefaultQueue returns a queue with batches of 10, no batching window, no
@@ -103,7 +138,25 @@ func (q Queue) validate() error {
 	if q.MaxReceiveCount < 1 || q.MaxReceiveCount > MaxMaxReceiveCount {
 		return invalid("Scenario.EventModel.MaxReceiveCount = %d: must be in [1, %d]", q.MaxReceiveCount, MaxMaxReceiveCount)
 	}
+	if q.Pollers < 0 || q.Pollers > MaxPollers {
+		return invalid("Scenario.EventModel.Pollers = %d: must be in [0, %d]", q.Pollers, MaxPollers)
+	}
 	return nil
+}
+
+// pollerBounds are the least and most pollers of q, and the count at the
+// start.
+func (q Queue) pollerBounds() (lo, hi, start int) {
+	hi = MaxPollers
+	if q.MaxConcurrency > 0 {
+		hi = q.MaxConcurrency
+	}
+	lo = min(DefaultPollers, hi)
+	start = lo
+	if q.Pollers > 0 {
+		start = min(q.Pollers, hi)
+	}
+	return lo, hi, start
 }
 
 // message is one queue message.
@@ -135,6 +188,12 @@ type queueState struct {
 	running  int  // batches in progress
 	armed    bool // a batching-window timer is queued
 
+	// Pollers: pollers in [lo, hi]; scaleAt is the next scaling instant
+	// when scaling is armed.
+	pollers, lo, hi int
+	scaling         bool
+	scaleAt         time.Duration
+
 	// Batches by size and by whether the fault affected them, for
 	// ExcessFailures (a batch fails with 1-(1-p)^n).
 	nHealthy, nFaulty [MaxBatchSize + 1]int64
@@ -146,8 +205,10 @@ func (q *queueState) setup(s *Scenario) {
 	q.ready, q.head, q.running, q.armed = q.ready[:0], 0, 0, false
 	q.nHealthy, q.nFaulty = [MaxBatchSize + 1]int64{}, [MaxBatchSize + 1]int64{}
 	q.m, q.on = Queue{}, false
+	q.scaling, q.scaleAt = false, 0
 	if m, ok := s.EventModel.(Queue); ok {
 		q.m, q.on = m, true
+		q.lo, q.hi, q.pollers = m.pollerBounds()
 	}
 }
 
@@ -187,8 +248,9 @@ func (e *engine) pump(now time.Duration) {
 		if e.x.on && e.x.limit > 0 && e.c.busy() >= e.x.limit {
 			return
 		}
-		if q.m.MaxConcurrency > 0 && q.running >= q.m.MaxConcurrency {
-			return
+		if q.running >= q.pollers {
+			e.armScaling(now)
+			return // every poller holds an invocation
 		}
 		n := min(q.visible(), q.m.BatchSize)
 		if n < q.m.BatchSize && q.m.BatchWindow > 0 {
@@ -220,13 +282,38 @@ func (e *engine) pump(now time.Duration) {
 		}
 		e.c.pending -= int64(n)
 		q.running++
+		e.c.run.BatchSizes[n]++
 		e.attempt(now, b, -1, n)
+	}
+	if q.pollers > q.lo {
+		e.armScaling(now) // to scale back while nothing waits
 	}
 }
 
-// batchWindow handles a batching-window timer.
+// armScaling queues the next scaling instant, if none is, while the pollers
+// may change: more are allowed, or more than the floor are running idle.
+func (e *engine) armScaling(now time.Duration) {
+	q := &e.qs
+	if q.scaling || (q.pollers >= q.hi && q.pollers <= q.lo) {
+		return
+	}
+	q.scaling, q.scaleAt = true, now+PollerScaleEvery
+	// The batching window's event kind: its handler serves both timers.
+	e.q.Push(eventq.Event{At: q.scaleAt, Kind: evBatchWindow})
+}
+
+// batchWindow handles a batching-window timer or a scaling instant.
 func (e *engine) batchWindow(now time.Duration) {
-	e.qs.armed = false
+	q := &e.qs
+	q.armed = false
+	if q.scaling && now >= q.scaleAt {
+		q.scaling = false
+		if q.visible() > 0 && q.running >= q.pollers {
+			q.pollers = min(q.hi, q.pollers+PollerScaleStep)
+		} else if q.visible() == 0 {
+			q.pollers = max(q.lo, q.pollers-PollerScaleStep)
+		}
+	}
 	e.pump(now)
 }
 
@@ -243,6 +330,9 @@ func (e *engine) batchRelease(b int32, now time.Duration, failed bool) {
 	q := &e.qs
 	q.running--
 	bt := &q.batches[b]
+	if failed {
+		e.c.run.FailedAttempts++
+	}
 	for j := int32(0); j < bt.n; j++ {
 		m := bt.msgs[j]
 		msg := &q.msgs[m]
@@ -253,11 +343,13 @@ func (e *engine) batchRelease(b int32, now time.Duration, failed bool) {
 			}
 			q.freeMsgs = append(q.freeMsgs, m)
 		case int(msg.receives) >= q.m.MaxReceiveCount:
+			e.c.run.FailedMessages++
 			e.c.run.DeadLettered++
 			q.freeMsgs = append(q.freeMsgs, m)
 		default:
 			// Received at the batch's start, visible again VisibilityTimeout
 			// later (not before the invocation has ended).
+			e.c.run.FailedMessages++
 			e.c.pending++
 			e.q.Push(eventq.Event{At: max(now, msg.readyAt+q.m.VisibilityTimeout), Kind: evVisible, Idx: m})
 		}
