@@ -20,6 +20,9 @@
 //     retried attempts, events lost for good, messages delayed or sent to
 //     the dead-letter queue, and how often a healthy release is rolled back.
 //  4. Tuning the alarm for batches: the threshold a queue consumer needs.
+//  5. Batches as the event source mapping forms them: pollers, the batching
+//     window and partial batch responses decide how many messages reach the
+//     dead-letter queue (new: the mapping's pollers are modelled, issue 18).
 package main
 
 import (
@@ -67,9 +70,9 @@ type model struct {
 // models are the three event models: Lambda's defaults for asynchronous
 // invocation (2 retries, after 1 and 2 minutes), and an SQS event source
 // mapping with batches of 10 gathered for at most a second (without a
-// batching window each message would be invoked on its own as it arrives),
-// SQS's default 30 s visibility timeout and a redrive to a dead-letter queue
-// after 5 receives.
+// batching window a free poller takes each message as it arrives; section
+// 5), SQS's default 30 s visibility timeout and a redrive to a dead-letter
+// queue after 5 receives.
 func models() []model {
 	q := sim.DefaultQueue()
 	q.BatchWindow = time.Second
@@ -181,6 +184,8 @@ func run(w io.Writer, outDir string, fast bool) error {
 	//   - failed invocations: the candidate's invocations that failed (for
 	//     sync, requests whose callers saw the error);
 	//   - retried: async attempts that failed and were retried by Lambda;
+	//     for the queue, the invocations (batches) that failed, whose
+	//     messages come back after the visibility timeout;
 	//   - lost: async events dropped after their last retry;
 	//   - delayed: queue messages delivered only after a failed receive;
 	//   - dead-lettered: messages (or events) sent to the dead-letter queue.
@@ -210,7 +215,7 @@ func run(w io.Writer, outDir string, fast bool) error {
 		costs[i] = cost{
 			failed:  bad.Value(metrics.CandidateFailures),
 			lost:    lostForGood(bad),
-			delayed: bad.Value(metrics.FailedAttempts) + bad.Value(metrics.DelayedMessages),
+			delayed: delayedOf(m.name, bad),
 		}
 	}
 	if err := tw.Flush(); err != nil {
@@ -280,6 +285,45 @@ func run(w io.Writer, outDir string, fast bool) error {
 	page.Section("The queue with a threshold for batches")
 	page.Pre(rec.Take())
 	page.Para("Raising the queue's threshold from %s to 10 %% takes its false rollbacks from %.1f %% to %.1f %%.", pct(deploysim.DefaultAlarmThreshold), 100*thrFalse[deploysim.DefaultAlarmThreshold], 100*thrFalse[0.1])
+	// ## 5. Batches as the event source mapping forms them
+	//
+	// A message's receives fail independently, so in batches of B, each
+	// message failing with p, it reaches the dead-letter queue after R = 5
+	// failed receives with probability q^R, q = 1-(1-p)^B; with partial
+	// batch responses only the failed messages come back: p^R. Which B? The
+	// mapping starts with five pollers and adds 300 a minute while messages
+	// wait; each invocation holds its poller, and a free poller takes a
+	// message the moment it arrives. Without a batching window the pollers
+	// keep up at 100 messages/s and batches hold one message; a one-second
+	// window fills them. One deployment each, both versions failing 30 % of
+	// messages (a broken downstream, say), 100 messages/s for 10 minutes.
+	fmt.Fprintln(w, "## Batches as the event source mapping forms them (30% of messages fail, one deployment each)")
+	fmt.Fprintln(w)
+	dl, err := batches(rec, fast)
+	if err != nil {
+		return err
+	}
+	page.Section("Batches as the event source mapping forms them")
+	page.Pre(rec.Take())
+	page.Para("Both versions fail 30 %% of messages. With a one-second window every batch holds ten messages and whole-batch retry dead-letters %s of them (closed form 0.9718^5 = 86.7 %%); partial batch responses, %s (0.3^5 = 0.24 %%). "+
+		"With no window the pollers keep up with fresh messages but the failed ones come back together: batches are a mixture and %s are dead-lettered.", pct(dl[1]), pct(dl[2]), pct(dl[0]))
+	// What the numbers say (10-minute deployments): with a one-second
+	// window every batch holds ten messages and whole-batch retry sends
+	// 86.9 % of the messages to the dead-letter queue, the closed form's
+	// 0.9718^5 = 86.7 %; partial batch responses bring it down to p^5 =
+	// 0.24 %. With no window the batch sizes are a mixture (2.9 messages
+	// on average, 11 % full): the five pollers keep up with the fresh
+	// messages, but the failed ones come back together when their
+	// visibility timeout ends and fill the batches, so 30.8 % of the
+	// messages are dead-lettered, between the two closed forms. Before
+	// issue 18 the simulator had no pollers: without a window every message
+	// was invoked alone (p^5 = 0.24 %), whatever the load.
+	//
+	// The counters say what they count: failed invocations are batches
+	// that failed (zero with partial responses, whose invocations succeed),
+	// failed receives are messages whose receive failed (ten per failed
+	// batch without partial responses).
+
 	page.Conclusion("The alarm sees the same bug differently behind each event model: a batch of %.0f turns a %.1f %% failure per message into %.1f %% per invocation. "+
 		"Set an error-rate threshold on what Lambda counts, invocations: for batches that is 1-(1-p)^B, not p.", batch, 100*p1, 100*(1-math.Pow(1-p1, batch)))
 
@@ -310,6 +354,68 @@ func run(w io.Writer, outDir string, fast bool) error {
 		fmt.Fprintln(w, " ", f)
 	}
 	return nil
+}
+
+// batches runs section 5: one deployment per mapping setting, with the
+// dead-letter fraction against its closed form and the batch sizes.
+func batches(w io.Writer, fast bool) ([]float64, error) {
+	const p, R = 0.3, 5
+	d := 10 * time.Minute
+	if fast {
+		d = 2 * time.Minute
+	}
+	var dl []float64
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "window\tpartial\tbatches\tmean size\tfull\tfailed invocations\tfailed receives\tdead-lettered\tclosed form")
+	for _, c := range []struct {
+		window time.Duration
+		pbr    bool
+	}{{0, false}, {time.Second, false}, {time.Second, true}} {
+		q := sim.DefaultQueue()
+		q.BatchWindow, q.PartialBatchResponse = c.window, c.pbr
+		sc := scenario(q)
+		sc.Policy = nil
+		sc.Fault = sim.Fault{}
+		sc.Baseline.ErrorProb, sc.Candidate.ErrorProb = p, p
+		sc.Strategy = strategy.Steps{{SetWeight: 10}, {Pause: d}}
+		sc.Seed = 5
+		r, err := sim.Run(sc)
+		if err != nil {
+			return nil, err
+		}
+		var n, msgs int64
+		for k, c := range r.BatchSizes {
+			n += c
+			msgs += int64(k) * c
+		}
+		sent := rate * d.Seconds()
+		dl = append(dl, float64(r.DeadLettered)/sent)
+		mean := float64(msgs) / float64(n)
+		closed := "-"
+		switch {
+		case c.pbr:
+			closed = pct(math.Pow(p, R))
+		case float64(r.BatchSizes[10]) >= 0.99*float64(n):
+			closed = pct(math.Pow(1-math.Pow(1-p, 10), R)) // full batches
+		}
+		fmt.Fprintf(tw, "%v\t%v\t%d\t%.2f\t%s\t%d\t%d\t%s\t%s\n", c.window, c.pbr, n, mean,
+			pct(float64(r.BatchSizes[10])/float64(n)), r.FailedAttempts, r.FailedMessages,
+			pct(float64(r.DeadLettered)/sent), closed)
+	}
+	if err := tw.Flush(); err != nil {
+		return nil, err
+	}
+	fmt.Fprintln(w)
+	return dl, nil
+}
+
+// delayedOf is what the bad candidate retried or delayed: async attempts
+// retried, or queue messages delivered after a failed receive.
+func delayedOf(model string, s *metrics.Summary) float64 {
+	if model == "queue" {
+		return s.Value(metrics.DelayedMessages)
+	}
+	return s.Value(metrics.FailedAttempts) + s.Value(metrics.DelayedMessages)
 }
 
 // cost is what the bad candidate cost one model, per deployment (means):

@@ -92,6 +92,28 @@ func TestRun(t *testing.T) {
 		}
 	}
 
+	// Section 5: a one-second window fills every batch (2 minutes, ~12,000
+	// messages); whole-batch retry dead-letters q^5 = 86.7 % of them
+	// (q = 1-0.7^10), partial batch responses p^5 = 0.24 %. One run of
+	// ~1,200 batches: a batch's messages share its fate, so the standard
+	// error is about √(0.13·0.87/1200) = 1 point; 4 of them are allowed.
+	// Failed invocations are zero with partial responses (their
+	// invocations succeed).
+	bt := excheck.Table(t, s, "window", "partial", "batches", "mean size", "full", "failed invocations", "failed receives", "dead-lettered", "closed form")
+	if f := excheck.Row(t, bt, "1s", "false"); f != nil {
+		if dl := percent(t, f[7]); math.Abs(dl-86.7) > 4 {
+			t.Errorf("window 1s, whole-batch retry: %.1f%% dead-lettered, want 86.7%%", dl)
+		}
+		if f[4] != "100.0%" || f[8] != "86.7%" {
+			t.Errorf("window 1s: full %s, closed form %s; want 100.0%% and 86.7%%", f[4], f[8])
+		}
+	}
+	if f := excheck.Row(t, bt, "1s", "true"); f != nil {
+		if dl := percent(t, f[7]); dl > 1 || f[5] != "0" || f[8] != "0.2%" {
+			t.Errorf("partial batch responses: %s dead-lettered, %s failed invocations, closed form %s; want about 0.24%%, 0, 0.2%%", f[7], f[5], f[8])
+		}
+	}
+
 	excheck.Charts(t, dir, "alarm-view", "outcomes")
 	excheck.Page(t, dir)
 }
