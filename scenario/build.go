@@ -88,6 +88,15 @@ func (c *File) Validate() error {
 	default:
 		return c.bad("event_model", fmt.Sprintf("%q", c.EventModel), "must be sync, async or queue")
 	}
+	if c.BatchSize < 1 || c.BatchSize > sim.MaxBatchSize {
+		return c.bad("batch_size", c.BatchSize, fmt.Sprintf("must be in [1, %d]", sim.MaxBatchSize))
+	}
+	if c.BatchingWindow < 0 || time.Duration(c.BatchingWindow) > sim.MaxBatchWindow {
+		return c.bad("batching_window", c.BatchingWindow, fmt.Sprintf("must be in [0, %v] (MaximumBatchingWindowInSeconds)", sim.MaxBatchWindow))
+	}
+	if c.MaxConcurrency != 0 && (c.MaxConcurrency < 2 || c.MaxConcurrency > sim.MaxPollers) {
+		return c.bad("max_concurrency", c.MaxConcurrency, fmt.Sprintf("must be 0 (none) or in [2, %d] (ScalingConfig.MaximumConcurrency)", sim.MaxPollers))
+	}
 	for _, h := range []struct {
 		name  string
 		d     Duration
@@ -286,7 +295,10 @@ func (c *File) Scenario(s strategy.Strategy) (sim.Scenario, error) {
 	case "async":
 		sc.EventModel = sim.DefaultAsync()
 	case "queue":
-		sc.EventModel = sim.DefaultQueue()
+		q := sim.DefaultQueue()
+		q.BatchSize, q.BatchWindow = c.BatchSize, time.Duration(c.BatchingWindow)
+		q.PartialBatchResponse, q.MaxConcurrency = c.PartialBatchResponse, c.MaxConcurrency
+		sc.EventModel = q
 	}
 	sc.PreTraffic = sim.Hook{Duration: time.Duration(c.PreTrafficHook), CatchProb: c.PreTrafficCatch}
 	sc.PostTraffic = sim.Hook{Duration: time.Duration(c.PostTrafficHook), CatchProb: c.PostTrafficCatch}

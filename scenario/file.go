@@ -16,6 +16,7 @@ import (
 
 	"github.com/deploysim/deploysim"
 	"github.com/deploysim/deploysim/rollback"
+	"github.com/deploysim/deploysim/sim"
 )
 
 // File is every setting of a simulation as a scenario file spells it (YAML,
@@ -50,6 +51,14 @@ type File struct {
 	// ConcurrencyLimit is the function's reserved concurrency (0: none).
 	ConcurrencyLimit int    `json:"concurrency_limit" yaml:"concurrency_limit"`
 	EventModel       string `json:"event_model" yaml:"event_model"`
+	// The SQS event source mapping of event_model queue: BatchSize (1–10),
+	// BatchingWindow (MaximumBatchingWindowInSeconds), PartialBatchResponse
+	// (ReportBatchItemFailures) and MaxConcurrency (ScalingConfig's
+	// MaximumConcurrency; 0: none). See sim.Queue.
+	BatchSize            int      `json:"batch_size" yaml:"batch_size"`
+	BatchingWindow       Duration `json:"batching_window" yaml:"batching_window"`
+	PartialBatchResponse bool     `json:"partial_batch_response" yaml:"partial_batch_response"`
+	MaxConcurrency       int      `json:"max_concurrency" yaml:"max_concurrency"`
 	// PreTrafficHook and PostTrafficHook are how long CodeDeploy's
 	// BeforeAllowTraffic and AfterAllowTraffic hooks run (0: no hook);
 	// each catches an active fault with its catch probability.
@@ -104,6 +113,7 @@ func Default() File {
 		LatencyRegression: 1,
 		Timeout:           Duration(d.Baseline.Timeout),
 		EventModel:        "sync",
+		BatchSize:         sim.DefaultQueue().BatchSize,
 		Users:             d.Users.N,
 		UsersExponent:     d.Users.Exponent,
 		Runs:              defaultRuns,

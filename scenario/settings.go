@@ -68,6 +68,19 @@ func durSetting(key, usage string, p func(*File) *Duration) Setting {
 		show: func(c *File) string { return p(c).String() }}
 }
 
+func boolSetting(key, usage string, p func(*File) *bool) Setting {
+	return Setting{Key: key, Arg: "BOOL", Usage: usage,
+		apply: func(c *File, v string) error {
+			b, err := strconv.ParseBool(strings.TrimSpace(v))
+			if err != nil {
+				return fmt.Errorf("must be true or false")
+			}
+			*p(c) = b
+			return nil
+		},
+		show: func(c *File) string { return strconv.FormatBool(*p(c)) }}
+}
+
 func stringSetting(key, arg, usage string, p func(*File) *string) Setting {
 	return Setting{Key: key, Arg: arg, Usage: usage,
 		apply: func(c *File, v string) error { *p(c) = strings.TrimSpace(v); return nil },
@@ -89,6 +102,10 @@ var settings = []Setting{
 	floatSetting("latency_regression", "FACTOR", "the candidate's latency multiplier (1: none); a factor other than 1 makes the candidate bad", func(c *File) *float64 { return &c.LatencyRegression }),
 	durSetting("timeout", "function timeout (0: none)", func(c *File) *Duration { return &c.Timeout }),
 	intSetting("concurrency_limit", "reserved concurrency of the function; > 0 turns on the execution model (per-version environments, cold starts, 10 min keep-alive, throttles over the limit) with the defaults of docs/model.md (0: no limit, no cold starts)", func(c *File) *int { return &c.ConcurrencyLimit }),
+	intSetting("batch_size", "event_model queue: the most messages per invocation, 1 to 10 (BatchSize)", func(c *File) *int { return &c.BatchSize }),
+	durSetting("batching_window", "event_model queue: how long a batch smaller than batch_size waits for more messages (MaximumBatchingWindowInSeconds; 0: none, a free poller takes what is there)", func(c *File) *Duration { return &c.BatchingWindow }),
+	boolSetting("partial_batch_response", "event_model queue: the function reports its failed messages and only those are retried (ReportBatchItemFailures)", func(c *File) *bool { return &c.PartialBatchResponse }),
+	intSetting("max_concurrency", "event_model queue: the most batches processed at once (ScalingConfig.MaximumConcurrency, 2 to 1000; 0: up to 1,000 pollers, starting at 5)", func(c *File) *int { return &c.MaxConcurrency }),
 	stringSetting("event_model", "MODEL", "invocation: sync, async (Lambda's retries: 2 after 1 and 2 min, 6 h maximum age) or queue (an SQS event source mapping: batches of 10, whole-batch retry after a 30 s visibility timeout, dead-letter queue after 5 receives)", func(c *File) *string { return &c.EventModel }),
 	durSetting("pre_traffic_hook", "how long CodeDeploy's BeforeAllowTraffic hook runs before any traffic shifts (0: no hook)", func(c *File) *Duration { return &c.PreTrafficHook }),
 	floatSetting("pre_traffic_catch", "P", "probability that the pre-traffic hook catches a fault active while it runs (a catch ends the deployment with no customer traffic on the candidate)", func(c *File) *float64 { return &c.PreTrafficCatch }),
