@@ -146,6 +146,11 @@ func (k *kube) flaggerCanary(o *kobj) (*Deployable, error) {
 	default:
 		return nil, k.errf(an, "analysis needs stepWeight, stepWeights or iterations")
 	}
+	if swp, ok := an.get("stepWeightPromotion"); ok {
+		// runPromotionTrafficShift moves traffic from the canary to the
+		// primary after Promote has copied the canary's spec to the primary.
+		k.warnf(swp, "stepWeightPromotion shifts traffic from the canary to the primary after the primary runs the new version too (runPromotionTrafficShift): both serve the new version, so it changes nothing simulated; promotion is the tick that promotes")
+	}
 	var steps strategy.Steps
 	if iterations > 0 {
 		// Blue/green: no customer traffic for the iterations, all of it

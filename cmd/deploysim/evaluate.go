@@ -10,6 +10,7 @@ import (
 	"github.com/deploysim/deploysim/manifest"
 	"github.com/deploysim/deploysim/metrics"
 	"github.com/deploysim/deploysim/scenario"
+	"github.com/deploysim/deploysim/sim"
 	"github.com/spf13/cobra"
 )
 
@@ -184,8 +185,21 @@ func evaluateFiles(ctx context.Context, c *scenario.File, files []*manifest.File
 			if names[d.Name] > 1 {
 				label = fmt.Sprintf("%s (%s)", d.Name, file.Name)
 			}
-			t.Add(label, sum)
+			t.Add(label, sum, pipelineParams(sc)...)
 		}
 	}
 	return t, engineName(engines), warnings, nil
+}
+
+// pipelineParams are the metric pipeline a row was simulated with, since
+// each deployable has its own (issue 18.5): the delay before its policy sees
+// a request (CloudWatch's assumed 60 s, Prometheus's 15 s), and the step its
+// data is published at (sim.MetricResolution: a CloudWatch period, or the
+// gcd of a range query's windows; "-" with no policy).
+func pipelineParams(sc sim.Scenario) []metrics.Param {
+	step := "-"
+	if r := sim.MetricResolution(sc); r > 0 {
+		step = r.String()
+	}
+	return []metrics.Param{{Name: "metric_delay", Value: sc.IngestionDelay.String()}, {Name: "metric_step", Value: step}}
 }
