@@ -71,14 +71,19 @@
 //
 // # Flagger
 //
-// A Canary's analysis becomes a strategy.Steps of stepWeight increments (or
-// stepWeights) one interval apart, promoted one interval after reaching
-// maxWeight — Flagger's documented interval × maxWeight/stepWeight — and a
-// rollback.FailedChecks over the built-in request-success-rate and
+// A Canary's analysis becomes Flagger's controller: a rollback.FailedChecks
+// with a Progression over the built-in request-success-rate and
 // request-duration checks (and Prometheus MetricTemplates whose meaning is
-// plain), which rolls back a canary failing every check after interval ×
-// threshold. Blue/green and A/B analyses (iterations) validate for interval ×
-// iterations before the switch; their checks read load-test or header-matched
+// plain), which holds the weight on a failed check, advances it on a passing
+// one, and rolls back at the tick after the threshold is reached,
+// (threshold + 1) × interval for a canary failing every check (docs/model.md,
+// "Flagger"). Its nominal schedule, a strategy.Steps of stepWeight
+// increments (or stepWeights) one interval apart promoted one interval after
+// reaching maxWeight — Flagger's documented interval × maxWeight/stepWeight —
+// is what happens when every check passes. Blue/green analyses (iterations)
+// validate for interval × iterations, then move all the traffic and promote
+// at the next passing check; A/B analyses promote after the iterations;
+// their checks during the iterations read load-test or header-matched
 // traffic the simulator does not generate, a warning. Webhooks are warnings,
 // except pre-rollout, read as a pre-traffic hook that takes no time (Flagger
 // calls it within the first tick).

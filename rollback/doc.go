@@ -25,7 +25,9 @@
 //     test on candidate-versus-baseline error counts: it may look at every
 //     datapoint for as long as it likes and still rolls back a healthy
 //     candidate with probability at most Alpha.
-//   - FailedChecks counts failed checks as Flagger does, Analysis as an Argo
+//   - FailedChecks counts failed checks as Flagger does, and with a
+//     Progression moves the traffic as Flagger's scheduler does (a Driver:
+//     weights held on a failed check); Analysis measures as an Argo
 //     Rollouts AnalysisRun does, and AnyOf rolls back when any of its
 //     policies does.
 //
