@@ -583,5 +583,8 @@ func (k *kube) argoMetric(m at, start time.Duration, ph phase, args map[string]s
 		c.Window = time.Minute
 		k.warnf(qn, "metric %s: the query has no range ([5m]) and the metric no interval; each measurement is modelled over the last minute", c.Name)
 	}
+	if c.Window < 2*prometheusScrape {
+		k.warnf(qn, "metric %s: its range %v is shorter than two scrapes (%v each, assumed): Prometheus's rate() then often finds fewer than two samples and returns nothing, a measurement error in Argo; modelled as the requests of the range", c.Name, c.Window, prometheusScrape)
+	}
 	return c, dur, true, nil
 }

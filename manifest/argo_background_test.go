@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -69,5 +70,18 @@ spec:
 		if r.Outcome != tc.outcome || got != tc.at {
 			t.Errorf("failureLimit %d: %v at %v, want %v at %v (%s)", tc.limit, r.Outcome, got, tc.outcome, tc.at, r.Reason)
 		}
+	}
+}
+
+// A range shorter than two scrapes (15 s each, assumed) is warned about
+// (issue 18.3): rate() needs two samples in the window.
+func TestShortWindowWarns(t *testing.T) {
+	d := only(t, mustRead(t, "apiVersion: flagger.app/v1beta1\nkind: Canary\nmetadata: {name: c}\nspec:\n  analysis:\n    interval: 15s\n    threshold: 2\n    stepWeight: 50\n    metrics:\n      - {name: request-success-rate, thresholdRange: {min: 99}, interval: 20s}\n"))
+	found := false
+	for _, w := range d.Warnings {
+		found = found || strings.Contains(w.Message, "shorter than two scrapes")
+	}
+	if !found {
+		t.Errorf("no warning about the 20s window:\n%s", dumpWarnings(d.Warnings))
 	}
 }

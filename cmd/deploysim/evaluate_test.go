@@ -134,12 +134,20 @@ func TestEvaluateFlaggerPipeline(t *testing.T) {
 	if d := row["duration_s"].(map[string]any)["mean"]; d != 300.0 {
 		t.Errorf("duration %v s; want 300", d)
 	}
+	// The row says which pipeline it ran with (issue 18.5): Prometheus's
+	// 15 s, published every gcd(10 s, 1m, 15 s) = 5 s.
+	if p := paramsOf(row); p["metric_delay"] != "15s" || p["metric_step"] != "5s" {
+		t.Errorf("params %v; want metric_delay 15s and metric_step 5s", p)
+	}
 	// The same file under CloudWatch's delay, given on the command line
 	// (which wins over the file's pipeline): every run rolls back at the
-	// first check.
+	// tick after the first check.
 	doc = evaluateJSON(t, append(healthy, "--ingestion-delay", "60s", path)...)
 	if fr := rate(t, doc.Rows[0], "false_rollback_rate"); fr != 1 {
 		t.Errorf("false rollback rate %v with a 60 s delay; want 1 (no data at the first check)", fr)
+	}
+	if p := paramsOf(doc.Rows[0]); p["metric_delay"] != "1m0s" {
+		t.Errorf("params %v; want metric_delay 1m0s", p)
 	}
 }
 
@@ -197,4 +205,17 @@ func TestEvaluateHooks(t *testing.T) {
 			t.Errorf("UnwatchedFn declares no hook, yet detected: %v", row)
 		}
 	}
+}
+
+// paramsOf reads a JSON row's params ([{"name", "value"}]) into a map.
+func paramsOf(row map[string]any) map[string]string {
+	out := map[string]string{}
+	ps, _ := row["params"].([]any)
+	for _, p := range ps {
+		m, _ := p.(map[string]any)
+		n, _ := m["name"].(string)
+		v, _ := m["value"].(string)
+		out[n] = v
+	}
+	return out
 }
