@@ -40,7 +40,8 @@ type Decision struct {
 // the first step of the strategy's schedule (the weight at the start) and
 // then only the Decisions of the monitor (SetWeight, Promote); the rest of
 // the schedule is the nominal one, what the deployment does when every check
-// passes.
+// passes. Only a top-level policy drives: inside AnyOf a Driver's steering
+// is ignored and the schedule moves the traffic.
 type Driver interface {
 	Policy
 	DrivesTraffic() bool
