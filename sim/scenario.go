@@ -180,7 +180,9 @@ type Scenario struct {
 	// 30 s or a multiple of 60 s, as CloudWatch allows (default 60 s: Lambda's
 	// metrics are standard resolution). When the policy reads a period that
 	// Period does not divide, the series uses the largest allowed period
-	// dividing both.
+	// dividing both; for a policy that queries ranges (Flagger, Argo
+	// Rollouts), the gcd of Period, its windows and IngestionDelay (see
+	// MetricResolution).
 	Period time.Duration
 	// IngestionDelay is how long after its period ends a datapoint becomes
 	// visible to the policy ([assumed] in docs/model.md: default 60 s).
