@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"fmt"
+	"io"
 	"math"
 	"strings"
 	"time"
@@ -170,7 +171,7 @@ func (c *File) Validate() error {
 		switch c.Traffic {
 		case "poisson", "diurnal", "bursty":
 		default:
-			return c.bad("traffic", fmt.Sprintf("%q", c.Traffic), "must be poisson, diurnal, bursty or trace:FILE")
+			return c.bad("traffic", fmt.Sprintf("%q", clip(c.Traffic)), "must be poisson, diurnal, bursty or trace:FILE")
 		}
 	}
 	return nil
@@ -217,15 +218,43 @@ func (c *File) Workload() (sim.Workload, error) {
 		r := c.RPS / (pn + burstFactor*pb)
 		return sim.Bursty{Rate: r, BurstRate: burstFactor * r, MeanNormal: burstNormal, MeanBurst: burstBurst}, nil
 	}
+	if c.trace == nil {
+		if err := c.LoadTrace(nil); err != nil {
+			return nil, err
+		}
+	}
+	return *c.trace, nil
+}
+
+// LoadTrace reads the trace Traffic names (trace:FILE) once, so that
+// Workload, Scenario and Warnings use it without reading the file again:
+// a trace may be a pipe or standard input (trace:-, read from stdin), which
+// can be read only once, and a long trace costs its parsing once per
+// command rather than once per strategy. Copies of c made after LoadTrace
+// share the trace. It does nothing for other traffic shapes.
+func (c *File) LoadTrace(stdin io.Reader) error {
+	if !strings.HasPrefix(c.Traffic, "trace:") {
+		return nil
+	}
 	path := strings.TrimPrefix(c.Traffic, "trace:")
-	if path == "" {
-		return nil, c.bad("traffic", fmt.Sprintf("%q", c.Traffic), "trace: needs a file name (trace:FILE)")
+	var t sim.Trace
+	var err error
+	switch {
+	case path == "":
+		return c.bad("traffic", fmt.Sprintf("%q", clip(c.Traffic)), "trace: needs a file name (trace:FILE, or trace:- for standard input)")
+	case path == "-":
+		if stdin == nil {
+			return c.bad("traffic", `"trace:-"`, "no standard input to read the trace from")
+		}
+		t, err = sim.ParseTrace(stdin, "standard input")
+	default:
+		t, err = sim.LoadTrace(path)
 	}
-	t, err := sim.LoadTrace(path)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", c.name("traffic"), err)
+		return fmt.Errorf("%s: %w", c.name("traffic"), err)
 	}
-	return t, nil
+	c.trace = &t
+	return nil
 }
 
 // RollbackPolicy builds the rollback policy Policy names (nil for none).

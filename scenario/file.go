@@ -30,6 +30,8 @@ import (
 type File struct {
 	// origin says where the settings came from, for errors.
 	origin origin
+	// trace is the trace Traffic names, once LoadTrace has read it.
+	trace *sim.Trace
 
 	// Strategies are strategy.Parse names; empty means every Lambda preset.
 	Strategies []string `json:"strategies" yaml:"strategies"`
@@ -411,3 +413,17 @@ func (c *File) Write(w io.Writer) error {
 
 // MarshalYAML writes the Go duration string ("1m30s").
 func (d Duration) MarshalYAML() (any, error) { return d.String(), nil }
+
+// clip shortens a value quoted in an error, so that a huge value (a 7 MB
+// traffic string) does not become a huge message.
+func clip(s string) string {
+	const max = 80
+	if len(s) <= max {
+		return s
+	}
+	r := []rune(s)
+	if len(r) <= max {
+		return s
+	}
+	return string(r[:max]) + "…"
+}

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/deploysim/deploysim/metrics"
 )
 
 // binary is the deploysim executable TestMain builds, for the tests that
@@ -255,6 +257,103 @@ func TestWriteErrorExitsNonZero(t *testing.T) {
 		}
 		if !strings.Contains(errb.String(), "no space left on device") || strings.Count(errb.String(), "\n") != 1 {
 			t.Errorf("%q > /dev/full: stderr %q, want one line saying why", args, errb.String())
+		}
+	}
+}
+
+// Settings that run but measure something else than they seem to are
+// warned about on stderr, once each, naming the flag.
+func TestNonsenseWarns(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"compare", "-n", "2", "-s", "Canary10Percent5Minutes", "--horizon", "5s"}, "warning: --horizon = 5s ends each run before the deployment of Canary10Percent5Minutes (5m0s) is complete"},
+		{[]string{"compare", "-n", "2", "-s", "AllAtOnce", "--horizon", "5s"}, "warning: --horizon = 5s is shorter than the first alarm datapoint can arrive (2m0s: a period and the ingestion delay): no run can be rolled back, so detection is 0%"},
+		{[]string{"compare", "-n", "2", "-s", "AllAtOnce", "--error-rate", "0"}, "warning: --error-rate = 0 (a healthy candidate) with --horizon = 2h0m0s: the failure columns count the 0.1% baseline errors"},
+		{[]string{"compare", "-n", "2", "-s", "Linear10PercentEvery1Minute", "--traffic", "trace:testdata/trace.csv", "--horizon", "0"}, ""},
+		{[]string{"sweep", "-n", "2", "-s", "AllAtOnce,Canary10Percent5Minutes", "--error-rate", "0,0", "--rps", "1,2"}, "warning: --error-rate = 0"},
+	} {
+		code, _, errs := runCLI(t, append(c.args, "-o", "csv")...)
+		if code != 0 || !strings.Contains(errs, c.want) || (c.want == "" && errs != "") {
+			t.Errorf("%q: exit %d, stderr %q, want %q", c.args, code, errs, c.want)
+		}
+		if c.want != "" && strings.Count(errs, c.want) != 1 {
+			t.Errorf("%q: the warning is given %d times", c.args, strings.Count(errs, c.want))
+		}
+	}
+	// A trace shorter than the deployment, from standard input (trace:-).
+	code, out, errs := runCLIIn(t, "5\n5\n5\n", "compare", "-n", "2", "-s", "Linear10PercentEvery1Minute", "--horizon", "0", "--traffic", "trace:-", "-o", "json")
+	if code != 0 || !strings.Contains(errs, "warning: --traffic: the trace covers 3s, less than the longest deployment (9m0s): there is no traffic after its end") {
+		t.Errorf("trace:- of 3 s: exit %d, stderr %q", code, errs)
+	}
+	// Standard input can be read once: the trace is read once per command
+	// (a second read would find no counts and fail).
+	if !strings.Contains(out, "Linear10PercentEvery1Minute") {
+		t.Errorf("trace:-: no row\n%s", out)
+	}
+}
+
+// SIGINT stops the workers and keeps their work: the rows of the runs done,
+// said to be partial, valid JSON whose rows merge, and exit status 130.
+func TestInterruptKeepsWork(t *testing.T) {
+	for _, format := range []string{"json", "table"} {
+		cmd := exec.Command(binary, "compare", "-n", "10000000", "-s", "AllAtOnce,Canary10Percent5Minutes", "--horizon", "0", "--progress", "never", "-o", format)
+		var out, errb bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errb
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(1500 * time.Millisecond)
+		if err := cmd.Process.Signal(os.Interrupt); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		var err error
+		select {
+		case err = <-done:
+		case <-time.After(20 * time.Second):
+			cmd.Process.Kill()
+			t.Fatalf("%s: still running 20 s after SIGINT", format)
+		}
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 130 {
+			t.Fatalf("%s: %v, want exit status 130 (stderr %q)", format, err, errb.String())
+		}
+		if msg := errb.String(); !strings.HasPrefix(msg, "deploysim compare: interrupted: the output is partial, ") || strings.Count(msg, "\n") != 1 {
+			t.Errorf("%s: stderr %q, want one line saying the output is partial", format, msg)
+		}
+		if format == "table" {
+			if !strings.Contains(out.String(), "# partial: interrupted;") || !strings.Contains(out.String(), "AllAtOnce") {
+				t.Errorf("table: %q lacks the partial line or the row", out.String())
+			}
+			continue
+		}
+		var doc struct {
+			Partial struct {
+				Interrupted bool
+				Runs        int64
+			} `json:"partial"`
+			Rows []struct {
+				Strategy string
+				Runs     int64
+			} `json:"rows"`
+		}
+		if err := json.Unmarshal(out.Bytes(), &doc); err != nil {
+			t.Fatalf("json: not JSON: %v\n%.300s", err, out.String())
+		}
+		var n int64
+		for _, r := range doc.Rows {
+			n += r.Runs
+		}
+		if !doc.Partial.Interrupted || doc.Partial.Runs != n || n == 0 || n%2 != 0 {
+			t.Errorf("json: partial %+v, rows %+v: want the rows' runs (bad runs and their twins, in pairs)", doc.Partial, doc.Rows)
+		}
+		// The partial rows are a table metrics.ReadTable reads (mergeable
+		// state).
+		if _, err := metrics.ReadTable(bytes.NewReader(out.Bytes())); err != nil {
+			t.Errorf("json: the partial table does not read back: %v", err)
 		}
 	}
 }

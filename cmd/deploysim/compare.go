@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -72,7 +73,7 @@ func runCompare(ctx context.Context, s streams, so *scenarioOptions, o *outputOp
 	if err != nil {
 		return err
 	}
-	c, err := so.config()
+	c, err := so.config(s.in)
 	if err != nil {
 		return err
 	}
@@ -83,25 +84,29 @@ func runCompare(ctx context.Context, s streams, so *scenarioOptions, o *outputOp
 	if err != nil {
 		return err
 	}
-	if sc, err := c.Scenario(ss[0]); err == nil {
-		warnBlindAlarms(s.err, sc) // the alarms are the same for every strategy
-	}
-	t, engine, err := compareTable(ctx, &c, ss, s.err)
+	to, err := s.progressTo()
 	if err != nil {
 		return err
 	}
-	return writeResult(s.out, f, t, []field{{"scenario", &c}, {"resolution", engine}}, func(w io.Writer) {
+	warnScenario(s.err, map[string]bool{}, &c, ss)
+	if sc, err := c.Scenario(ss[0]); err == nil {
+		warnBlindAlarms(s.err, sc) // the alarms are the same for every strategy
+	}
+	t, engine, err := compareTable(ctx, &c, ss, to)
+	return writeOutcome(s.out, f, t, []field{{"scenario", &c}, {"resolution", engine}}, func(w io.Writer) {
 		fmt.Fprintf(w, "# %s\n", describe(&c, engine))
-	})
+	}, err)
 }
 
 // compareTable simulates c.Runs deployments of each strategy, and their
 // healthy twins (runs 0..Runs-1, so the rows are what deploysim.Compare
-// gives for the same scenario), and
-// fills c's implicit settings. engine is the resolution the runs used.
-func compareTable(ctx context.Context, c *scenario.File, ss []strategy.Strategy, stderr io.Writer) (*metrics.Table, string, error) {
+// gives for the same scenario), and fills c's implicit settings. engine is
+// the resolution the runs used. When ctx is cancelled it returns the rows
+// done so far (the last one possibly with fewer runs) and an error wrapping
+// errInterrupted.
+func compareTable(ctx context.Context, c *scenario.File, ss []strategy.Strategy, to progressTo) (*metrics.Table, string, error) {
 	c.Fill(ss)
-	p := newProgress(stderr, "compare", c.Runs*len(ss))
+	p := newProgress(to, "compare", c.Runs*len(ss))
 	defer p.finish()
 	t := &metrics.Table{}
 	engines := map[string]bool{}
@@ -110,14 +115,59 @@ func compareTable(ctx context.Context, c *scenario.File, ss []strategy.Strategy,
 		if err != nil {
 			return nil, "", err
 		}
-		sum, engine, err := simulateRange(ctx, sc, 0, c.Runs, p)
+		sum, engine, _, err := simulateRange(ctx, sc, 0, c.Runs, p)
+		if sum != nil {
+			engines[engine] = true
+			t.Add(s.Name(), sum)
+		}
+		if errors.Is(err, errInterrupted) {
+			return t, engineName(engines), err
+		}
 		if err != nil {
 			return nil, "", fmt.Errorf("%s: %w", s.Name(), err)
 		}
-		engines[engine] = true
-		t.Add(s.Name(), sum)
 	}
 	return t, engineName(engines), nil
+}
+
+// partialNote is the "partial" key of an interrupted command's JSON: the
+// rows hold only the runs done (each row's "runs" says how many), and
+// their state merges as any other.
+type partialNote struct {
+	Interrupted bool  `json:"interrupted"`
+	Runs        int64 `json:"runs"`
+}
+
+// writeOutcome writes the result of a command that ran to err: the table
+// when err is nil; after an interruption, the rows done, said to be
+// partial (in a comment line above a text table, under "partial" in JSON,
+// and in the error line on stderr), then an error wrapping errInterrupted;
+// otherwise only err.
+func writeOutcome(w io.Writer, f metrics.Format, t *metrics.Table, fields []field, header func(io.Writer), err error) error {
+	if err == nil {
+		return writeResult(w, f, t, fields, header)
+	}
+	if !errors.Is(err, errInterrupted) {
+		return err
+	}
+	if t == nil || len(t.Rows) == 0 {
+		return fmt.Errorf("%w before any run was done", errInterrupted)
+	}
+	var n int64
+	for _, r := range t.Rows {
+		n += r.Summary.Runs()
+	}
+	fields = append(fields, field{"partial", partialNote{Interrupted: true, Runs: n}})
+	h := func(w io.Writer) {
+		if header != nil {
+			header(w)
+		}
+		fmt.Fprintf(w, "# partial: interrupted; the rows hold the %d runs done (each row's runs say how many)\n", n)
+	}
+	if werr := writeResult(w, f, t, fields, h); werr != nil {
+		return werr
+	}
+	return fmt.Errorf("%w: the output is partial, %d runs", errInterrupted, n)
 }
 
 // engineName names the engines a set of runs used: one name, or the names

@@ -20,6 +20,7 @@ var flagValues = map[string]func() []string{
 	"policy":      func() []string { return []string{"none", "alarms", "compare", "sequential"} },
 	"event-model": func() []string { return []string{"sync", "async", "queue"} },
 	"resolution":  func() []string { return []string{"auto", "request", "bucket"} },
+	"progress":    func() []string { return []string{"auto", "always", "never"} },
 	"x":           figureNames,
 	"y":           figureNames,
 }
@@ -49,7 +50,7 @@ func figureNames() []string {
 // registerCompletions registers the value completions of cmd's flags.
 func registerCompletions(cmd *cobra.Command) {
 	for name, values := range flagValues {
-		if cmd.Flags().Lookup(name) == nil {
+		if cmd.Flags().Lookup(name) == nil && cmd.PersistentFlags().Lookup(name) == nil {
 			continue
 		}
 		list := listFlags[name]

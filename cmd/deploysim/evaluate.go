@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/deploysim/deploysim/metrics"
 	"github.com/deploysim/deploysim/scenario"
 	"github.com/deploysim/deploysim/sim"
+	"github.com/deploysim/deploysim/strategy"
 	"github.com/spf13/cobra"
 )
 
@@ -85,7 +87,7 @@ func runEvaluate(ctx context.Context, s streams, so *scenarioOptions, o *outputO
 	if err != nil {
 		return err
 	}
-	c, err := so.config()
+	c, err := so.config(s.in)
 	if err != nil {
 		return err
 	}
@@ -97,21 +99,36 @@ func runEvaluate(ctx context.Context, s streams, so *scenarioOptions, o *outputO
 	if err != nil {
 		return err
 	}
-	t, engine, warnings, err := evaluateFiles(ctx, &c, files, stderr)
+	to, err := s.progressTo()
 	if err != nil {
 		return err
 	}
+	var ss []strategy.Strategy
+	for _, file := range files {
+		for _, d := range file.Deployables {
+			if d.Strategy != nil {
+				ss = append(ss, d.Strategy)
+			}
+		}
+	}
+	warnScenario(s.err, map[string]bool{}, &c, ss)
+	t, engine, warnings, err := evaluateFiles(ctx, &c, files, to)
+	if t == nil {
+		return err
+	}
+	runErr := err
 	c.Strategies, c.Alarms = []string{}, []scenario.Alarm{} // the file decides them; the rest is reusable
 	fields := []field{{"scenario", &c}}
 	if len(paths) == 1 {
 		fields = append(fields, field{"file", paths[0]})
 	}
 	fields = append(fields, field{"files", paths}, field{"resolution", engine}, field{"warnings", warnings})
-	if err := writeResult(stdout, f, t, fields, func(w io.Writer) {
+	err = writeOutcome(stdout, f, t, fields, func(w io.Writer) {
 		h := c
 		h.Policy = "from the file"
 		fmt.Fprintf(w, "# %s: %d deployables; %s\n", strings.Join(paths, ", "), len(t.Rows), describe(&h, engine))
-	}); err != nil {
+	}, runErr)
+	if err != nil && !errors.Is(runErr, errInterrupted) {
 		return err
 	}
 	switch f {
@@ -129,7 +146,7 @@ func runEvaluate(ctx context.Context, s streams, so *scenarioOptions, o *outputO
 			}
 		}
 	}
-	return nil
+	return err
 }
 
 // maxEvaluateFiles bounds the FILE arguments of evaluate.
@@ -141,7 +158,7 @@ const maxEvaluateFiles = 1000
 // that cannot be simulated). The scenario's hooks (the flags) say how the
 // hooks a file declares behave; Apply drops them where it declares none. A row is the deployable's name, followed by its
 // file when another file has a deployable of the same name.
-func evaluateFiles(ctx context.Context, c *scenario.File, files []*manifest.File, stderr io.Writer) (*metrics.Table, string, []string, error) {
+func evaluateFiles(ctx context.Context, c *scenario.File, files []*manifest.File, to progressTo) (*metrics.Table, string, []string, error) {
 	warnings := []string{}
 	total := 0
 	names := map[string]int{}
@@ -154,7 +171,7 @@ func evaluateFiles(ctx context.Context, c *scenario.File, files []*manifest.File
 			names[d.Name]++
 		}
 	}
-	p := newProgress(stderr, "evaluate", c.Runs*total)
+	p := newProgress(to, "evaluate", c.Runs*total)
 	defer p.finish()
 	t := &metrics.Table{}
 	engines := map[string]bool{}
@@ -176,16 +193,21 @@ func evaluateFiles(ctx context.Context, c *scenario.File, files []*manifest.File
 			for _, w := range blindAlarms(sc) {
 				warnings = append(warnings, fmt.Sprintf("%s: %s: %s", d.Source, d.Name, w))
 			}
-			sum, engine, err := simulateRange(ctx, sc, 0, c.Runs, p)
+			sum, engine, _, err := simulateRange(ctx, sc, 0, c.Runs, p)
+			if sum != nil {
+				engines[engine] = true
+				label := d.Name
+				if names[d.Name] > 1 {
+					label = fmt.Sprintf("%s (%s)", d.Name, file.Name)
+				}
+				t.Add(label, sum, pipelineParams(sc)...)
+			}
+			if errors.Is(err, errInterrupted) {
+				return t, engineName(engines), warnings, err
+			}
 			if err != nil {
 				return nil, "", nil, fmt.Errorf("%s (%s): %w", d.Name, d.Source, err)
 			}
-			engines[engine] = true
-			label := d.Name
-			if names[d.Name] > 1 {
-				label = fmt.Sprintf("%s (%s)", d.Name, file.Name)
-			}
-			t.Add(label, sum, pipelineParams(sc)...)
 		}
 	}
 	return t, engineName(engines), warnings, nil

@@ -36,14 +36,33 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
-	stop()
-	os.Exit(code)
+	ctx, cancel := context.WithCancel(context.Background())
+	sig := make(chan os.Signal, 2)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sig
+		cancel() // the first signal stops the workers and keeps their work
+		<-sig
+		os.Exit(exitInterrupted) // the second does not wait
+	}()
+	os.Exit(run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
-// streams are the standard streams a command reads and writes.
+// streams are the standard streams a command reads and writes, and the
+// root's flags that say how it writes to them.
 type streams struct {
 	in       io.Reader
 	out, err io.Writer
+	progress *string // --progress
+}
+
+// progressTo is where and when the command reports progress.
+func (s streams) progressTo() (progressTo, error) {
+	to := progressTo{w: s.err}
+	if s.progress == nil {
+		return to, nil
+	}
+	var err error
+	to.mode, err = parseProgress(*s.progress)
+	return to, err
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"path/filepath"
 	"strings"
 
@@ -67,6 +66,10 @@ type plotOptions struct {
 // runPlot draws the chart and writes it to --out.
 func runPlot(ctx context.Context, s streams, so *scenarioOptions, po *plotOptions) error {
 	stderr := s.err
+	to, err := s.progressTo()
+	if err != nil {
+		return err
+	}
 	chart, out, runIndex, xName, yName := &po.chart, &po.out, &po.run, &po.x, &po.y
 	ext := strings.ToLower(strings.TrimPrefix(filepath.Ext(*out), "."))
 	switch {
@@ -85,7 +88,7 @@ func runPlot(ctx context.Context, s streams, so *scenarioOptions, po *plotOption
 	if err != nil {
 		return fmt.Errorf("--y: %v", err)
 	}
-	c, err := so.config()
+	c, err := so.config(s.in)
 	if err != nil {
 		return err
 	}
@@ -95,6 +98,9 @@ func runPlot(ctx context.Context, s streams, so *scenarioOptions, po *plotOption
 	ss, err := c.ResolveStrategies()
 	if err != nil {
 		return err
+	}
+	if *chart != "schedule" {
+		warnScenario(stderr, map[string]bool{}, &c, ss)
 	}
 	if sc, err := c.Scenario(ss[0]); err == nil && *chart != "schedule" {
 		warnBlindAlarms(stderr, sc)
@@ -108,12 +114,12 @@ func runPlot(ctx context.Context, s streams, so *scenarioOptions, po *plotOption
 		fig, err = errorsChart(&c, ss[0], *runIndex)
 	case "cdf":
 		var t *metrics.Table
-		if t, _, err = compareTable(ctx, &c, ss, stderr); err != nil {
+		if t, _, err = compareTable(ctx, &c, ss, to); err != nil {
 			return err
 		}
 		p, err = cdfChart(t)
 	case "pareto":
-		p, err = paretoFromScenario(ctx, &c, ss, xf, yf, stderr)
+		p, err = paretoFromScenario(ctx, &c, ss, xf, yf, to)
 	case "":
 		return fmt.Errorf("--chart is required: schedule, errors, cdf or pareto")
 	default:
@@ -133,9 +139,9 @@ func runPlot(ctx context.Context, s streams, so *scenarioOptions, po *plotOption
 // false_rollback_rate), its healthy twin: the same scenario with no fault
 // and no horizon, so that the chart weighs how long a good release takes
 // against how much a bad one hurts.
-func paretoFromScenario(ctx context.Context, c *scenario.File, ss []strategy.Strategy, x, y metrics.Figure, stderr io.Writer) (*plot.Plot, error) {
+func paretoFromScenario(ctx context.Context, c *scenario.File, ss []strategy.Strategy, x, y metrics.Figure, to progressTo) (*plot.Plot, error) {
 	bad := *c
-	t, _, err := compareTable(ctx, &bad, ss, stderr)
+	t, _, err := compareTable(ctx, &bad, ss, to)
 	if err != nil {
 		return nil, err
 	}
@@ -143,7 +149,7 @@ func paretoFromScenario(ctx context.Context, c *scenario.File, ss []strategy.Str
 	if (c.ErrorRate > 0 || c.LatencyRegression != 1) && (healthyFigure(x) || healthyFigure(y)) {
 		good := *c
 		good.ErrorRate, good.LatencyRegression, good.Horizon = 0, 1, 0
-		h, _, err := compareTable(ctx, &good, ss, stderr)
+		h, _, err := compareTable(ctx, &good, ss, to)
 		if err != nil {
 			return nil, err
 		}

@@ -86,7 +86,7 @@ func TestParetoFrontMatchesLibrary(t *testing.T) {
 	c := scenario.Default()
 	c.Runs, c.RPS, c.ErrorRate, c.Horizon = 20, 5, 0, 0
 	ss, _ := c.ResolveStrategies()
-	tab, _, err := compareTable(context.Background(), &c, ss, io.Discard)
+	tab, _, err := compareTable(context.Background(), &c, ss, progressTo{w: io.Discard})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -116,7 +116,7 @@ func runReport(ctx context.Context, s streams, so *scenarioOptions, ro *reportOp
 // studyFromFlags simulates the scenario the flags describe, as compare does
 // (the same table, run for run).
 func studyFromFlags(ctx context.Context, s streams, so *scenarioOptions) (*report.Study, error) {
-	c, err := so.config()
+	c, err := so.config(s.in)
 	if err != nil {
 		return nil, err
 	}
@@ -127,7 +127,11 @@ func studyFromFlags(ctx context.Context, s streams, so *scenarioOptions) (*repor
 	if err != nil {
 		return nil, err
 	}
-	t, _, err := compareTable(ctx, &c, ss, s.err)
+	to, err := s.progressTo()
+	if err != nil {
+		return nil, err
+	}
+	t, _, err := compareTable(ctx, &c, ss, to)
 	if err != nil {
 		return nil, err
 	}
@@ -163,7 +167,7 @@ func studyOf(c *scenario.File, t *metrics.Table, scs []sim.Scenario, labels []st
 
 // studyFromFiles simulates the deployables files declare, as evaluate does.
 func studyFromFiles(ctx context.Context, s streams, so *scenarioOptions, paths []string) (*report.Study, error) {
-	c, err := so.config()
+	c, err := so.config(s.in)
 	if err != nil {
 		return nil, err
 	}
@@ -175,7 +179,11 @@ func studyFromFiles(ctx context.Context, s streams, so *scenarioOptions, paths [
 	if err != nil {
 		return nil, err
 	}
-	t, _, warnings, err := evaluateFiles(ctx, &c, files, s.err)
+	to, err := s.progressTo()
+	if err != nil {
+		return nil, err
+	}
+	t, _, warnings, err := evaluateFiles(ctx, &c, files, to)
 	if err != nil {
 		return nil, err
 	}

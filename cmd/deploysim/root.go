@@ -133,6 +133,9 @@ interrupted.`,
 			return &silentError{exitBadInput}
 		},
 	}
+	s.progress = new(string)
+	root.PersistentFlags().StringVar(s.progress, "progress", "auto", "`WHEN` to show progress on stderr: auto (on a terminal), always (a line every few seconds when not a terminal) or never")
+	registerCompletions(root)
 	root.SetIn(s.in)
 	root.SetOut(s.out)
 	root.SetErr(s.err)

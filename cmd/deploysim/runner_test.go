@@ -46,11 +46,14 @@ func TestCompareDefaultIsLibraryDefault(t *testing.T) {
 	}
 }
 
-// Progress goes to a terminal only, and only after a second of work.
+// Progress goes to a terminal only, and only after a second of work, unless
+// --progress=always asks for a line every few seconds in a log, or never.
 func TestProgress(t *testing.T) {
 	var buf bytes.Buffer
-	if p := newProgress(&buf, "x", 10); p.w != nil {
-		t.Errorf("a buffer is not a terminal, but progress would write to it")
+	for mode, want := range map[progressMode]bool{progressAuto: false, progressAlways: true, progressNever: false} {
+		if p := newProgress(progressTo{&buf, mode}, "x", 10); (p.w != nil) != want || p.tty {
+			t.Errorf("mode %d on a buffer: writes %v (tty %v), want %v", mode, p.w != nil, p.tty, want)
+		}
 	}
 	f, err := os.Create(filepath.Join(t.TempDir(), "f"))
 	if err != nil {
@@ -61,21 +64,34 @@ func TestProgress(t *testing.T) {
 		t.Errorf("a regular file is not a terminal")
 	}
 
-	fresh := &progress{w: &buf, label: "compare", total: 10, start: time.Now()}
+	fresh := &progress{w: &buf, tty: true, every: 200 * time.Millisecond, label: "compare", total: 10, start: time.Now()}
 	fresh.add(3)
 	fresh.finish()
 	if buf.Len() != 0 {
 		t.Errorf("progress shown before a second of work: %q", buf.String())
 	}
-	slow := &progress{w: &buf, label: "compare", total: 10, start: time.Now().Add(-2 * time.Second)}
+	slow := &progress{w: &buf, tty: true, every: 200 * time.Millisecond, label: "compare", total: 10, start: time.Now().Add(-2 * time.Second)}
 	tick := slow.tick()
 	tick(4, 10)
-	if !strings.Contains(buf.String(), "compare: 4/10 runs (40%)") {
-		t.Errorf("progress after 2 s: %q", buf.String())
+	if !strings.Contains(buf.String(), "compare: 4/10 runs (40%), ") || !strings.Contains(buf.String(), " runs/s, ") || !strings.Contains(buf.String(), " left") {
+		t.Errorf("progress after 2 s: %q, want the count, the rate and the time left", buf.String())
 	}
 	tick(10, 10) // the last tick always shows, however soon after the previous
 	slow.finish()
 	if !strings.Contains(buf.String(), "10/10 runs (100%)") || !strings.HasSuffix(buf.String(), "\r\033[K") {
 		t.Errorf("final progress %q does not end with 10/10 and a cleared line", buf.String())
+	}
+
+	// In a log: whole lines, no escape codes, at most one per interval.
+	buf.Reset()
+	log := newProgress(progressTo{&buf, progressAlways}, "sweep", 10)
+	log.start = time.Now().Add(-2 * time.Second)
+	tick = log.tick()
+	for i := 1; i <= 10; i++ {
+		tick(i, 10)
+	}
+	log.finish()
+	if got := buf.String(); strings.Count(got, "\n") != 1 || !strings.HasPrefix(got, "sweep: 1/10 runs") || strings.Contains(got, "\033") {
+		t.Errorf("log progress %q: want one plain line (the next is due %v later)", got, logInterval)
 	}
 }

@@ -2,10 +2,12 @@ package main
 
 import (
 	"fmt"
+	"io"
 
 	"github.com/spf13/pflag"
 
 	"github.com/deploysim/deploysim/scenario"
+	"github.com/deploysim/deploysim/strategy"
 )
 
 // settingValue is one scenario setting as a flag. It keeps the text: the
@@ -64,8 +66,9 @@ func addScenarioFlags(fs *pflag.FlagSet, skip ...string) *scenarioOptions {
 }
 
 // config builds the effective settings: defaults, then the --scenario file,
-// then the flags set on the command line.
-func (so *scenarioOptions) config() (scenario.File, error) {
+// then the flags set on the command line; then it reads the trace, if the
+// traffic is one, once (trace:- from stdin).
+func (so *scenarioOptions) config(stdin io.Reader) (scenario.File, error) {
 	c := scenario.Default()
 	if so.file != "" {
 		data, err := scenario.ReadFile(so.file, scenario.MaxFileSize)
@@ -104,7 +107,18 @@ func (so *scenarioOptions) config() (scenario.File, error) {
 			c.Alarms = append(c.Alarms, a)
 		}
 	}
-	return c, nil
+	return c, c.LoadTrace(stdin)
+}
+
+// warnScenario writes the scenario's warnings (scenario.File.Warnings) for
+// the strategies ss on stderr, each once.
+func warnScenario(stderr io.Writer, seen map[string]bool, c *scenario.File, ss []strategy.Strategy) {
+	for _, w := range c.Warnings(ss) {
+		if !seen[w] {
+			seen[w] = true
+			fmt.Fprintf(stderr, "warning: %s\n", w)
+		}
+	}
 }
 
 // clip shortens a value quoted in an error, so that a huge argument does

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -179,7 +180,7 @@ func runSweep(ctx context.Context, s streams, so *scenarioOptions, o *outputOpti
 	if sharded && f != metrics.JSON {
 		return fmt.Errorf("--format = %q: a shard writes json (deploysim merge reads it)", format)
 	}
-	c, err := so.config()
+	c, err := so.config(s.in)
 	if err != nil {
 		return err
 	}
@@ -212,11 +213,23 @@ func runSweep(ctx context.Context, s streams, so *scenarioOptions, o *outputOpti
 	}
 	c.Fill(ss)
 	g.Strategies = c.Strategies
+	to, err := s.progressTo()
+	if err != nil {
+		return err
+	}
+	seen := map[string]bool{}
+	for _, r := range g.RPS {
+		for _, e := range g.ErrorRate {
+			v := c
+			v.RPS, v.ErrorRate = r, e
+			warnScenario(s.err, seen, &v, ss)
+		}
+	}
 	if sc, err := c.Scenario(ss[0]); err == nil {
 		warnBlindAlarms(s.err, sc) // the grid does not change the alarms
 	}
-	t, engine, err := sweepTable(ctx, &c, g, shard, s.err)
-	if err != nil {
+	t, engine, err := sweepTable(ctx, &c, g, shard, to)
+	if t == nil {
 		return err
 	}
 	fields := []field{{"scenario", &c}, {"grid", g}}
@@ -224,7 +237,7 @@ func runSweep(ctx context.Context, s streams, so *scenarioOptions, o *outputOpti
 		fields = append(fields, field{"shard", shard.String()})
 	}
 	fields = append(fields, field{"resolution", engine})
-	return writeResult(s.out, f, t, fields, sweepHeader(&c, g, engine))
+	return writeOutcome(s.out, f, t, fields, sweepHeader(&c, g, engine), err)
 }
 
 // sweepHeader writes the comment line above a sweep's text table (merge
@@ -237,7 +250,7 @@ func sweepHeader(c *scenario.File, g grid, engine string) func(io.Writer) {
 
 // sweepTable runs the units of one shard and returns their rows in grid
 // order (a point with no units in the shard has no row).
-func sweepTable(ctx context.Context, c *scenario.File, g grid, shard shardSpec, stderr io.Writer) (*metrics.Table, string, error) {
+func sweepTable(ctx context.Context, c *scenario.File, g grid, shard shardSpec, to progressTo) (*metrics.Table, string, error) {
 	ps, err := g.points()
 	if err != nil {
 		return nil, "", err
@@ -247,10 +260,11 @@ func sweepTable(ctx context.Context, c *scenario.File, g grid, shard shardSpec, 
 	for _, u := range us {
 		total += u.to - u.from
 	}
-	p := newProgress(stderr, "sweep", total)
+	p := newProgress(to, "sweep", total)
 	defer p.finish()
 	sums := make([]*metrics.Summary, len(ps))
 	engines := map[string]bool{}
+	var interrupted error
 	for _, u := range us {
 		pt := ps[u.point]
 		v := *c
@@ -259,15 +273,21 @@ func sweepTable(ctx context.Context, c *scenario.File, g grid, shard shardSpec, 
 		if err != nil {
 			return nil, "", err
 		}
-		sum, engine, err := simulateRange(ctx, sc, u.from, u.to, p)
+		sum, engine, _, err := simulateRange(ctx, sc, u.from, u.to, p)
+		if sum != nil {
+			engines[engine] = true
+			if sums[u.point] == nil {
+				sums[u.point] = sum
+			} else {
+				sums[u.point].Merge(sum)
+			}
+		}
+		if errors.Is(err, errInterrupted) {
+			interrupted = err
+			break
+		}
 		if err != nil {
 			return nil, "", fmt.Errorf("%s at rps %g, error rate %g: %w", pt.strategy.Name(), pt.rps, pt.errorRate, err)
-		}
-		engines[engine] = true
-		if sums[u.point] == nil {
-			sums[u.point] = sum
-		} else {
-			sums[u.point].Merge(sum)
 		}
 	}
 	t := &metrics.Table{}
@@ -276,5 +296,5 @@ func sweepTable(ctx context.Context, c *scenario.File, g grid, shard shardSpec, 
 			t.Add(pt.strategy.Name(), sums[i], pt.params()...)
 		}
 	}
-	return t, engineName(engines), nil
+	return t, engineName(engines), interrupted
 }
