@@ -84,6 +84,9 @@ func (c *File) Validate() error {
 	if c.ConcurrencyLimit < 0 {
 		return c.bad("concurrency_limit", c.ConcurrencyLimit, "must be >= 0 (0: no limit)")
 	}
+	if c.ConcurrencyLimit > MaxConcurrencyLimit {
+		return c.bad("concurrency_limit", c.ConcurrencyLimit, fmt.Sprintf("must be at most %d (an account's concurrency quota is far lower)", MaxConcurrencyLimit))
+	}
 	switch c.EventModel {
 	case "sync", "async", "queue":
 	default:
@@ -176,6 +179,11 @@ func (c *File) Validate() error {
 	}
 	return nil
 }
+
+// MaxConcurrencyLimit bounds concurrency_limit: far above any account's
+// quota, and low enough that the account limit raised to hold it (the
+// limit plus sim.MinUnreserved) cannot overflow.
+const MaxConcurrencyLimit = 10_000_000
 
 // MaxRuns bounds runs so that a typo cannot ask for days of work.
 const MaxRuns = 10_000_000

@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -252,6 +253,10 @@ func ReadFile(path string, max int64) ([]byte, error) {
 	if st.IsDir() {
 		return nil, fmt.Errorf("%s: is a directory: must be a file", path)
 	}
+	if st.Mode().IsRegular() && st.Size() > max {
+		// Refused as it is opened, before a byte is read.
+		return nil, fmt.Errorf("%s: larger than %d MiB: must be at most that", path, max>>20)
+	}
 	data, err := io.ReadAll(io.LimitReader(f, max+1))
 	if err != nil {
 		return nil, err
@@ -279,11 +284,22 @@ func Decode(name string, data []byte) (File, error) {
 // decodeInto decodes data over c.
 func decodeInto(name string, data []byte, c *File) error {
 	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&doc); err != nil && err != io.EOF {
 		return fmt.Errorf("%s: %s", name, strings.TrimPrefix(oneLine(err.Error()), "yaml: "))
 	}
 	if doc.Kind == 0 || len(doc.Content) == 0 {
 		return fmt.Errorf("%s: empty scenario file", name)
+	}
+	// A second document would be ignored: refuse it rather than run
+	// settings other than the file seems to give.
+	var next yaml.Node
+	if err := dec.Decode(&next); err != io.EOF {
+		line := next.Line
+		if err != nil || line == 0 {
+			return fmt.Errorf("%s: after the first YAML document: want one document only", name)
+		}
+		return fmt.Errorf("%s: line %d: a second YAML document: a scenario file holds one (split it into files)", name, line)
 	}
 	root := doc.Content[0]
 	if root.Kind == yaml.MappingNode {
@@ -337,6 +353,16 @@ func decodeStrict(name, path string, n *yaml.Node, v reflect.Value) error {
 			j := fieldByTag(t, k.Value)
 			if j < 0 {
 				return at(k, path, fmt.Sprintf("unknown key %q (want one of %s)", k.Value, strings.Join(tags(t), ", ")))
+			}
+			if f, ok := v.Addr().Interface().(*File); ok && val.Kind == yaml.ScalarNode && val.Tag != "!!null" {
+				if st, ok := settingByKey(k.Value); ok {
+					// The flag's rules and messages: "runs: 2.7" is
+					// refused as --runs 2.7 is, not truncated to 2.
+					if err := st.apply(f, val.Value); err != nil {
+						return at(val, p, fmt.Sprintf("%q: %v", clip(val.Value), err))
+					}
+					continue
+				}
 			}
 			if err := decodeStrict(name, p, val, v.Field(j)); err != nil {
 				return err

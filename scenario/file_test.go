@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -19,6 +20,15 @@ func TestDecodeErrors(t *testing.T) {
 		{"strategies: &x [AllAtOnce]\nalarms: *x\n", "f.yaml: line 2: alarms: YAML aliases are not supported"},
 		{"", "f.yaml: empty scenario file"},
 		{"rps: [1, 2]\n", "f.yaml: line 1: rps: cannot unmarshal"},
+		// Numbers follow the flags' rules (issue 13.9): refused, not
+		// truncated or saturated.
+		{"runs: 2.7\n", `f.yaml: line 1: runs: "2.7": must be a whole number`},
+		{"seed: 18446744073709551616\n", `f.yaml: line 1: seed: "18446744073709551616": must be a whole number in [0, 2^64)`},
+		{"seed: 1.5\n", `f.yaml: line 1: seed: "1.5": must be a whole number in [0, 2^64)`},
+		{"users: 1e3\n", `f.yaml: line 1: users: "1e3": must be a whole number`},
+		{"rps: .nan\n", `f.yaml: line 1: rps: ".nan": must be a finite number`},
+		// Later documents would be ignored.
+		{"rps: 5\n---\nrps: 6\n", "f.yaml: line 2: a second YAML document: a scenario file holds one"},
 	} {
 		_, err := Decode("f.yaml", []byte(c.doc))
 		if err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "\n") {
@@ -121,6 +131,20 @@ func TestSet(t *testing.T) {
 	for _, k := range tags(reflect.TypeOf(File{})) {
 		if !keys[k] && k != "alarms" {
 			t.Errorf("no setting for key %q", k)
+		}
+	}
+}
+
+// A huge bad value is clipped in the error: the message stays a line.
+func TestDecodeClipsValues(t *testing.T) {
+	huge := strings.Repeat("x", 7<<20)
+	for _, doc := range []string{"traffic: " + huge + "\n", "rps: " + huge + "\n"} {
+		f, err := Decode("f.yaml", []byte(doc))
+		if err == nil {
+			err = f.Validate()
+		}
+		if err == nil || len(err.Error()) > 300 {
+			t.Errorf("Decode(%.20q…) = %.300v (%d bytes), want a short error", doc, err, len(fmt.Sprint(err)))
 		}
 	}
 }

@@ -189,3 +189,13 @@ func (c *File) Set(key, v string) error {
 	}
 	return fmt.Errorf("unknown setting %q", key)
 }
+
+// settingByKey returns the setting of key.
+func settingByKey(key string) (Setting, bool) {
+	for _, s := range settings {
+		if s.Key == key {
+			return s, true
+		}
+	}
+	return Setting{}, false
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -354,6 +355,64 @@ func TestInterruptKeepsWork(t *testing.T) {
 		// state).
 		if _, err := metrics.ReadTable(bytes.NewReader(out.Bytes())); err != nil {
 			t.Errorf("json: the partial table does not read back: %v", err)
+		}
+	}
+}
+
+// A chart that cannot be written whole leaves the previous file as it was
+// (issue 13.11): the output goes to a temporary file renamed when complete.
+func TestPlotKeepsOldFileOnError(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "keep.svg")
+	old := []byte("<svg>the previous chart</svg>")
+	if err := os.WriteFile(out, old, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// A write that fails half-way (as a file size limit or a full disk
+	// makes it).
+	err := writeFileAtomic(out, func(w io.Writer) error {
+		if _, err := w.Write([]byte("<svg>half")); err != nil {
+			return err
+		}
+		return errors.New("no space left on device")
+	})
+	if err == nil || !strings.Contains(err.Error(), "no space left") {
+		t.Fatalf("writeFileAtomic = %v, want the write's error", err)
+	}
+	if b, _ := os.ReadFile(out); !bytes.Equal(b, old) {
+		t.Errorf("the previous file is now %q, want it untouched", b)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+		t.Errorf("%d files in the folder, want the temporary one removed", len(ents))
+	}
+	// A complete write replaces it, readable by others.
+	if code, _, errs := runCLI(t, "plot", "--chart", "schedule", "-s", "AllAtOnce", "--out", out); code != 0 {
+		t.Fatalf("plot: exit %d, %s", code, errs)
+	}
+	st, err := os.Stat(out)
+	if b, _ := os.ReadFile(out); bytes.Equal(b, old) || err != nil || st.Mode().Perm() != 0o644 {
+		t.Errorf("plot did not replace the file (mode %v, err %v)", st.Mode(), err)
+	}
+}
+
+// A grid point or a strategy given twice runs once, with a note (issue
+// 13.8): 100 and 1e2 are one rate, a preset's SAM and CodeDeploy names are
+// one strategy. The rows, and so the shards, are those of the grid without
+// the duplicates.
+func TestDuplicateGridPoints(t *testing.T) {
+	base := []string{"sweep", "-n", "2", "--horizon", "0", "-o", "csv"}
+	_, want, _ := runCLI(t, append(base, "--rps", "1,100", "-s", "AllAtOnce")...)
+	code, got, errs := runCLI(t, append(base, "--rps", "1,100,1e2,1.0", "-s", "AllAtOnce,CodeDeployDefault.LambdaAllAtOnce")...)
+	if code != 0 || got != want {
+		t.Errorf("exit %d; with duplicates\n%s\nwant\n%s", code, got, want)
+	}
+	for _, note := range []string{
+		"note: --rps lists 100 twice (100 and 1e2): the grid has it once",
+		"note: --rps lists 1 twice (1 and 1.0): the grid has it once",
+		`note: strategies "AllAtOnce" and "CodeDeployDefault.LambdaAllAtOnce" are both AllAtOnce: it runs once`,
+	} {
+		if !strings.Contains(errs, note) {
+			t.Errorf("stderr %q lacks %q", errs, note)
 		}
 	}
 }

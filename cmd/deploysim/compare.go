@@ -80,7 +80,7 @@ func runCompare(ctx context.Context, s streams, so *scenarioOptions, o *outputOp
 	if err := c.Validate(); err != nil {
 		return err
 	}
-	ss, err := c.ResolveStrategies()
+	ss, err := resolveStrategies(&c, s.err)
 	if err != nil {
 		return err
 	}

@@ -259,6 +259,7 @@ func TestCompareErrors(t *testing.T) {
 		{[]string{"--horizon", "soon"}, []string{"--horizon", "duration"}},
 		{[]string{"--seed", "-3"}, []string{"--seed"}},
 		{[]string{"--concurrency-limit", "-1"}, []string{"--concurrency-limit = -1", "must be >= 0"}},
+		{[]string{"--concurrency-limit", "9223372036854775807"}, []string{"--concurrency-limit = 9223372036854775807: must be at most 10000000"}},
 		{[]string{"--event-model", "carrier-pigeon"}, []string{"--event-model", "sync, async or queue"}},
 		{[]string{"--traffic", "tidal"}, []string{"--traffic", "poisson, diurnal, bursty or trace:FILE"}},
 		{[]string{"--traffic", "trace:" + filepath.Join(dir, "none.csv")}, []string{"--traffic", "none.csv"}},

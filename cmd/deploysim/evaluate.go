@@ -95,7 +95,11 @@ func runEvaluate(ctx context.Context, s streams, so *scenarioOptions, o *outputO
 	if err := c.Validate(); err != nil {
 		return err
 	}
-	files, err := manifest.ReadFiles(paths...)
+	datas, err := readManifests(paths)
+	if err != nil {
+		return err
+	}
+	files, err := manifest.Options{}.ReadAll(paths, datas)
 	if err != nil {
 		return err
 	}
@@ -151,6 +155,35 @@ func runEvaluate(ctx context.Context, s streams, so *scenarioOptions, o *outputO
 
 // maxEvaluateFiles bounds the FILE arguments of evaluate.
 const maxEvaluateFiles = 1000
+
+// Bounds of what evaluate reads: each file, as the manifest reader bounds
+// it (rollout configurations are kilobytes), and all of them together, so
+// that many large files or devices (/dev/zero) end in an error before they
+// fill memory.
+const (
+	maxManifestFile  = 8 << 20
+	maxManifestTotal = 64 << 20
+)
+
+// readManifests reads the files, checking each one's size as it is opened
+// (scenario.ReadFile) and the running total before each read.
+func readManifests(paths []string) ([][]byte, error) {
+	datas := make([][]byte, len(paths))
+	total := 0
+	for i, p := range paths {
+		limit := min(maxManifestFile, maxManifestTotal-total)
+		data, err := scenario.ReadFile(p, int64(limit))
+		if err != nil && limit < maxManifestFile && strings.Contains(err.Error(), "larger than") {
+			return nil, fmt.Errorf("%s: the files read so far and this one total more than %d MiB: must be at most that", p, maxManifestTotal>>20)
+		}
+		if err != nil {
+			return nil, err
+		}
+		datas[i] = data
+		total += len(data)
+	}
+	return datas, nil
+}
 
 // evaluateFiles simulates each deployable of files with its strategy,
 // policy and metric pipeline (manifest.Deployable.Apply), and returns the

@@ -100,7 +100,7 @@ func mergeShards(names []string, files [][]byte) (*metrics.Table, []field, error
 		}
 		s, err := parseShard(d.Shard)
 		if err != nil {
-			return nil, nil, fmt.Errorf("%s: shard = %q: must be i/n with 0 <= i < n", names[i], d.Shard)
+			return nil, nil, fmt.Errorf("%s: %s", names[i], strings.Replace(err.Error(), "--shard", "shard", 1))
 		}
 		for _, k := range []*json.RawMessage{&d.Scenario, &d.Grid} {
 			var b bytes.Buffer
@@ -139,11 +139,6 @@ func mergeShards(names []string, files [][]byte) (*metrics.Table, []field, error
 			return nil, nil, fmt.Errorf("%s: %v", names[i], err)
 		}
 	}
-	for i, ok := range seen {
-		if !ok {
-			return nil, nil, fmt.Errorf("shard %d/%d is missing", i, len(seen))
-		}
-	}
 	var g grid
 	if err := json.Unmarshal(first.Grid, &g); err != nil {
 		return nil, nil, fmt.Errorf("%s: grid: %v", names[0], err)
@@ -157,6 +152,14 @@ func mergeShards(names []string, files [][]byte) (*metrics.Table, []field, error
 	ps, err := g.points()
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %v", names[0], err)
+	}
+	if c.Runs < 1 || c.Runs > scenario.MaxRuns {
+		return nil, nil, fmt.Errorf("%s: scenario: runs = %d: must be in [1, %d]", names[0], c.Runs, scenario.MaxRuns)
+	}
+	for i, ok := range seen {
+		if !ok {
+			return nil, nil, fmt.Errorf("shard %d/%d is missing", i, len(seen))
+		}
 	}
 	out := &metrics.Table{Confidence: merged.Confidence}
 	for _, p := range ps {

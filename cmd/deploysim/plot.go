@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"path/filepath"
 	"strings"
 
@@ -95,7 +96,7 @@ func runPlot(ctx context.Context, s streams, so *scenarioOptions, po *plotOption
 	if err := c.Validate(); err != nil {
 		return err
 	}
-	ss, err := c.ResolveStrategies()
+	ss, err := resolveStrategies(&c, s.err)
 	if err != nil {
 		return err
 	}
@@ -131,7 +132,15 @@ func runPlot(ctx context.Context, s streams, so *scenarioOptions, po *plotOption
 	if fig == nil {
 		fig = charts.NewFigure(p)
 	}
-	return fig.Save(*out)
+	// Whole or not at all: a failed write leaves the previous chart.
+	wt, err := fig.WriterTo(ext)
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(*out, func(w io.Writer) error {
+		_, err := wt.WriteTo(w)
+		return err
+	})
 }
 
 // paretoFromScenario simulates the scenario and, when its candidate is bad

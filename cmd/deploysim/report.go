@@ -175,7 +175,11 @@ func studyFromFiles(ctx context.Context, s streams, so *scenarioOptions, paths [
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
-	files, err := manifest.ReadFiles(paths...)
+	datas, err := readManifests(paths) // the sizes bounded as evaluate bounds them
+	if err != nil {
+		return nil, err
+	}
+	files, err := manifest.Options{}.ReadAll(paths, datas)
 	if err != nil {
 		return nil, err
 	}

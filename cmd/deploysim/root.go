@@ -152,6 +152,21 @@ interrupted.`,
 		newReportCmd(s),
 	)
 	root.SetHelpCommand(newHelpCmd())
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() == "completion" {
+			// cobra's completion command prints its help for a shell it
+			// does not know, and exits 0; a script asking for tcsh
+			// should learn that it got nothing.
+			c.Args = cobra.ArbitraryArgs
+			c.RunE = func(_ *cobra.Command, args []string) error {
+				if len(args) == 0 {
+					return fmt.Errorf("want a shell: bash, zsh, fish or powershell")
+				}
+				return fmt.Errorf("unknown shell %q: want bash, zsh, fish or powershell", clip(args[0]))
+			}
+		}
+	}
 	return root
 }
 

@@ -134,3 +134,33 @@ func clip(s string) string {
 	}
 	return string(r[:max]) + "…"
 }
+
+// resolveStrategies is c.ResolveStrategies with each strategy once: a
+// preset listed under two of its names (Canary10Percent5Minutes and
+// CodeDeployDefault.LambdaCanary10Percent5Minutes) would print two rows of
+// the same name. A note on stderr says which were dropped.
+func resolveStrategies(c *scenario.File, stderr io.Writer) ([]strategy.Strategy, error) {
+	ss, err := c.ResolveStrategies()
+	if err != nil {
+		return nil, err
+	}
+	out := ss[:0:0]
+	seen := map[string]int{}
+	for i, s := range ss {
+		if j, dup := seen[s.Name()]; dup {
+			fmt.Fprintf(stderr, "note: strategies %q and %q are both %s: it runs once\n", nameAt(c, j), nameAt(c, i), s.Name())
+			continue
+		}
+		seen[s.Name()] = i
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// nameAt is the i-th strategy name as given ("" when every Lambda preset).
+func nameAt(c *scenario.File, i int) string {
+	if i < len(c.Strategies) {
+		return c.Strategies[i]
+	}
+	return ""
+}

@@ -68,10 +68,21 @@ func parseShard(v string) (shardSpec, error) {
 	i, err1 := strconv.Atoi(a)
 	n, err2 := strconv.Atoi(b)
 	if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
-		return shardSpec{}, fmt.Errorf("--shard = %q: must be i/n with 0 <= i < n, e.g. 0/3", v)
+		return shardSpec{}, fmt.Errorf("--shard = %q: must be i/n with 0 <= i < n, e.g. 0/3", clip(v))
+	}
+	if n > maxShards {
+		return shardSpec{}, fmt.Errorf("--shard = %q: n must be at most %d", clip(v), maxShards)
 	}
 	return shardSpec{i, n}, nil
 }
+
+// maxShards bounds n in --shard i/n, and in the shards merge reads before it
+// allocates for them: far more machines than any batch array runs (AWS
+// Batch allows 10,000 children, a Kubernetes Indexed Job 100,000
+// completions). A shard with no runs (n beyond the grid's points × runs) is
+// allowed and writes no rows, so that a batch array of fixed size can run a
+// small sweep.
+const maxShards = 1 << 20
 
 // unit is the work of one grid point's run range [from, to).
 type unit struct {
@@ -99,13 +110,24 @@ func shardUnits(points, runs int, s shardSpec) []unit {
 }
 
 // parseFloatList reads a comma-separated list of numbers for flag name.
-func parseFloatList(name, v string) ([]float64, error) {
+// A number given twice (100 and 1e2 are one number) is kept once, with a
+// note on stderr: duplicate grid points would print duplicate rows and
+// make the shards unmergeable.
+func parseFloatList(name, v string, stderr io.Writer) ([]float64, error) {
 	var out []float64
+	seen := map[float64]string{}
 	for _, f := range strings.Split(v, ",") {
-		x, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+		f = strings.TrimSpace(f)
+		x, err := strconv.ParseFloat(f, 64)
 		if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
-			return nil, fmt.Errorf("--%s = %q: must be a comma-separated list of finite numbers", name, v)
+			return nil, fmt.Errorf("--%s = %q: must be a comma-separated list of finite numbers", name, clip(v))
 		}
+		x += 0 // -0 is 0
+		if first, dup := seen[x]; dup {
+			fmt.Fprintf(stderr, "note: --%s lists %g twice (%s and %s): the grid has it once\n", name, x, first, f)
+			continue
+		}
+		seen[x] = f
 		out = append(out, x)
 	}
 	return out, nil
@@ -186,13 +208,13 @@ func runSweep(ctx context.Context, s streams, so *scenarioOptions, o *outputOpti
 	}
 	g := grid{RPS: []float64{c.RPS}, ErrorRate: []float64{c.ErrorRate}}
 	if rpsList != "" {
-		if g.RPS, err = parseFloatList("rps", rpsList); err != nil {
+		if g.RPS, err = parseFloatList("rps", rpsList, s.err); err != nil {
 			return err
 		}
 		c.MarkFlag("rps")
 	}
 	if errList != "" {
-		if g.ErrorRate, err = parseFloatList("error-rate", errList); err != nil {
+		if g.ErrorRate, err = parseFloatList("error-rate", errList, s.err); err != nil {
 			return err
 		}
 		c.MarkFlag("error_rate")
@@ -207,7 +229,7 @@ func runSweep(ctx context.Context, s streams, so *scenarioOptions, o *outputOpti
 			}
 		}
 	}
-	ss, err := c.ResolveStrategies()
+	ss, err := resolveStrategies(&c, s.err)
 	if err != nil {
 		return err
 	}
