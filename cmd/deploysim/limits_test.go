@@ -34,14 +34,20 @@ func TestScenarioFileTooLarge(t *testing.T) {
 	}
 }
 
-// A directory given as a file is refused with a clear error, for the
-// scenario and for merge's shards.
+// A directory given as a file is refused with a clear error for the
+// scenario; merge reads a directory's shard files, and says when there are
+// none.
 func TestFileArgumentIsDirectory(t *testing.T) {
 	dir := t.TempDir()
-	for _, args := range [][]string{{"compare", "--scenario", dir}, {"merge", dir}} {
+	for args, want := range map[[2]string]string{{"compare", "--scenario"}: "is a directory", {"merge", ""}: "no shard files"} {
+		cmdline := []string{args[0]}
+		if args[1] != "" {
+			cmdline = append(cmdline, args[1])
+		}
+		cmdline = append(cmdline, dir)
 		var out, errb bytes.Buffer
-		if code := run(context.Background(), args, nil, &out, &errb); code != 2 || !strings.Contains(errb.String(), "is a directory") {
-			t.Errorf("%v: exit %d, stderr %q: want 2 and 'is a directory'", args, code, errb.String())
+		if code := run(context.Background(), cmdline, nil, &out, &errb); code != 2 || !strings.Contains(errb.String(), want) {
+			t.Errorf("%v: exit %d, stderr %q: want 2 and %q", cmdline, code, errb.String(), want)
 		}
 	}
 }

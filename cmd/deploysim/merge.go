@@ -17,6 +17,7 @@ type shardDoc struct {
 	Grid       json.RawMessage `json:"grid"`
 	Shard      string          `json:"shard"`
 	Resolution string          `json:"resolution"`
+	Partial    *partialNote    `json:"partial"`
 }
 
 // newMergeCmd is `deploysim merge`: the shards' JSON into the sweep's
@@ -30,9 +31,13 @@ func newMergeCmd(s streams) *cobra.Command {
 0..n-1 into the table of the whole sweep: the same rows, in the same order,
 with the same numbers as the unsharded sweep (summaries merge exactly).
 The shards must come from the same sweep (same scenario and grid) and be
-all there, each once.`,
+all there, each once. A directory stands for the shard-I-of-N.json files
+that sweep --out DIR/ writes in it, and a quoted pattern for the files it
+matches; a file named shard-I-of-N.json must hold shard I/N (a relabelled
+copy is refused), and a shard an interruption left partial is refused.`,
 		Example: `  deploysim merge shard0.json shard1.json shard2.json
-  deploysim merge shard*.json -o json > sweep.json`,
+  deploysim merge shards/ -o json > sweep.json
+  deploysim merge 'shards/shard-*-of-8.json' --format csv`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return fmt.Errorf("no shard files: want the JSON of every sweep shard")
@@ -51,6 +56,10 @@ all there, each once.`,
 // runMerge reads the shard files and writes the merged table.
 func runMerge(s streams, o *outputOptions, names []string) error {
 	f, err := o.parseFormat()
+	if err != nil {
+		return err
+	}
+	names, err = expandShardArgs(names)
 	if err != nil {
 		return err
 	}
@@ -87,6 +96,7 @@ func mergeShards(names []string, files [][]byte) (*metrics.Table, []field, error
 	var (
 		first   shardDoc
 		seen    []bool
+		from    []string // the file each shard came from
 		engines = map[string]bool{}
 		merged  = &metrics.Table{}
 	)
@@ -109,9 +119,16 @@ func mergeShards(names []string, files [][]byte) (*metrics.Table, []field, error
 			}
 			*k = b.Bytes()
 		}
+		if d.Partial != nil {
+			return nil, nil, fmt.Errorf("%s: shard %s is partial (interrupted after %d runs): run it again", names[i], d.Shard, d.Partial.Runs)
+		}
+		if named, ok := shardFromName(names[i]); ok && named != s {
+			return nil, nil, fmt.Errorf("%s: the name says shard %v, the file holds shard %v: a relabelled copy", names[i], named, s)
+		}
 		if i == 0 {
 			first = d
 			seen = make([]bool, s.count)
+			from = make([]string, s.count)
 		} else {
 			switch {
 			case s.count != len(seen):
@@ -123,9 +140,10 @@ func mergeShards(names []string, files [][]byte) (*metrics.Table, []field, error
 			}
 		}
 		if seen[s.index] {
-			return nil, nil, fmt.Errorf("%s: shard = %q: given twice", names[i], d.Shard)
+			return nil, nil, fmt.Errorf("%s: shard = %q: given twice (also in %s)", names[i], d.Shard, from[s.index])
 		}
 		seen[s.index] = true
+		from[s.index] = names[i]
 		for _, e := range strings.Split(d.Resolution, "+") {
 			if e != "" {
 				engines[e] = true
@@ -156,10 +174,22 @@ func mergeShards(names []string, files [][]byte) (*metrics.Table, []field, error
 	if c.Runs < 1 || c.Runs > scenario.MaxRuns {
 		return nil, nil, fmt.Errorf("%s: scenario: runs = %d: must be in [1, %d]", names[0], c.Runs, scenario.MaxRuns)
 	}
+	var missing []string
 	for i, ok := range seen {
 		if !ok {
-			return nil, nil, fmt.Errorf("shard %d/%d is missing", i, len(seen))
+			missing = append(missing, fmt.Sprint(i))
 		}
+	}
+	if len(missing) > 0 {
+		first := shardSpec{0, len(seen)}
+		for seen[first.index] {
+			first.index++
+		}
+		more := ""
+		if len(missing) > 1 {
+			more = fmt.Sprintf(" and %d more (%s)", len(missing)-1, strings.Join(clipList(missing[1:], 10), ", "))
+		}
+		return nil, nil, fmt.Errorf("shard %v is missing (%s)%s", first, shardFileName(first), more)
 	}
 	out := &metrics.Table{Confidence: merged.Confidence}
 	for _, p := range ps {
@@ -181,4 +211,12 @@ func mergeShards(names []string, files [][]byte) (*metrics.Table, []field, error
 	}
 	fields := []field{{"scenario", json.RawMessage(first.Scenario)}, {"grid", json.RawMessage(first.Grid)}, {"resolution", engineName(engines)}}
 	return out, fields, nil
+}
+
+// clipList keeps the first n of a list, with "…" after them.
+func clipList(l []string, n int) []string {
+	if len(l) <= n {
+		return l
+	}
+	return append(l[:n:n], "…")
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -138,7 +140,7 @@ func parseFloatList(name, v string, stderr io.Writer) ([]float64, error) {
 func newSweepCmd(s streams) *cobra.Command {
 	var o outputOptions
 	var so *scenarioOptions
-	var rpsList, errList, shardFlag string
+	var rpsList, errList, shardFlag, outPath string
 	cmd := &cobra.Command{
 		Use:   "sweep [flags]",
 		Short: "Compare strategies over a grid of request rates and error regressions (shardable)",
@@ -158,19 +160,28 @@ file and combine them with deploysim merge, which gives exactly the table the
 unsharded sweep prints. Shards split the runs of every grid point into n
 ranges of run indices (when --runs < n, some shards get fewer grid points);
 run i of a point has the same seed in every split, so the split does not
-change the answer.`,
+change the answer.
+
+On a batch engine's array (a Kubernetes Indexed Job, an AWS Batch array
+job, a Slurm job array, GNU parallel), --shard auto reads the task's index
+(and count) from the environment, and --out DIR/ writes the shard to
+DIR/shard-I-of-N.json, whole or not at all; deploysim merge DIR then checks
+every shard is there once. examples/batch/ has a manifest, a job
+definition and a script.`,
 		Example: `  deploysim sweep --rps 1,100,10000 --error-rate 0.01,0.05 -s Canary10Percent5Minutes,Linear10PercentEvery1Minute
   for i in 0 1 2; do deploysim sweep --rps 1,100 --shard $i/3 > shard$i.json & done; wait
   deploysim merge shard0.json shard1.json shard2.json
-  deploysim sweep --rps 1,10,100 -o csv > sweep.csv`,
+  deploysim sweep --rps 1,10,100 -o csv > sweep.csv
+  JOB_COMPLETION_INDEX=2 deploysim sweep --rps 1,100 --shard auto/8 --out shards/`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runSweep(cmd.Context(), s, so, &o, rpsList, errList, shardFlag)
+			return runSweep(cmd.Context(), s, so, &o, rpsList, errList, shardFlag, outPath)
 		},
 	}
 	cmd.Flags().StringVar(&rpsList, "rps", "", "comma-separated request rates (default: the scenario's rps)")
 	cmd.Flags().StringVar(&errList, "error-rate", "", "comma-separated candidate error regressions (default: the scenario's error_rate)")
-	cmd.Flags().StringVar(&shardFlag, "shard", "", "run shard `i/n` of n (0 <= i < n) and write JSON (default: the whole sweep)")
+	cmd.Flags().StringVar(&shardFlag, "shard", "", "run shard `i/n` of n (0 <= i < n) and write JSON (default: the whole sweep); auto or auto/N reads i (and n) from a batch array's environment: Kubernetes Indexed Job (JOB_COMPLETION_INDEX), AWS Batch (AWS_BATCH_JOB_ARRAY_INDEX, AWS_BATCH_JOB_ARRAY_SIZE), Slurm (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_COUNT), GNU parallel (PARALLEL_SEQ); n from N, the engine or DEPLOYSIM_SHARD_COUNT")
+	cmd.Flags().StringVar(&outPath, "out", "", "write to `FILE` instead of stdout (whole, or not at all); with --shard, a directory takes the file shard-I-of-N.json that merge reads")
 	o.addFormatFlag(cmd, "")
 	cmd.Flags().Lookup("format").Usage += " (default table; json with --shard)"
 	so = addScenarioFlags(cmd.Flags(), "rps", "error_rate")
@@ -179,13 +190,28 @@ change the answer.`,
 }
 
 // runSweep runs the sweep the flags describe and writes its table.
-func runSweep(ctx context.Context, s streams, so *scenarioOptions, o *outputOptions, rpsList, errList, shardFlag string) error {
+func runSweep(ctx context.Context, s streams, so *scenarioOptions, o *outputOptions, rpsList, errList, shardFlag, outPath string) error {
 	shard := shardSpec{0, 1}
 	sharded := shardFlag != ""
 	var err error
-	if sharded {
+	switch {
+	case shardFlag == "auto" || strings.HasPrefix(shardFlag, "auto/"):
+		var engine string
+		if shard, engine, err = autoShard(shardFlag, os.Getenv); err != nil {
+			return err
+		}
+		fmt.Fprintf(s.err, "note: --shard %s: shard %v from the %s\n", shardFlag, shard, engine)
+	case sharded:
 		if shard, err = parseShard(shardFlag); err != nil {
 			return err
+		}
+	}
+	if outPath != "" {
+		if st, err := os.Stat(outPath); (err == nil && st.IsDir()) || strings.HasSuffix(outPath, string(os.PathSeparator)) {
+			if !sharded {
+				return fmt.Errorf("--out = %q: a directory takes the files of --shard; give a file name", clip(outPath))
+			}
+			outPath = filepath.Join(outPath, shardFileName(shard))
 		}
 	}
 	format := o.format
@@ -259,7 +285,20 @@ func runSweep(ctx context.Context, s streams, so *scenarioOptions, o *outputOpti
 		fields = append(fields, field{"shard", shard.String()})
 	}
 	fields = append(fields, field{"resolution", engine})
-	return writeOutcome(s.out, f, t, fields, sweepHeader(&c, g, engine), err)
+	if outPath == "" {
+		return writeOutcome(s.out, f, t, fields, sweepHeader(&c, g, engine), err)
+	}
+	runErr := err
+	if werr := writeFileAtomic(outPath, func(w io.Writer) error {
+		err = writeOutcome(w, f, t, fields, sweepHeader(&c, g, engine), runErr)
+		if errors.Is(err, errInterrupted) {
+			return nil // the partial result is written; the error is the exit status's
+		}
+		return err
+	}); werr != nil {
+		return werr
+	}
+	return err
 }
 
 // sweepHeader writes the comment line above a sweep's text table (merge
