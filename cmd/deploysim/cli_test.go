@@ -11,31 +11,47 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/deploysim/deploysim/metrics"
 )
 
-// binary is the deploysim executable TestMain builds, for the tests that
-// run the command as a user does (a process, its exit status, its streams).
-var binary string
+// binary is the deploysim executable the tests that run the command as a
+// user does (a process, its exit status, its streams) build on first use
+// (buildBinary), in binDir, which TestMain removes at the end.
+var (
+	binary    string
+	binDir    string
+	buildOnce sync.Once
+	buildErr  error
+)
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "deploysim-bin")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
-	}
-	binary = filepath.Join(dir, "deploysim")
-	if out, err := exec.Command("go", "build", "-buildvcs=auto", "-o", binary, ".").CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "go build: %v\n%s", err, out)
-		os.RemoveAll(dir)
-		os.Exit(2)
-	}
 	code := m.Run()
-	os.RemoveAll(dir)
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
 	os.Exit(code)
+}
+
+// buildBinary builds deploysim once per test process and returns its path.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		if binDir, buildErr = os.MkdirTemp("", "deploysim-bin"); buildErr != nil {
+			return
+		}
+		binary = filepath.Join(binDir, "deploysim")
+		if out, err := exec.Command("go", "build", "-buildvcs=auto", "-o", binary, ".").CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return binary
 }
 
 // runBinary runs the built command with args and returns its exit status
@@ -44,7 +60,7 @@ func runBinary(t *testing.T, timeout time.Duration, args ...string) (int, string
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, binary, args...)
+	cmd := exec.CommandContext(ctx, buildBinary(t), args...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
@@ -247,7 +263,7 @@ func TestWriteErrorExitsNonZero(t *testing.T) {
 	}
 	defer full.Close()
 	for _, args := range [][]string{{"help"}, {"compare", "--help"}, {"presets"}, {"--version"}} {
-		cmd := exec.Command(binary, args...)
+		cmd := exec.Command(buildBinary(t), args...)
 		cmd.Stdout = full
 		var errb bytes.Buffer
 		cmd.Stderr = &errb
@@ -299,7 +315,7 @@ func TestNonsenseWarns(t *testing.T) {
 // said to be partial, valid JSON whose rows merge, and exit status 130.
 func TestInterruptKeepsWork(t *testing.T) {
 	for _, format := range []string{"json", "table"} {
-		cmd := exec.Command(binary, "compare", "-n", "10000000", "-s", "AllAtOnce,Canary10Percent5Minutes", "--horizon", "0", "--progress", "never", "-o", format)
+		cmd := exec.Command(buildBinary(t), "compare", "-n", "10000000", "-s", "AllAtOnce,Canary10Percent5Minutes", "--horizon", "0", "--progress", "never", "-o", format)
 		var out, errb bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &errb
 		if err := cmd.Start(); err != nil {
