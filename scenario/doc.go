@@ -12,8 +12,10 @@
 //
 // The model is a pipeline in three steps: Load (or Decode) reads the text
 // over Default, refusing unknown keys and bad values with the file, the line
-// and the key; Validate checks each setting's range and naming the setting;
-// Scenario builds the simulator's sim.Scenario for one strategy. Set applies
+// and the key; Validate checks each setting's range, naming the setting;
+// Scenario builds the simulator's sim.Scenario for one strategy; Warnings says
+// what a valid setting measures that it may not seem to (a horizon shorter
+// than the deployment, a healthy candidate over a horizon). Set applies
 // one setting from text with the same rules as the file, which is how the
 // command line's flags override a file; ParseAlarm reads an alarm in the
 // AWS CLI's Key=Value syntax (deploysim's --alarm).

@@ -146,6 +146,7 @@ const defaultRuns = 100
 // seconds.
 type Duration time.Duration
 
+// String writes the duration as Go does ("1m30s").
 func (d Duration) String() string { return time.Duration(d).String() }
 
 // MarshalJSON writes the Go duration string.
