@@ -3,8 +3,8 @@ package chart
 import (
 	"bytes"
 	"fmt"
+	"github.com/deploysim/deploysim/internal/atomicfile"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -147,22 +147,22 @@ func (f *Figure) WriterTo(format string) (io.WriterTo, error) {
 	return c, nil
 }
 
-// Save writes the figure to file, in the format its extension names.
+// Save writes the figure to file, in the format its extension names; a
+// failed write leaves the previous file as it was.
 func (f *Figure) Save(file string) error {
 	format := strings.ToLower(strings.TrimPrefix(filepath.Ext(file), "."))
 	wt, err := f.WriterTo(format)
 	if err != nil {
 		return fmt.Errorf("chart: %s: %w", file, err)
 	}
-	fh, err := os.Create(file)
-	if err != nil {
+	// Through a temporary file: a failed write keeps the previous chart.
+	if err := atomicfile.Write(file, func(w io.Writer) error {
+		_, err := wt.WriteTo(w)
+		return err
+	}); err != nil {
 		return fmt.Errorf("chart: %w", err)
 	}
-	if _, err := wt.WriteTo(fh); err != nil {
-		fh.Close()
-		return fmt.Errorf("chart: writing %s: %w", file, err)
-	}
-	return fh.Close()
+	return nil
 }
 
 // SVG renders the figure as an SVG element to embed in an HTML page: the

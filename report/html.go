@@ -2,9 +2,9 @@ package report
 
 import (
 	"fmt"
+	"github.com/deploysim/deploysim/internal/atomicfile"
 	"html/template"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 )
@@ -52,19 +52,15 @@ func (r *Report) WriteHTML(w io.Writer) error {
 }
 
 // Save writes the report to path: HTML for .html or .htm, Markdown with
-// PNG charts beside it for .md.
+// PNG charts beside it for .md. Every file goes through a temporary one, so
+// a failed write leaves the previous report whole.
 func (r *Report) Save(path string) error {
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".html", ".htm":
-		f, err := os.Create(path)
-		if err != nil {
+		if err := atomicfile.Write(path, r.WriteHTML); err != nil {
 			return fmt.Errorf("report: %w", err)
 		}
-		if err := r.WriteHTML(f); err != nil {
-			f.Close()
-			return err
-		}
-		return f.Close()
+		return nil
 	case ".md", ".markdown":
 		return r.SaveMarkdown(path)
 	}

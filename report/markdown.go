@@ -3,8 +3,8 @@ package report
 import (
 	"bytes"
 	"fmt"
+	"github.com/deploysim/deploysim/internal/atomicfile"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -26,7 +26,7 @@ func (r *Report) SaveMarkdown(path string) error {
 		if err != nil {
 			return "", err
 		}
-		if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
+		if err := atomicfile.Write(filepath.Join(dir, name), writeBytes(png)); err != nil {
 			return "", fmt.Errorf("report: %w", err)
 		}
 		return name, nil
@@ -34,10 +34,15 @@ func (r *Report) SaveMarkdown(path string) error {
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+	if err := atomicfile.Write(path, writeBytes(b.Bytes())); err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
 	return nil
+}
+
+// writeBytes is a write function for atomicfile.Write that writes b.
+func writeBytes(b []byte) func(io.Writer) error {
+	return func(w io.Writer) error { _, err := w.Write(b); return err }
 }
 
 // WriteMarkdown writes the report as Markdown; save is called for each

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/deploysim/deploysim/internal/atomicfile"
 	"io"
 	"os"
 	"os/exec"
@@ -386,14 +387,14 @@ func TestPlotKeepsOldFileOnError(t *testing.T) {
 	}
 	// A write that fails half-way (as a file size limit or a full disk
 	// makes it).
-	err := writeFileAtomic(out, func(w io.Writer) error {
+	err := atomicfile.Write(out, func(w io.Writer) error {
 		if _, err := w.Write([]byte("<svg>half")); err != nil {
 			return err
 		}
 		return errors.New("no space left on device")
 	})
 	if err == nil || !strings.Contains(err.Error(), "no space left") {
-		t.Fatalf("writeFileAtomic = %v, want the write's error", err)
+		t.Fatalf("atomicfile.Write = %v, want the write's error", err)
 	}
 	if b, _ := os.ReadFile(out); !bytes.Equal(b, old) {
 		t.Errorf("the previous file is now %q, want it untouched", b)

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/deploysim/deploysim/internal/atomicfile"
 	"io"
 	"path/filepath"
 	"strings"
@@ -137,7 +138,7 @@ func runPlot(ctx context.Context, s streams, so *scenarioOptions, po *plotOption
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(*out, func(w io.Writer) error {
+	return atomicfile.Write(*out, func(w io.Writer) error {
 		_, err := wt.WriteTo(w)
 		return err
 	})

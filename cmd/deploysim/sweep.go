@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/deploysim/deploysim/internal/atomicfile"
 	"io"
 	"math"
 	"os"
@@ -289,7 +290,7 @@ func runSweep(ctx context.Context, s streams, so *scenarioOptions, o *outputOpti
 		return writeOutcome(s.out, f, t, fields, sweepHeader(&c, g, engine), err)
 	}
 	runErr := err
-	if werr := writeFileAtomic(outPath, func(w io.Writer) error {
+	if werr := atomicfile.Write(outPath, func(w io.Writer) error {
 		err = writeOutcome(w, f, t, fields, sweepHeader(&c, g, engine), runErr)
 		if errors.Is(err, errInterrupted) {
 			return nil // the partial result is written; the error is the exit status's

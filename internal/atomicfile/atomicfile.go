@@ -1,4 +1,6 @@
-package main
+// Package atomicfile writes output files so that a failed write never
+// leaves a truncated or half-written file under the name a reader expects.
+package atomicfile
 
 import (
 	"fmt"
@@ -7,12 +9,12 @@ import (
 	"path/filepath"
 )
 
-// writeFileAtomic writes a file through write: into a temporary file in the
+// Write writes a file through write: into a temporary file in the
 // same folder, renamed over path only once it is complete and synced. A
 // failed write (a full disk, a file size limit, an interruption) leaves the
 // previous file whole instead of truncated, and never a half-written file
 // under the name a script will read.
-func writeFileAtomic(path string, write func(io.Writer) error) (err error) {
+func Write(path string, write func(io.Writer) error) (err error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
