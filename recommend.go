@@ -228,10 +228,10 @@ type Recommendation struct {
 	// recommendation improves on.
 	Preset *Candidate
 	// Configurations is the size of the space; Runs the simulated runs the
-	// search spent (bad and healthy, Pareto top-ups and the preset
-	// comparison included); Exhaustive the runs a grid of every
-	// configuration at MaxRuns would take.
-	Configurations, Runs, Exhaustive int
+	// search spent (bad and healthy, Pareto top-ups included); Exhaustive
+	// the runs a grid of every configuration at MaxRuns would take;
+	// PresetRuns the runs of the preset comparison.
+	Configurations, Runs, Exhaustive, PresetRuns int
 	// Dropped counts the configurations the search stopped early, by reason.
 	Dropped map[string]int
 	// Candidates is every configuration as far as it was run, in space order.
@@ -317,10 +317,13 @@ func Recommend(ctx context.Context, sc sim.Scenario, space Space, cons Constrain
 	if rec.Pareto, err = r.fronts(ctx, cands); err != nil {
 		return Recommendation{}, err
 	}
-	if rec.Preset, err = r.preset(ctx); err != nil {
-		return Recommendation{}, err
-	}
 	rec.Runs = r.runs
+	if !space.NoPreset {
+		if rec.Preset, err = r.preset(ctx); err != nil {
+			return Recommendation{}, err
+		}
+		rec.PresetRuns = r.runs - rec.Runs
+	}
 	rec.Exhaustive = 2 * space.maxRuns() * len(cfgs)
 	return rec, nil
 }

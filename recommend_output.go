@@ -252,7 +252,8 @@ func (c Constraints) MarshalJSON() ([]byte, error) {
 //
 //	{"scenario": scenario, "constraints": {…}, "feasible": bool, "closest": "…",
 //	 "best": ENTRY, "preset": ENTRY, "pareto": [ENTRY + "fronts": [figure…]],
-//	 "evaluated": {"configurations": N, "runs": R, "exhaustive_runs": E, "dropped": {reason: n}},
+//	 "evaluated": {"configurations": N, "runs": R, "exhaustive_runs": E, "preset_runs": P,
+//	               "dropped": {reason: n}},
 //	 "compare_args": [flag…]}
 //
 // where ENTRY is compare's JSON row (metrics.Row, without its mergeable
@@ -308,6 +309,7 @@ func (r *Recommendation) WriteJSON(w io.Writer, scenario any) error {
 			{"configurations", raw(r.Configurations)},
 			{"runs", raw(r.Runs)},
 			{"exhaustive_runs", raw(r.Exhaustive)},
+			{"preset_runs", raw(r.PresetRuns)},
 			{"dropped", raw(dropped)},
 		})},
 		{"compare_args", raw(args)},

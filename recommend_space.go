@@ -27,6 +27,11 @@ type Space struct {
 	// DefaultKeep). None of Workers (goroutines; 0: GOMAXPROCS) changes the
 	// result.
 	MinRuns, MaxRuns, Keep, Workers int
+
+	// NoPreset skips the comparison with the CodeDeploy presets
+	// (Recommendation.Preset stays nil), which costs 9 × MaxRuns runs of
+	// each half.
+	NoPreset bool
 }
 
 // The search's defaults. MaxRuns bounds the confidence a limit can be shown
@@ -227,6 +232,18 @@ func (g SpaceGrid) Space() (Space, error) {
 		}
 		sp.Strategies = append(sp.Strategies, s)
 	}
+	size := len(g.Strategies) + 9 + len(g.Bake)
+	for _, pg := range []*PercentGrid{g.Canary, g.Linear} {
+		if pg != nil {
+			size += len(pg.Percents) * len(pg.Intervals)
+		}
+	}
+	if e := g.Exponential; e != nil {
+		size += len(e.Starts) * len(e.Factors) * len(e.Intervals)
+	}
+	if size*max(1, len(g.Bake)) > 1<<14 {
+		return sp, gridErr(fmt.Sprintf("more than %d strategies: narrow the lists", 1<<14), "strategies")
+	}
 	var base []strategy.Strategy
 	if g.Presets {
 		base = append(base, strategy.LambdaPresets()...)
@@ -334,13 +351,21 @@ func (a *AlarmGrid) policies() ([]rollback.Policy, error) {
 	if a.PollInterval < 0 {
 		return nil, gridErr(fmt.Sprintf("%v: must be >= 0", a.PollInterval), "alarms", "poll_interval")
 	}
+	// Thresholds of a metric the grid does not list are kept for when it
+	// does (a file narrowing metrics keeps the default's thresholds), but
+	// a key that names no metric is a typo.
 	for k := range a.Thresholds {
-		found := false
-		for _, m := range a.Metrics {
-			found = found || m == k
+		if _, err := metrics.ParseMetric(k); err != nil {
+			return nil, gridErr(fmt.Sprintf("%q: not a metric name (%v)", clip(k), err), "alarms", "thresholds")
 		}
-		if !found {
-			return nil, gridErr(fmt.Sprintf("%q: not one of the grid's metrics (%s)", clip(k), strings.Join(a.Metrics, ", ")), "alarms", "thresholds")
+	}
+	size := 0
+	for _, ths := range a.Thresholds {
+		size = max(size, len(ths))
+	}
+	for _, n := range []int{len(a.Metrics), len(a.Dimensions), len(a.Statistics), len(a.Periods), len(mns), len(a.TreatMissingData)} {
+		if size *= n; size > maxConfigurations {
+			return nil, gridErr(fmt.Sprintf("more than %d alarms: narrow the lists", maxConfigurations), "alarms")
 		}
 	}
 	var out []rollback.Policy
@@ -364,7 +389,7 @@ func (a *AlarmGrid) policies() ([]rollback.Policy, error) {
 					return nil, gridErr(err.Error(), "alarms", "statistics", strconv.Itoa(k))
 				}
 				for l, per := range a.Periods {
-					if per <= 0 || per > 86400 {
+					if !(per == 10 || per == 20 || per == 30 || (per > 0 && per%60 == 0)) || per > 86400 {
 						return nil, gridErr(fmt.Sprintf("%d: must be 10, 20, 30 or a multiple of 60 seconds, at most 86400", per), "alarms", "periods", strconv.Itoa(l))
 					}
 					for _, th := range ths {
@@ -421,7 +446,10 @@ func WithBake(s strategy.Strategy, bake time.Duration) strategy.Strategy {
 		}
 		steps = append(steps, strategy.CanaryStep{SetWeight: 100 * st.Weight})
 	}
-	return append(steps, strategy.CanaryStep{SetWeight: 100}, strategy.CanaryStep{Pause: bake})
+	if n := len(steps); n == 0 || steps[n-1].SetWeight != 100 {
+		steps = append(steps, strategy.CanaryStep{SetWeight: 100})
+	}
+	return append(steps, strategy.CanaryStep{Pause: bake})
 }
 
 // clip shortens a quoted user value for an error message.
