@@ -150,6 +150,7 @@ interrupted.`,
 		newEvaluateCmd(s),
 		newPresetsCmd(s),
 		newReportCmd(s),
+		newRecommendCmd(s),
 	)
 	root.SetHelpCommand(newHelpCmd())
 	root.InitDefaultCompletionCmd()

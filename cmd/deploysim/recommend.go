@@ -1,0 +1,149 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/deploysim/deploysim"
+	"github.com/deploysim/deploysim/emit"
+	"github.com/deploysim/deploysim/metrics"
+	"github.com/deploysim/deploysim/scenario"
+	"github.com/deploysim/deploysim/strategy"
+)
+
+// recommendOptions are recommend's own flags.
+type recommendOptions struct {
+	maxFalseRollback, minDetection float64
+	maxDuration, maxTimeToRollback time.Duration
+	minimize                       string
+	confidence                     float64
+	space                          string
+	emit                           string
+	format                         string
+}
+
+// newRecommendCmd is `deploysim recommend`: the strategy and rollback
+// policy to use on one scenario, under limits (deploysim.Recommend).
+func newRecommendCmd(s streams) *cobra.Command {
+	var o recommendOptions
+	var so *scenarioOptions
+	cmd := &cobra.Command{
+		Use:   "recommend [flags]",
+		Short: "Find the strategy and alarms that hurt the fewest requests under your limits",
+		Long: `Searches a space of strategies (every CodeDeploy Lambda preset, custom
+canaries and linears, exponentials, Argo-style steps) and rollback policies
+(single CloudWatch alarms on Errors or ErrorRate of the candidate or the
+alias, 10 s or 60 s periods, thresholds, M of N; the baseline comparison;
+the sequential test) for the configuration that minimises --minimize when
+the candidate is bad, among those that meet the limits: --max-false-rollback
+(probability a healthy release is rolled back), --min-detection (probability
+a bad one is rolled back before 100%), --max-duration (time a healthy release
+takes to reach 100%) and --max-time-to-rollback. A limit counts as met only
+when its one-sided confidence bound at --confidence is (Wilson for rates,
+Student-t for means); when none meets them all, says which limit came
+closest.
+
+The search races the configurations on common random numbers (run i of each
+uses the same seed): a few runs each, then more for the survivors, dropping
+those that surely violate a limit or are beaten with confidence (see
+docs/model.md, Recommendation). It prints the recommendation, how it stands
+against each limit and against the best Lambda preset under the scenario's
+policy (--policy, --alarm), the Pareto front of the objective against each
+limited figure, what it spent, and the compare flags that reproduce it with
+other seeds. --space FILE narrows or widens the default space (YAML; see
+deploysim.ParseSpaceFile). --emit sam|cloudformation|argo|flagger writes a
+snippet to paste instead of the report.
+
+--format json writes {"scenario", "constraints", "feasible", "closest",
+"best", "preset", "pareto", "evaluated", "compare_args"} (see
+deploysim.Recommendation.WriteJSON); best and each pareto entry are compare
+rows with "policy" and "alarms" added.`,
+		Example: `  deploysim recommend --max-false-rollback 0.05 --min-detection 0.95
+  deploysim recommend --rps 1 --max-false-rollback 0.01 --max-duration 30m
+  deploysim recommend --max-false-rollback 0.05 --space space.yaml -o json
+  deploysim recommend --max-false-rollback 0.05 --emit sam > preference.yaml`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runRecommend(cmd.Context(), s, so, &o)
+		},
+	}
+	f := cmd.Flags()
+	f.Float64Var(&o.maxFalseRollback, "max-false-rollback", 0, "largest acceptable probability that a healthy release is rolled back (0: no limit)")
+	f.Float64Var(&o.minDetection, "min-detection", 0, "least acceptable probability that a bad release is rolled back before 100% (0: no limit)")
+	f.DurationVar(&o.maxDuration, "max-duration", 0, "longest acceptable mean time for a healthy release to reach 100% (0: no limit)")
+	f.DurationVar(&o.maxTimeToRollback, "max-time-to-rollback", 0, "longest acceptable mean time from the fault to the weight back at 0 (0: no limit)")
+	f.StringVar(&o.minimize, "minimize", "candidate_failures", "`FIGURE` to minimise: candidate_failures, users_hit, time_to_rollback_s or duration_s")
+	f.Float64Var(&o.confidence, "confidence", deploysim.DefaultRecommendConfidence, "one-sided confidence at which a limit must be shown met")
+	f.StringVar(&o.space, "space", "", "YAML `FILE` narrowing or widening the default space (deploysim.ParseSpaceFile)")
+	f.StringVar(&o.emit, "emit", "", "write a snippet to paste instead of the report: sam, cloudformation, argo or flagger")
+	f.StringVarP(&o.format, "format", "o", "table", "output `FORMAT`: table or json")
+	so = addScenarioFlags(f, "strategies", "runs")
+	registerCompletions(cmd)
+	return cmd
+}
+
+// runRecommend turns the flags into a deploysim.Recommend call and writes
+// its answer.
+func runRecommend(ctx context.Context, s streams, so *scenarioOptions, o *recommendOptions) error {
+	if o.format != "table" && o.format != "json" {
+		return fmt.Errorf("--format = %q: must be table or json", clip(o.format))
+	}
+	if o.emit != "" && !emit.Known(o.emit) {
+		return fmt.Errorf("--emit = %q: must be one of %s", clip(o.emit), emit.Formats)
+	}
+	obj, err := metrics.ParseFigure(o.minimize)
+	if err != nil {
+		return fmt.Errorf("--minimize = %q: must be candidate_failures, users_hit, time_to_rollback_s or duration_s", clip(o.minimize))
+	}
+	cons := deploysim.Constraints{
+		MaxFalseRollback: o.maxFalseRollback, MinDetection: o.minDetection,
+		MaxDuration: o.maxDuration, MaxTimeToRollback: o.maxTimeToRollback,
+		Objective: obj, Confidence: o.confidence,
+	}
+	if err := cons.Validate(); err != nil {
+		return err
+	}
+	c, err := so.config()
+	if err != nil {
+		return err
+	}
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	sc, err := c.Scenario(strategy.LambdaCanary10Percent5Minutes) // Recommend replaces the strategy
+	if err != nil {
+		return err
+	}
+	if !sc.Fault.Bad() {
+		return fmt.Errorf("--error-rate = 0 and --latency-regression = 1: recommend needs a bad candidate to measure detection and blast radius (its healthy twin gives the false rollbacks)")
+	}
+	space := deploysim.DefaultSpace()
+	if o.space != "" {
+		data, err := scenario.ReadFile(o.space, deploysim.MaxSpaceFile)
+		if err != nil {
+			return fmt.Errorf("--space: %w", err)
+		}
+		if _, space, err = deploysim.ParseSpaceFile(o.space, data); err != nil {
+			return err
+		}
+	}
+	rec, err := deploysim.Recommend(ctx, sc, space, cons)
+	if err != nil {
+		return err
+	}
+	c.Fill(nil)
+	if o.emit != "" {
+		fmt.Fprintf(s.err, "recommended: %s\n", rec.Best.Label())
+		if !rec.Feasible {
+			fmt.Fprintf(s.err, "warning: %s\n", rec.Closest)
+		}
+		return emit.Write(s.out, o.emit, rec.Best.Strategy, rec.Best.Policy)
+	}
+	if o.format == "json" {
+		return rec.WriteJSON(s.out, &c)
+	}
+	return rec.WriteText(s.out)
+}
