@@ -32,7 +32,7 @@ sequential: [0.05]
 search: {max_runs: 128}
 `
 
-var recommendScenario = []string{"--users", "0", "--horizon", "0", "--error-rate", "0.005"}
+var recommendScenario = []string{"--rps", "100", "--users", "0", "--horizon", "0", "--error-rate", "0.005"}
 
 func writeSpace(t *testing.T) string {
 	t.Helper()
