@@ -2,6 +2,7 @@ package deploysim
 
 import (
 	"context"
+	"math"
 	"slices"
 	"strconv"
 
@@ -117,7 +118,36 @@ func (r *race) preset(ctx context.Context) (*Candidate, error) {
 	for _, c := range cands {
 		r.judge(c)
 	}
-	best, _ := r.pick(cands)
+	// A user picking a preset looks at the rows that meet the most limits
+	// and takes the fewest failures among them: when none meets them all,
+	// the preset shown is that one, not the one nearest the limits on a
+	// relative scale (AllAtOnce, which misses only detection, would be).
+	missed := func(c *Candidate) int {
+		n := 0
+		for _, v := range c.Verdicts {
+			if !v.Met {
+				n++
+			}
+		}
+		return n
+	}
+	var best *Candidate
+	for _, c := range cands {
+		if best == nil {
+			best = c
+			continue
+		}
+		if mc, mb := missed(c), missed(best); mc != mb {
+			if mc < mb {
+				best = c
+			}
+			continue
+		}
+		oc, ob := c.objective(r.cons.Objective), best.objective(r.cons.Objective)
+		if oc < ob || math.IsNaN(ob) && !math.IsNaN(oc) {
+			best = c
+		}
+	}
 	best.Index = -1 // not a point of the space
 	return best, nil
 }

@@ -407,8 +407,14 @@ func (r *Recommendation) WriteText(w io.Writer) error {
 	}
 	if p := r.Preset; p != nil {
 		fmt.Fprintf(&b, "best CodeDeploy preset under the scenario's policy: %s: %s %.4g", p.Label(), obj, p.Summary.Value(obj))
-		if !p.Feasible() {
-			b.WriteString(" (misses a limit)")
+		var missed []string
+		for _, v := range p.Verdicts {
+			if !v.Met {
+				missed = append(missed, fmt.Sprintf("%s %.4g", v.Figure, v.Estimate))
+			}
+		}
+		if len(missed) > 0 {
+			fmt.Fprintf(&b, " (no preset meets every limit; this one misses %s)", strings.Join(missed, ", "))
 		}
 		b.WriteByte('\n')
 	}

@@ -400,3 +400,18 @@ func TestWithBake(t *testing.T) {
 		t.Error("no bake changed the strategy")
 	}
 }
+
+// Halving waits for the runs a rate limit needs: with no event in n runs
+// the one-sided Wilson bound is z²/(n+z²) (z the one-sided normal
+// quantile), at most the limit from n = z²/limit - z² on: 52 runs for 5 %
+// at 95 %.
+func TestHalvingGate(t *testing.T) {
+	z := distuv.UnitNormal.Quantile(0.95)
+	for _, lim := range []float64{0.05, 0.01} {
+		want := int(math.Ceil(z*z/lim - z*z))
+		r := &race{cons: Constraints{MaxFalseRollback: lim}, lims: Constraints{MaxFalseRollback: lim}.limits(), space: Space{}, level: 0.9}
+		if got := r.halvingGate(); got != want {
+			t.Errorf("limit %g: gate %d runs, want %d", lim, got, want)
+		}
+	}
+}
