@@ -369,7 +369,7 @@ func alarmShort(a rollback.Alarm) string {
 	}
 	s := fmt.Sprintf("%s(%s) %s %s %s, %d of %d × %v", a.Metric, a.Dimension, a.Statistic, a.Comparison.Symbol(), fnum(a.Threshold), m, a.EvaluationPeriods, a.Period)
 	if a.TreatMissingData != rollback.TreatNotBreaching {
-		s += ", missing " + a.TreatMissingData.String()
+		s += ", missing data " + a.TreatMissingData.String()
 	}
 	return s
 }

@@ -24,6 +24,7 @@ var evaluateSkips = []string{"strategies", "policy", "alarms", "evaluation_inter
 func newEvaluateCmd(s streams) *cobra.Command {
 	var o outputOptions
 	var so *scenarioOptions
+	var rec evaluateRecommend
 	cmd := &cobra.Command{
 		Use:   "evaluate [flags] FILE...",
 		Short: "Simulate the deployments a SAM/CloudFormation, Argo Rollouts or Flagger file declares",
@@ -70,11 +71,15 @@ replace them (manifest.Deployable.Apply).
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runEvaluate(cmd.Context(), s, so, &o, args)
+			if err := runEvaluate(cmd.Context(), s, so, &o, args); err != nil || !rec.on {
+				return err
+			}
+			return runEvaluateRecommend(cmd.Context(), s, so, &rec, o.format, args)
 		},
 	}
 	o.addFormatFlag(cmd, "table")
 	so = addScenarioFlags(cmd.Flags(), evaluateSkips...)
+	rec.register(cmd.Flags())
 	registerCompletions(cmd)
 	return cmd
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/deploysim/deploysim"
 	"github.com/deploysim/deploysim/emit"
@@ -14,15 +15,21 @@ import (
 	"github.com/deploysim/deploysim/strategy"
 )
 
-// recommendOptions are recommend's own flags.
-type recommendOptions struct {
+// limitOptions are the question's flags, shared by recommend and
+// evaluate --recommend.
+type limitOptions struct {
 	maxFalseRollback, minDetection float64
 	maxDuration, maxTimeToRollback time.Duration
 	minimize                       string
 	confidence                     float64
 	space                          string
-	emit                           string
-	format                         string
+}
+
+// recommendOptions are recommend's own flags.
+type recommendOptions struct {
+	limitOptions
+	emit   string
+	format string
 }
 
 // newRecommendCmd is `deploysim recommend`: the strategy and rollback
@@ -71,13 +78,7 @@ rows with "policy" and "alarms" added.`,
 		},
 	}
 	f := cmd.Flags()
-	f.Float64Var(&o.maxFalseRollback, "max-false-rollback", 0, "largest acceptable probability that a healthy release is rolled back (0: no limit)")
-	f.Float64Var(&o.minDetection, "min-detection", 0, "least acceptable probability that a bad release is rolled back before 100% (0: no limit)")
-	f.DurationVar(&o.maxDuration, "max-duration", 0, "longest acceptable mean time for a healthy release to reach 100% (0: no limit)")
-	f.DurationVar(&o.maxTimeToRollback, "max-time-to-rollback", 0, "longest acceptable mean time from the fault to the weight back at 0 (0: no limit)")
-	f.StringVar(&o.minimize, "minimize", "candidate_failures", "`FIGURE` to minimise: candidate_failures, users_hit, time_to_rollback_s or duration_s")
-	f.Float64Var(&o.confidence, "confidence", deploysim.DefaultRecommendConfidence, "one-sided confidence at which a limit must be shown met")
-	f.StringVar(&o.space, "space", "", "YAML `FILE` narrowing or widening the default space (deploysim.ParseSpaceFile)")
+	o.addLimitFlags(f)
 	f.StringVar(&o.emit, "emit", "", "write a snippet to paste instead of the report: sam, cloudformation, argo or flagger")
 	f.StringVarP(&o.format, "format", "o", "table", "output `FORMAT`: table or json")
 	so = addScenarioFlags(f, "strategies", "runs")
@@ -94,16 +95,8 @@ func runRecommend(ctx context.Context, s streams, so *scenarioOptions, o *recomm
 	if o.emit != "" && !emit.Known(o.emit) {
 		return fmt.Errorf("--emit = %q: must be one of %s", clip(o.emit), emit.Formats)
 	}
-	obj, err := metrics.ParseFigure(o.minimize)
+	cons, err := o.constraints()
 	if err != nil {
-		return fmt.Errorf("--minimize = %q: must be candidate_failures, users_hit, time_to_rollback_s or duration_s", clip(o.minimize))
-	}
-	cons := deploysim.Constraints{
-		MaxFalseRollback: o.maxFalseRollback, MinDetection: o.minDetection,
-		MaxDuration: o.maxDuration, MaxTimeToRollback: o.maxTimeToRollback,
-		Objective: obj, Confidence: o.confidence,
-	}
-	if err := cons.Validate(); err != nil {
 		return err
 	}
 	c, err := so.config()
@@ -120,15 +113,9 @@ func runRecommend(ctx context.Context, s streams, so *scenarioOptions, o *recomm
 	if !sc.Fault.Bad() {
 		return fmt.Errorf("--error-rate = 0 and --latency-regression = 1: recommend needs a bad candidate to measure detection and blast radius (its healthy twin gives the false rollbacks)")
 	}
-	space := deploysim.DefaultSpace()
-	if o.space != "" {
-		data, err := scenario.ReadFile(o.space, deploysim.MaxSpaceFile)
-		if err != nil {
-			return fmt.Errorf("--space: %w", err)
-		}
-		if _, space, err = deploysim.ParseSpaceFile(o.space, data); err != nil {
-			return err
-		}
+	space, err := o.spaceOf()
+	if err != nil {
+		return err
 	}
 	rec, err := deploysim.Recommend(ctx, sc, space, cons)
 	if err != nil {
@@ -146,4 +133,43 @@ func runRecommend(ctx context.Context, s streams, so *scenarioOptions, o *recomm
 		return rec.WriteJSON(s.out, &c)
 	}
 	return rec.WriteText(s.out)
+}
+
+// addLimitFlags registers the limits, the objective, the confidence and
+// --space on f.
+func (o *limitOptions) addLimitFlags(f *pflag.FlagSet) {
+	f.Float64Var(&o.maxFalseRollback, "max-false-rollback", 0, "largest acceptable probability that a healthy release is rolled back (0: no limit)")
+	f.Float64Var(&o.minDetection, "min-detection", 0, "least acceptable probability that a bad release is rolled back before 100% (0: no limit)")
+	f.DurationVar(&o.maxDuration, "max-duration", 0, "longest acceptable mean time for a healthy release to reach 100% (0: no limit)")
+	f.DurationVar(&o.maxTimeToRollback, "max-time-to-rollback", 0, "longest acceptable mean time from the fault to the weight back at 0 (0: no limit)")
+	f.StringVar(&o.minimize, "minimize", "candidate_failures", "`FIGURE` to minimise: candidate_failures, users_hit, time_to_rollback_s or duration_s")
+	f.Float64Var(&o.confidence, "confidence", deploysim.DefaultRecommendConfidence, "one-sided confidence at which a limit must be shown met")
+	f.StringVar(&o.space, "space", "", "YAML `FILE` narrowing or widening the default space (deploysim.ParseSpaceFile)")
+}
+
+// constraints builds the library's question from the flags.
+func (o *limitOptions) constraints() (deploysim.Constraints, error) {
+	obj, err := metrics.ParseFigure(o.minimize)
+	if err != nil {
+		return deploysim.Constraints{}, fmt.Errorf("--minimize = %q: must be candidate_failures, users_hit, time_to_rollback_s or duration_s", clip(o.minimize))
+	}
+	cons := deploysim.Constraints{
+		MaxFalseRollback: o.maxFalseRollback, MinDetection: o.minDetection,
+		MaxDuration: o.maxDuration, MaxTimeToRollback: o.maxTimeToRollback,
+		Objective: obj, Confidence: o.confidence,
+	}
+	return cons, cons.Validate()
+}
+
+// spaceOf is the default space, or --space's.
+func (o *limitOptions) spaceOf() (deploysim.Space, error) {
+	if o.space == "" {
+		return deploysim.DefaultSpace(), nil
+	}
+	data, err := scenario.ReadFile(o.space, deploysim.MaxSpaceFile)
+	if err != nil {
+		return deploysim.Space{}, fmt.Errorf("--space: %w", err)
+	}
+	_, sp, err := deploysim.ParseSpaceFile(o.space, data)
+	return sp, err
 }

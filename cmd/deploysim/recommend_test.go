@@ -146,3 +146,33 @@ func TestRecommendErrors(t *testing.T) {
 		}
 	}
 }
+
+// evaluate --recommend proposes a change to a SAM template's preference
+// (whose Errors > 0 alarms roll back most healthy releases at 5 req/s) and
+// writes it as a template deploysim reads back.
+func TestEvaluateRecommend(t *testing.T) {
+	space := filepath.Join(t.TempDir(), "space.yaml")
+	if err := os.WriteFile(space, []byte("canary: {percents: [5], intervals: [5m]}\nlinear: null\nexponential: null\nalarms:\n  periods: [60]\n  thresholds: {Errors: [2, 3], ErrorRate: [0.02]}\nsearch: {max_runs: 64}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := mustRun(t, "evaluate", "../../manifest/testdata/sam-safe-deployments.yaml", "--recommend", "--max-false-rollback", "0.1", "--space", space, "-n", "64")
+	i := strings.Index(out, "change to: ")
+	if !strings.Contains(out, "yours:     Canary10Percent10Minutes") || i < 0 {
+		t.Fatalf("no proposal in\n%s", out)
+	}
+	j := strings.Index(out[i:], "AWSTemplateFormatVersion")
+	if j < 0 {
+		t.Fatalf("no template after the proposal in\n%s", out[i:])
+	}
+	var tmpl strings.Builder
+	for _, l := range strings.Split(out[i+j:], "\n") {
+		tmpl.WriteString(strings.TrimPrefix(l, "    ") + "\n")
+	}
+	f, err := manifest.Read("proposal.yaml", []byte(tmpl.String()))
+	if err != nil || len(f.Deployables) != 1 {
+		t.Fatalf("proposal does not read back: %v\n%s", err, tmpl.String())
+	}
+	if code, _, errs := runCLI(t, "evaluate", "../../manifest/testdata/sam-safe-deployments.yaml", "--recommend", "-o", "json"); code != 2 || !strings.Contains(errs, "--recommend writes text") {
+		t.Errorf("json: exit %d, %q", code, errs)
+	}
+}
