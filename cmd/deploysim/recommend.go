@@ -3,10 +3,14 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+	"gonum.org/v1/plot/vg"
 
 	"github.com/deploysim/deploysim"
 	"github.com/deploysim/deploysim/emit"
@@ -30,6 +34,7 @@ type recommendOptions struct {
 	limitOptions
 	emit   string
 	format string
+	chart  string
 }
 
 // newRecommendCmd is `deploysim recommend`: the strategy and rollback
@@ -79,6 +84,7 @@ rows with "policy" and "alarms" added.`,
 	}
 	f := cmd.Flags()
 	o.addLimitFlags(f)
+	f.StringVar(&o.chart, "chart", "", "also write the Pareto chart of the objective against the first limited figure (the false-rollback rate when none is set) to `FILE` (.png or .svg): every configuration the search ran past its first rounds, the front, the best preset and the recommendation")
 	f.StringVar(&o.emit, "emit", "", "write a snippet to paste instead of the report: sam, cloudformation, argo or flagger")
 	f.StringVarP(&o.format, "format", "o", "table", "output `FORMAT`: table or json")
 	so = addScenarioFlags(f, "strategies", "runs")
@@ -89,6 +95,9 @@ rows with "policy" and "alarms" added.`,
 // runRecommend turns the flags into a deploysim.Recommend call and writes
 // its answer.
 func runRecommend(ctx context.Context, s streams, so *scenarioOptions, o *recommendOptions) error {
+	if ext := strings.ToLower(filepath.Ext(o.chart)); o.chart != "" && ext != ".png" && ext != ".svg" {
+		return fmt.Errorf("--chart = %q: must end in .png or .svg", clip(o.chart))
+	}
 	if o.format != "table" && o.format != "json" {
 		return fmt.Errorf("--format = %q: must be table or json", clip(o.format))
 	}
@@ -122,6 +131,11 @@ func runRecommend(ctx context.Context, s streams, so *scenarioOptions, o *recomm
 		return err
 	}
 	c.Fill(nil)
+	if o.chart != "" {
+		if err := recommendChart(rec, o.chart); err != nil {
+			return fmt.Errorf("--chart: %w", err)
+		}
+	}
 	if o.emit != "" {
 		fmt.Fprintf(s.err, "recommended: %s\n", rec.Best.Label())
 		if !rec.Feasible {
@@ -172,4 +186,56 @@ func (o *limitOptions) spaceOf() (deploysim.Space, error) {
 	}
 	_, sp, err := deploysim.ParseSpaceFile(o.space, data)
 	return sp, err
+}
+
+// recommendChart writes the Pareto chart of rec's first front (metrics
+// of the configurations the search ran past its early rounds, labelled
+// by their place: the front's members, the recommendation, the preset).
+func recommendChart(rec deploysim.Recommendation, path string) error {
+	if len(rec.Pareto) == 0 {
+		return fmt.Errorf("no Pareto front")
+	}
+	f := rec.Pareto[0]
+	t := &metrics.Table{}
+	seen := map[*deploysim.Candidate]bool{}
+	add := func(label string, c *deploysim.Candidate) {
+		if c != nil && !seen[c] {
+			seen[c] = true
+			t.Add(label, c.Summary)
+		}
+	}
+	add("recommended", rec.Best)
+	for i, c := range f.Candidates {
+		add(fmt.Sprintf("front %d", i+1), c)
+	}
+	if rec.Preset != nil {
+		add("preset "+rec.Preset.Strategy.String(), rec.Preset)
+	}
+	most := 0
+	for _, c := range rec.Candidates {
+		most = max(most, c.Runs)
+	}
+	for _, c := range rec.Candidates {
+		if c.Runs >= most/2 {
+			add("", c)
+		}
+	}
+	p, err := paretoChart(t, t, f.Y, f.X, fmt.Sprintf(" (%d configurations searched)", rec.Configurations))
+	if err != nil {
+		return err
+	}
+	ext := strings.TrimPrefix(strings.ToLower(filepath.Ext(path)), ".")
+	wt, err := p.WriterTo(8*vg.Inch, 5*vg.Inch, ext)
+	if err != nil {
+		return err
+	}
+	fh, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := wt.WriteTo(fh); err != nil {
+		fh.Close()
+		return err
+	}
+	return fh.Close()
 }

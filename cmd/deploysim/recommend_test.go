@@ -117,7 +117,11 @@ func TestRecommendEmit(t *testing.T) {
 }
 
 func TestRecommendText(t *testing.T) {
-	out := mustRun(t, append([]string{"recommend", "--space", writeSpace(t), "--max-false-rollback", "0.1", "--min-detection", "0.5"}, recommendScenario...)...)
+	png := filepath.Join(t.TempDir(), "pareto.png")
+	out := mustRun(t, append([]string{"recommend", "--space", writeSpace(t), "--max-false-rollback", "0.1", "--min-detection", "0.5", "--chart", png}, recommendScenario...)...)
+	if b, err := os.ReadFile(png); err != nil || !strings.HasPrefix(string(b), "\x89PNG") {
+		t.Errorf("--chart: %v, %d bytes not a PNG", err, len(b))
+	}
 	for _, want := range []string{"recommended: Canary", "false_rollback_rate", "detection_rate", "best CodeDeploy preset", "searched 10 configurations", "Pareto front: candidate_failures against false_rollback_rate", "reproduce with other seeds: deploysim compare"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("missing %q in\n%s", want, out)
@@ -139,6 +143,7 @@ func TestRecommendErrors(t *testing.T) {
 		{[]string{"--error-rate", "0"}, "recommend needs a bad candidate"},
 		{[]string{"--space", "/nonexistent/space.yaml"}, "--space: "},
 		{[]string{"--runs", "5"}, "unknown flag: --runs"},
+		{[]string{"--chart", "x.gif"}, `--chart = "x.gif": must end in .png or .svg`},
 	} {
 		code, _, errs := runCLI(t, append([]string{"recommend", "--space", space}, tc.args...)...)
 		if code != 2 || !strings.Contains(errs, tc.want) {
