@@ -303,14 +303,23 @@ func (r *race) halvingGate() int {
 	return gate
 }
 
-// pick returns the recommended candidate: the best-ranked among those run
-// to the end (or, when every one was dropped, among all).
+// pick returns the recommended candidate: the best-ranked of the feasible
+// candidates the race did not drop, or of all feasible ones when it
+// dropped them all, or of every candidate when none is feasible. A dropped
+// candidate's estimates stand on fewer runs: compared with the survivors'
+// they would favour whichever got the luckier few runs.
 func (r *race) pick(cands []*Candidate) (*Candidate, bool) {
-	var pool []*Candidate
+	var pool, feasible []*Candidate
 	for _, c := range cands {
 		if c.Feasible() {
-			pool = append(pool, c)
+			feasible = append(feasible, c)
+			if c.Dropped == "" {
+				pool = append(pool, c)
+			}
 		}
+	}
+	if len(pool) == 0 {
+		pool = feasible
 	}
 	if len(pool) == 0 {
 		pool = cands
