@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"gonum.org/v1/plot/vg"
 
 	"github.com/deploysim/deploysim"
+	"github.com/deploysim/deploysim/chart"
 	"github.com/deploysim/deploysim/emit"
 	"github.com/deploysim/deploysim/metrics"
 	"github.com/deploysim/deploysim/scenario"
@@ -108,7 +110,7 @@ func runRecommend(ctx context.Context, s streams, so *scenarioOptions, o *recomm
 	if err != nil {
 		return err
 	}
-	c, err := so.config()
+	c, err := so.config(s.in)
 	if err != nil {
 		return err
 	}
@@ -188,39 +190,40 @@ func (o *limitOptions) spaceOf() (deploysim.Space, error) {
 	return sp, err
 }
 
-// recommendChart writes the Pareto chart of rec's first front (metrics
-// of the configurations the search ran past its early rounds, labelled
-// by their place: the front's members, the recommendation, the preset).
+// recommendChart writes the Pareto chart of rec's first front with
+// chart.Pareto: the front's members (the recommendation among them) and
+// the best preset, each labelled by its place (the text output's Pareto
+// table names them). The thousands of configurations raced past are left
+// out: a chart of labelled points cannot hold them.
 func recommendChart(rec deploysim.Recommendation, path string) error {
 	if len(rec.Pareto) == 0 {
 		return fmt.Errorf("no Pareto front")
 	}
 	f := rec.Pareto[0]
-	t := &metrics.Table{}
+	var ps []chart.Point
 	seen := map[*deploysim.Candidate]bool{}
 	add := func(label string, c *deploysim.Candidate) {
-		if c != nil && !seen[c] {
-			seen[c] = true
-			t.Add(label, c.Summary)
+		if c == nil || seen[c] {
+			return
+		}
+		seen[c] = true
+		x, y := c.Summary.Value(f.Y), c.Summary.Value(f.X)
+		if !math.IsNaN(x) && !math.IsNaN(y) {
+			ps = append(ps, chart.Point{Label: label, X: x, Y: y})
 		}
 	}
-	add("recommended", rec.Best)
 	for i, c := range f.Candidates {
-		add(fmt.Sprintf("front %d", i+1), c)
+		label := fmt.Sprintf("front %d", i+1)
+		if c == rec.Best {
+			label = "recommended"
+		}
+		add(label, c)
 	}
+	add("recommended", rec.Best)
 	if rec.Preset != nil {
 		add("preset "+rec.Preset.Strategy.String(), rec.Preset)
 	}
-	most := 0
-	for _, c := range rec.Candidates {
-		most = max(most, c.Runs)
-	}
-	for _, c := range rec.Candidates {
-		if c.Runs >= most/2 {
-			add("", c)
-		}
-	}
-	p, err := paretoChart(t, t, f.Y, f.X, fmt.Sprintf(" (%d configurations searched)", rec.Configurations))
+	p, err := chart.Pareto(ps, f.Y, f.X)
 	if err != nil {
 		return err
 	}

@@ -44,7 +44,7 @@ func runEvaluateRecommend(ctx context.Context, s streams, so *scenarioOptions, e
 	if err != nil {
 		return err
 	}
-	c, err := so.config()
+	c, err := so.config(s.in)
 	if err != nil {
 		return err
 	}
