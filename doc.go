@@ -100,7 +100,7 @@
 // radius, detection rate and times to detect and roll back are read over
 // the bad runs, the false-rollback rate and the deployment duration over the
 // healthy ones (metrics.Figure.Population). HealthyScenario is the default
-// case's twin on its own; metrics.Pareto and metrics.Recommend pick among
+// case's twin on its own; metrics.Pareto and metrics.Best pick among
 // the rows.
 //
 // Every strategy sees the same seeds, and sim.MonteCarlo, which Estimate runs

@@ -44,7 +44,7 @@ func ExampleCompare() {
 		fmt.Printf("%-28s rolled back in %.0f%% of runs, %v s after the fault\n", row.Label,
 			100*s.Value(metrics.DetectionRate), s.Value(metrics.TimeToRollback))
 	}
-	best, err := metrics.Recommend(&tab, metrics.CandidateFailures)
+	best, err := metrics.Best(&tab, metrics.CandidateFailures)
 	if err != nil {
 		log.Fatal(err)
 	}

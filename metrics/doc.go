@@ -38,7 +38,7 @@
 // A Table puts one Summary per strategy (or sweep grid point) side by side and
 // renders it as text, Markdown, CSV or JSON; ReadTable and Table.Merge combine
 // the JSON of shards. Pareto finds the strategies no other beats on two
-// figures at once, and Recommend picks the best one under constraints.
+// figures at once, and Best picks the best one under constraints.
 //
 // Quantiles come from Sketch, a DDSketch-style log-bucket sketch whose
 // estimates are within SketchAccuracy (1%) relative error of the exact

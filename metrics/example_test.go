@@ -131,8 +131,8 @@ func ExamplePareto() {
 	// Canary10Percent30Minutes 1800 60
 }
 
-// Recommend minimises one figure under constraints and says why the others lost.
-func ExampleRecommend() {
+// Best minimises one figure under constraints and says why the others lost.
+func ExampleBest() {
 	mk := func(failures int64, minutes int) *metrics.Summary {
 		var s metrics.Summary
 		r := run(failures, metrics.Never)
@@ -145,7 +145,7 @@ func ExampleRecommend() {
 	t.Add("Linear10PercentEvery1Minute", mk(250, 9))
 	t.Add("Canary10Percent30Minutes", mk(60, 30))
 	t.Add("Linear10PercentEvery10Minutes", mk(40, 90))
-	rec, err := metrics.Recommend(&t, metrics.CandidateFailures, metrics.AtMost(metrics.DeployDuration, 30*60))
+	rec, err := metrics.Best(&t, metrics.CandidateFailures, metrics.AtMost(metrics.DeployDuration, 30*60))
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -155,7 +155,7 @@ func (f Figure) Population() Population {
 func (f Figure) IsRate() bool { return f >= DetectionRate && f < numFigures }
 
 // HigherIsBetter reports whether larger values of f are better (only
-// DetectionRate); Pareto and Recommend minimise every other figure.
+// DetectionRate); Pareto and Best minimise every other figure.
 func (f Figure) HigherIsBetter() bool { return f == DetectionRate }
 
 func (f Figure) valid() bool { return f < numRunFigures || f.IsRate() }

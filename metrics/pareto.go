@@ -8,7 +8,7 @@ import (
 	"strings"
 )
 
-// oriented returns the value Pareto and Recommend minimise: Value(f), negated
+// oriented returns the value Pareto and Best minimise: Value(f), negated
 // when higher is better.
 func oriented(s *Summary, f Figure) float64 {
 	v := s.Value(f)
@@ -155,7 +155,7 @@ func (c Constraint) check(s *Summary, level float64) (float64, bool) {
 	return v, v >= c.Limit
 }
 
-// ErrNoneQualifies is returned (wrapped) by Recommend when no row meets every constraint.
+// ErrNoneQualifies is returned (wrapped) by Best when no row meets every constraint.
 var ErrNoneQualifies = errors.New("no row meets every constraint")
 
 // Verdict says why a row was not recommended.
@@ -165,31 +165,31 @@ type Verdict struct {
 	Reason string
 }
 
-// Recommendation is the row Recommend chose and why every other row lost.
-type Recommendation struct {
+// Choice is the row Best chose and why every other row lost.
+type Choice struct {
 	Row    Row
 	Index  int     // in the table's Rows
 	Value  float64 // the objective's Value for the row
 	Others []Verdict
 }
 
-// Recommend picks the row of t that is best on objective (the lowest Value,
+// Best picks the row of t that is best on objective (the lowest Value,
 // or the highest for DetectionRate) among the rows that meet every
 // constraint, e.g.
 //
-//	Recommend(t, CandidateFailures, AtMost(DeployDuration, 1800), AtMost(FalseRollbackRate, 0.01))
+//	Best(t, CandidateFailures, AtMost(DeployDuration, 1800), AtMost(FalseRollbackRate, 0.01))
 //
 // Rows with equal objective values tie; the first in table order wins and
 // the others say so. A row whose objective no run had cannot win. The error
 // wraps ErrNoneQualifies and names each row's first failed constraint when
 // no row qualifies.
-func Recommend(t *Table, objective Figure, constraints ...Constraint) (Recommendation, error) {
+func Best(t *Table, objective Figure, constraints ...Constraint) (Choice, error) {
 	if !objective.valid() {
-		return Recommendation{}, fmt.Errorf("metrics: Recommend objective = %d: not a figure", objective)
+		return Choice{}, fmt.Errorf("metrics: Best objective = %d: not a figure", objective)
 	}
 	for i, c := range constraints {
 		if err := c.validate(); err != nil {
-			return Recommendation{}, fmt.Errorf("metrics: Recommend constraint %d: %w", i, err)
+			return Choice{}, fmt.Errorf("metrics: Best constraint %d: %w", i, err)
 		}
 	}
 	level := t.level()
@@ -229,11 +229,11 @@ func Recommend(t *Table, objective Figure, constraints ...Constraint) (Recommend
 		if len(t.Rows) == 0 {
 			b.WriteString("the table is empty")
 		}
-		return Recommendation{}, fmt.Errorf("metrics: Recommend: %w: %s", ErrNoneQualifies, b.String())
+		return Choice{}, fmt.Errorf("metrics: Best: %w: %s", ErrNoneQualifies, b.String())
 	}
 	win := t.Rows[best]
 	wv := win.Summary.Value(objective)
-	rec := Recommendation{Row: win, Index: best, Value: wv}
+	rec := Choice{Row: win, Index: best, Value: wv}
 	for i, r := range t.Rows {
 		if i == best {
 			continue

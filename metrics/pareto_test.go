@@ -80,14 +80,14 @@ func TestParetoMaximisesDetection(t *testing.T) {
 	}
 }
 
-func TestRecommend(t *testing.T) {
+func TestBest(t *testing.T) {
 	var tb Table
 	tb.Add("fast-risky", point(1, 60, false))
 	tb.Add("slow-safe", point(0, 5400, false))
 	tb.Add("balanced", point(3, 900, false))
 	tb.Add("twin", point(3, 900, false))
 	tb.Add("flaky", point(0, -1, true)) // a false rollback
-	rec, err := Recommend(&tb, CandidateFailures, AtMost(DeployDuration, 1800), AtMost(FalseRollbackRate, 0.01))
+	rec, err := Best(&tb, CandidateFailures, AtMost(DeployDuration, 1800), AtMost(FalseRollbackRate, 0.01))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +107,7 @@ func TestRecommend(t *testing.T) {
 	}
 
 	// Ties: the first in table order wins, the other says so.
-	rec, err = Recommend(&tb, CandidateFailures, AtLeast(DeployDuration, 600), AtMost(DeployDuration, 1000))
+	rec, err = Best(&tb, CandidateFailures, AtLeast(DeployDuration, 600), AtMost(DeployDuration, 1000))
 	if err != nil || rec.Row.Label != "balanced" {
 		t.Fatalf("tie: %+v, %v", rec, err)
 	}
@@ -118,23 +118,23 @@ func TestRecommend(t *testing.T) {
 	}
 
 	// Confident constraints use the interval: one run has no interval, so none qualifies.
-	_, err = Recommend(&tb, CandidateFailures, Constraint{Figure: DeployDuration, Bound: Upper, Limit: 1e9, Confident: true})
+	_, err = Best(&tb, CandidateFailures, Constraint{Figure: DeployDuration, Bound: Upper, Limit: 1e9, Confident: true})
 	if !errors.Is(err, ErrNoneQualifies) || !strings.Contains(err.Error(), "fast-risky: fails duration_s <= 1e+09 (CI): no data") {
 		t.Errorf("confident: %v", err)
 	}
 
 	// Nothing qualifies: the error names every row's first failed constraint.
-	_, err = Recommend(&tb, CandidateFailures, AtMost(DeployDuration, 10))
+	_, err = Best(&tb, CandidateFailures, AtMost(DeployDuration, 10))
 	if !errors.Is(err, ErrNoneQualifies) || !strings.Contains(err.Error(), "slow-safe: fails duration_s <= 10: 5400") {
 		t.Errorf("none: %v", err)
 	}
-	if _, err := Recommend(&Table{}, CandidateFailures); !errors.Is(err, ErrNoneQualifies) || !strings.Contains(err.Error(), "empty") {
+	if _, err := Best(&Table{}, CandidateFailures); !errors.Is(err, ErrNoneQualifies) || !strings.Contains(err.Error(), "empty") {
 		t.Errorf("empty table: %v", err)
 	}
-	if _, err := Recommend(&tb, Figure(200)); err == nil || !strings.Contains(err.Error(), "objective = 200") {
+	if _, err := Best(&tb, Figure(200)); err == nil || !strings.Contains(err.Error(), "objective = 200") {
 		t.Errorf("bad objective: %v", err)
 	}
-	if _, err := Recommend(&tb, CandidateFailures, Constraint{Figure: DeployDuration, Bound: 7}); err == nil || !strings.Contains(err.Error(), "Bound = 7") {
+	if _, err := Best(&tb, CandidateFailures, Constraint{Figure: DeployDuration, Bound: 7}); err == nil || !strings.Contains(err.Error(), "Bound = 7") {
 		t.Errorf("bad bound: %v", err)
 	}
 }

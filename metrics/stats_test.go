@@ -311,12 +311,12 @@ func TestMeanCICoverage(t *testing.T) {
 	t.Logf("mean CI coverage %.4f over %d batches of %d Poisson(%g) runs", got, B, n, lambda)
 }
 
-func TestRecommendNoneQualifies(t *testing.T) {
+func TestBestNoneQualifies(t *testing.T) {
 	var tb Table
 	var s Summary
 	s.Add(healthyRun(true))
 	tb.Add("A", &s)
-	_, err := Recommend(&tb, CandidateFailures, AtMost(FalseRollbackRate, 0.01))
+	_, err := Best(&tb, CandidateFailures, AtMost(FalseRollbackRate, 0.01))
 	if !errors.Is(err, ErrNoneQualifies) {
 		t.Fatalf("err = %v, want ErrNoneQualifies", err)
 	}

@@ -353,7 +353,7 @@ func Wilson(k, n int64, level float64) Proportion {
 	return p
 }
 
-// Value is the number Pareto and Recommend compare: the mean of a per-run
+// Value is the number Pareto and Best compare: the mean of a per-run
 // figure over s.Population(f), or the value of a rate. NaN when no run had
 // it.
 func (s *Summary) Value(f Figure) float64 {

@@ -22,7 +22,7 @@
 //     on the bad one (detection, time to rollback).
 //  3. The closed form: with Poisson traffic the minutes are independent, so
 //     each cell's rates follow from one per-minute breach probability.
-//  4. The recommendation: metrics.Recommend picks the fastest rollback among
+//  4. The recommendation: metrics.Best picks the fastest rollback among
 //     the settings that keep false rollbacks under 1 % and catch the bug in
 //     95 % of deployments.
 package main
@@ -125,7 +125,7 @@ func run(w io.Writer, outDir string, fast bool) error {
 	// setting, and merges them into one Summary whose figures are each read
 	// over the runs they are about: detection and time to rollback over the
 	// bad runs, false rollbacks over the healthy ones. One table row holds
-	// both sides of the trade-off, and metrics.Recommend can weigh them.
+	// both sides of the trade-off, and metrics.Best can weigh them.
 	// The grid: one deploysim.GridPoint per alarm setting, each keeping the
 	// policy value it was made from; deploysim.Sweep estimates them all.
 	var points []deploysim.GridPoint
@@ -195,7 +195,7 @@ func run(w io.Writer, outDir string, fast bool) error {
 
 	// ## 4. The recommendation
 	//
-	// metrics.Recommend takes the table, the figure to minimise (mean time to
+	// metrics.Best takes the table, the figure to minimise (mean time to
 	// rollback) and the constraints: false rollbacks at most 1 %, detection
 	// at least 95 %, on the estimates. The stricter reading asks the upper
 	// end of the false-rollback rate's 95 % interval to stay under 1 %: the
@@ -209,7 +209,7 @@ func run(w io.Writer, outDir string, fast bool) error {
 
 	fmt.Fprintln(w, "## Recommendation")
 	fmt.Fprintln(w)
-	rec, err := metrics.Recommend(&table, metrics.TimeToRollback,
+	rec, err := metrics.Best(&table, metrics.TimeToRollback,
 		metrics.AtMost(metrics.FalseRollbackRate, maxFalseRB), metrics.AtLeast(metrics.DetectionRate, minDetected))
 	if err != nil {
 		return fmt.Errorf("no setting meets the target: %w", err)
@@ -219,7 +219,7 @@ func run(w io.Writer, outDir string, fast bool) error {
 		100*rec.Row.Summary.Value(metrics.FalseRollbackRate), 100*rec.Row.Summary.Value(metrics.DetectionRate))
 	strict := metrics.AtMost(metrics.FalseRollbackRate, maxFalseRB)
 	strict.Confident = true
-	if r2, err := metrics.Recommend(&table, metrics.TimeToRollback, strict, metrics.AtLeast(metrics.DetectionRate, minDetected)); err == nil {
+	if r2, err := metrics.Best(&table, metrics.TimeToRollback, strict, metrics.AtLeast(metrics.DetectionRate, minDetected)); err == nil {
 		fmt.Fprintf(w, "with 95%% confidence: threshold %s, N = %s: rollback after %.0f s on average\n", param(r2.Row, "threshold"), param(r2.Row, "N"), r2.Value)
 	} else if errors.Is(err, metrics.ErrNoneQualifies) {
 		fmt.Fprintf(w, "with 95%% confidence: no setting qualifies with %d runs per scenario (run more)\n", runs)
@@ -360,7 +360,7 @@ func fireProbability(q float64, n int) (float64, float64) {
 // threshold, one line per N, the closed form dashed and the recommended
 // setting circled, and writes false-rollbacks and time-to-rollback as PNG
 // and SVG.
-func charts(outDir string, t *metrics.Table, label string, rec metrics.Recommendation) ([]string, error) {
+func charts(outDir string, t *metrics.Table, label string, rec metrics.Choice) ([]string, error) {
 	colors := []color.Color{
 		color.RGBA{0x1f, 0x77, 0xb4, 0xff}, color.RGBA{0xff, 0x7f, 0x0e, 0xff},
 		color.RGBA{0x2c, 0xa0, 0x2c, 0xff}, color.RGBA{0xd6, 0x27, 0x28, 0xff},

@@ -192,7 +192,7 @@ func run(w io.Writer, outDir string, fast bool) error {
 	// ## 3. The matched comparison
 	//
 	// The sequential test at α = 5 % sets the bar: its measured
-	// false-rollback rate. metrics.Recommend then picks the alarm that rolls
+	// false-rollback rate. metrics.Best then picks the alarm that rolls
 	// a bad candidate back soonest among those that roll back good ones no
 	// more often and still catch 95 % of bad ones.
 	seq := all[indexOf(alphas, alpha)]
@@ -202,13 +202,13 @@ func run(w io.Writer, outDir string, fast bool) error {
 		alarms.Add(m.label, m.both)
 	}
 	rule := fmt.Sprintf("fastest rollback with false rollbacks <= %.2f%% and detection >= 95%%", 100*target)
-	rec, err := metrics.Recommend(&alarms, metrics.TimeToRollback,
+	rec, err := metrics.Best(&alarms, metrics.TimeToRollback,
 		metrics.AtMost(metrics.FalseRollbackRate, target), metrics.AtLeast(metrics.DetectionRate, 0.95))
 	if errors.Is(err, metrics.ErrNoneQualifies) {
 		// Few runs can leave no alarm that rare: take the one with the fewest
 		// false rollbacks instead, and say so.
 		rule = "none qualifies; the alarm with the fewest false rollbacks"
-		rec, err = metrics.Recommend(&alarms, metrics.FalseRollbackRate)
+		rec, err = metrics.Best(&alarms, metrics.FalseRollbackRate)
 	}
 	if err != nil {
 		return err
