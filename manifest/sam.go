@@ -63,6 +63,7 @@ func (r *reader) readTemplate(root at, out *File) error {
 
 	for _, id := range t.order {
 		res := t.resources[id]
+		t.resource = id
 		if !res.isMap() {
 			return r.errf(res, "got %s: a resource must be a mapping with Type and Properties", kindName(res.n))
 		}
