@@ -72,12 +72,15 @@ func FuzzParseMathExpr(f *testing.F) {
 
 // FuzzRecogniseQuery: a query is recognised as a modelled metric or refused.
 func FuzzRecogniseQuery(f *testing.F) {
+	f.Add(`100 - sum(rate(rq{code!~"5.*"}[1m])) / sum(rate(rq[1m])) * 100`)
+	f.Add(`histogram_quantile(0.99, sum(rate(x_milliseconds_bucket[30s])) by (le)) / 1000`)
+	f.Add(`scalar(1 - sum(rate(x{code=~"5.."}[1m])) / sum(rate(x[1m])))`)
 	f.Fuzz(func(t *testing.T, q string) {
 		m, err := recogniseQuery(q, nil, nil)
 		if err != nil {
 			return
 		}
-		if m.statistic.Kind > 5 || (m.toMs == 0 && m.scale == 0) {
+		if m.statistic.Kind > 5 || m.scale == 0 || m.scale != m.scale || m.offset != m.offset {
 			t.Fatalf("%q: %+v", q, m)
 		}
 	})
