@@ -61,6 +61,7 @@ func (r *reader) readTemplate(root at, out *File) error {
 	globals, _ := root.get("Globals")
 	gfn, _ := globals.get("Function")
 
+	skipped := false
 	for _, id := range t.order {
 		res := t.resources[id]
 		t.resource = id
@@ -90,14 +91,25 @@ func (r *reader) readTemplate(root at, out *File) error {
 			d.Warnings = append(d.Warnings, r.takeWarnings()...)
 			out.Deployables = append(out.Deployables, *d)
 		} else {
-			out.Warnings = append(out.Warnings, r.takeWarnings()...)
+			ws := r.takeWarnings()
+			skipped = skipped || (len(ws) > 0 && deployableKinds[ty])
+			out.Warnings = append(out.Warnings, ws...)
 		}
 	}
 	if len(out.Deployables) == 0 {
-		r.warnf(root, "no AWS::Serverless::Function with a DeploymentPreference and no Lambda AWS::CodeDeploy::DeploymentGroup: nothing is deployed gradually")
+		if skipped {
+			r.warnf(root, "nothing to simulate: every gradual deployment of this template was skipped (see the warnings above)")
+		} else {
+			r.warnf(root, "no AWS::Serverless::Function with a DeploymentPreference and no Lambda AWS::CodeDeploy::DeploymentGroup: nothing is deployed gradually")
+		}
 		out.Warnings = append(out.Warnings, r.takeWarnings()...)
 	}
 	return nil
+}
+
+// deployableKinds are the resource types a gradual deployment is read from.
+var deployableKinds = map[string]bool{
+	"AWS::Serverless::Function": true, "AWS::CodeDeploy::DeploymentGroup": true,
 }
 
 // warnOrErr turns an unresolvable intrinsic into a warning (returning nil)
@@ -380,17 +392,30 @@ func (t *template) deploymentType(ty at) (strategy.Strategy, error) {
 	}
 	// SAM turns a predefined Type into CodeDeploy's name and passes any other
 	// Type through as the name of a custom configuration, which must then
-	// exist (docs/model.md). A name outside the presets that no
-	// configuration of this template carries has an unknown schedule, even
-	// when it reads like one (Canary10Percent7Minutes).
-	if s, err := strategy.Parse(v.s); err == nil {
+	// exist in the account (SAM's translator, samtranslator/model/preferences/
+	// deployment_preference_collection.py). A configuration the caller
+	// supplies (Options.DeploymentConfigs) is used; otherwise the name has
+	// an unknown schedule: a name that reads like a preset but is not one
+	// (Canary10Percent7Minutes) is most likely a typo, an error; any other
+	// name is a configuration made outside this template, unresolved (the
+	// caller skips the deployable with a warning and reads the rest).
+	if s, ok := t.opts.DeploymentConfigs[v.s]; ok {
+		t.warnf(ty, "Type %s: the deployment configuration supplied for it (%v)", v.s, s)
+		return s, nil
+	}
+	parsed, perr := strategy.Parse(v.s)
+	if perr == nil {
 		for _, p := range strategy.Presets() {
-			if strategy.Equal(p, s) {
-				return s, nil
+			if strategy.Equal(p, parsed) {
+				return parsed, nil
 			}
 		}
+		return nil, t.errf(ty, "unknown type %q: must be a predefined SAM type (Canary10Percent5Minutes, Linear10PercentEvery1Minute, AllAtOnce …), a CodeDeploy predefined configuration name, or the name of an AWS::CodeDeploy::DeploymentConfig in this template (a configuration made elsewhere can be supplied: --deployment-config %s=Canary:10%%,7m)", v.s, clipString(v.s))
 	}
-	return nil, t.errf(ty, "unknown type %q: must be a predefined SAM type (Canary10Percent5Minutes, Linear10PercentEvery1Minute, AllAtOnce …), a CodeDeploy predefined configuration name, or the name of an AWS::CodeDeploy::DeploymentConfig in this template", v.s)
+	if v.s == "" || strings.Contains(v.s, "${") || len(v.refs) > 0 {
+		return nil, t.unres(ty, "deployment configuration %q is only known at deploy time", v.s)
+	}
+	return nil, t.unres(ty, "deployment configuration %q is neither predefined nor defined in this template, so its schedule is unknown: supply it (Options.DeploymentConfigs, or --deployment-config %s=Linear:20%%,2m)", v.s, clipString(v.s))
 }
 
 // customConfig reads an AWS::CodeDeploy::DeploymentConfig's
