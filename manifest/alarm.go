@@ -403,6 +403,15 @@ func (t *template) dimension(id string, dims at, fn *lambdaFn) (metrics.Dimensio
 			if r == fn.id+".Version" || r == fn.id+".Version.Version" {
 				candidate = true
 			}
+			// CloudFormation (and SAM's translation): !GetAtt FnVersionX.Version
+			// of an AWS::Lambda::Version the stack publishes.
+			base, _, _ := strings.Cut(r, ".")
+			if res, ok := t.resources[base]; ok {
+				ty, _ := res.get("Type")
+				if s, _ := ty.scalar(); s == "AWS::Lambda::Version" {
+					candidate = true
+				}
+			}
 		}
 		if !candidate {
 			t.warnf(verAt, "alarm %s: ExecutedVersion %q names one fixed version; read as the candidate (the version this deployment publishes)", id, verVal.s)

@@ -538,6 +538,20 @@ func (t *template) deploymentGroup(id string, res at) (*Deployable, error) {
 	if !ok || !props.isMap() {
 		return nil, t.errf(res, "deployment group %s has no Properties", id)
 	}
+	if on, err := t.resourceCondition(res); err != nil {
+		return nil, t.warnOrErr(err, "deployment group "+id+" read as if created")
+	} else if !on {
+		c, _ := res.get("Condition")
+		t.warnf(c, "deployment group %s: its Condition is false with the parameter defaults; skipped", id)
+		return nil, nil
+	}
+	alias, err := t.aliasOf(id)
+	if err != nil {
+		return nil, err
+	}
+	if alias != nil && alias.skip {
+		return nil, nil
+	}
 	// Only Lambda (and ECS, which shifts traffic the same way) deployment
 	// groups move traffic by weights; EC2 in-place deployments do not.
 	if app, ok, _ := t.prop(props, "ApplicationName"); ok {
@@ -556,6 +570,15 @@ func (t *template) deploymentGroup(id string, res at) (*Deployable, error) {
 		}
 	}
 	d := &Deployable{Name: id}
+	fn := &lambdaFn{any: true}
+	if alias != nil {
+		// Named after the function, as SAM names the deployable it
+		// translated into this group and alias: the same rows either way.
+		d.Name = alias.function
+		fn.id, fn.alias = alias.function, alias.name
+		d.PreTrafficHook, d.PreTraffic = alias.pre, alias.preHook
+		d.PostTrafficHook, d.PostTraffic = alias.post, alias.postHook
+	}
 	if dc, ok, err := t.prop(props, "DeploymentConfigName"); err != nil {
 		return nil, t.warnOrErr(err, "deployment group "+id+" skipped")
 	} else if ok {
@@ -567,7 +590,6 @@ func (t *template) deploymentGroup(id string, res at) (*Deployable, error) {
 		t.warnf(props, "deployment group %s has no DeploymentConfigName: CodeDeploy's default for Lambda is CodeDeployDefault.LambdaAllAtOnce", id)
 		d.Strategy = strategy.AllAtOnce{}
 	}
-	fn := &lambdaFn{any: true}
 	if ac, ok, err := t.prop(props, "AlarmConfiguration"); err != nil {
 		return nil, t.warnOrErr(err, "alarms not modelled")
 	} else if ok {
@@ -643,4 +665,105 @@ func (t *template) deploymentGroup(id string, res at) (*Deployable, error) {
 // dimensions are taken as the deployed function.
 func (t *template) alarmRefAnyFunction(a at, fn *lambdaFn) (rollback.Alarm, bool, error) {
 	return t.alarmRef(a, fn)
+}
+
+// cfnAlias is what an AWS::Lambda::Alias with an UpdatePolicy
+// CodeDeployLambdaAliasUpdate says of the deployment group it names: the
+// function and alias CodeDeploy shifts, and the hooks it runs.
+type cfnAlias struct {
+	skip           bool   // the alias or its function is not created (Condition)
+	function, name string // the function's logical id, the alias's Name
+	pre, post      string // BeforeAllowTrafficHook, AfterAllowTrafficHook
+	preHook        sim.Hook
+	postHook       sim.Hook
+}
+
+// aliasOf finds the AWS::Lambda::Alias whose UpdatePolicy names deployment
+// group dg (DeploymentGroupName: !Ref dg), and reads it; nil when none does
+// (the group's function is then unknown). This is how CloudFormation ties a
+// group to a function, and how SAM's translation of AutoPublishAlias and
+// DeploymentPreference.Hooks comes out: the group's deployable gets the
+// function's name and hooks, so a SAM template and its translation read the
+// same (AWS CloudFormation User Guide, "UpdatePolicy attribute",
+// CodeDeployLambdaAliasUpdate).
+func (t *template) aliasOf(dg string) (*cfnAlias, error) {
+	for _, id := range t.order {
+		res := t.resources[id]
+		ty, _ := res.get("Type")
+		if s, _ := ty.scalar(); s != "AWS::Lambda::Alias" {
+			continue
+		}
+		up, _ := res.get("UpdatePolicy")
+		cd, ok := up.get("CodeDeployLambdaAliasUpdate")
+		if !ok {
+			continue
+		}
+		gn, ok, err := t.prop(cd, "DeploymentGroupName")
+		if err != nil || !ok {
+			continue
+		}
+		g, err := t.str(gn, 0)
+		if err != nil {
+			continue
+		}
+		named := false
+		for _, r := range g.refs {
+			named = named || r == dg
+		}
+		if !named {
+			continue
+		}
+		a := &cfnAlias{function: dg}
+		if on, err := t.resourceCondition(res); err != nil {
+			if err = t.warnOrErr(err, "alias "+id+" read as if created"); err != nil {
+				return nil, err
+			}
+		} else if !on {
+			c, _ := res.get("Condition")
+			t.warnf(c, "alias %s, which deployment group %s shifts: its Condition is false with the parameter defaults; skipped", id, dg)
+			return &cfnAlias{skip: true}, nil
+		}
+		props, _, _ := t.prop(res, "Properties")
+		if fnNode, ok, _ := t.prop(props, "FunctionName"); ok {
+			if v, err := t.str(fnNode, 0); err == nil {
+				for _, r := range v.refs {
+					if fr, ok := t.resources[r]; ok {
+						a.function = r
+						if on, err := t.resourceCondition(fr); err == nil && !on {
+							c, _ := fr.get("Condition")
+							t.warnf(c, "function %s, which deployment group %s deploys: its Condition is false with the parameter defaults; skipped", r, dg)
+							return &cfnAlias{skip: true}, nil
+						}
+					}
+				}
+			}
+		}
+		if n, ok, _ := t.prop(props, "Name"); ok {
+			if v, err := t.str(n, 0); err == nil {
+				a.name = v.s
+			}
+		}
+		for _, h := range []struct {
+			key  string
+			name *string
+			hook *sim.Hook
+			kind string
+		}{{"BeforeAllowTrafficHook", &a.pre, &a.preHook, "PreTraffic"}, {"AfterAllowTrafficHook", &a.post, &a.postHook, "PostTraffic"}} {
+			hn, ok, err := t.prop(cd, h.key)
+			if err != nil || !ok {
+				continue
+			}
+			v, err := t.str(hn, 0)
+			if err != nil {
+				if err = t.warnOrErr(err, "the hook is read as present"); err != nil {
+					return nil, err
+				}
+				v.s = h.key
+			}
+			*h.name, *h.hook = v.s, declaredHook()
+			t.warnf(hn, "%s hook %s: %s", h.kind, v.s, hookAssumption(*h.hook))
+		}
+		return a, nil
+	}
+	return nil, nil
 }
