@@ -82,6 +82,10 @@ func (r *reader) readTemplate(root at, out *File) error {
 			d, err = t.samFunction(id, res, gfn)
 		case "AWS::CodeDeploy::DeploymentGroup":
 			d, err = t.deploymentGroup(id, res)
+		case "AWS::Serverless::StateMachine":
+			d, err = t.samStateMachine(id, res)
+		case "AWS::StepFunctions::StateMachineAlias":
+			d, err = t.stateMachineAlias(id, res)
 		}
 		if err != nil {
 			return err
@@ -100,7 +104,7 @@ func (r *reader) readTemplate(root at, out *File) error {
 		if skipped {
 			r.warnf(root, "nothing to simulate: every gradual deployment of this template was skipped (see the warnings above)")
 		} else {
-			r.warnf(root, "no AWS::Serverless::Function with a DeploymentPreference and no Lambda AWS::CodeDeploy::DeploymentGroup: nothing is deployed gradually")
+			r.warnf(root, "no gradual deployment: no AWS::Serverless::Function or StateMachine with a DeploymentPreference, no Lambda AWS::CodeDeploy::DeploymentGroup, no StateMachineAlias DeploymentPreference, no API Gateway canary setting")
 		}
 		out.Warnings = append(out.Warnings, r.takeWarnings()...)
 	}
@@ -110,6 +114,8 @@ func (r *reader) readTemplate(root at, out *File) error {
 // deployableKinds are the resource types a gradual deployment is read from.
 var deployableKinds = map[string]bool{
 	"AWS::Serverless::Function": true, "AWS::CodeDeploy::DeploymentGroup": true,
+	"AWS::Serverless::StateMachine": true, "AWS::StepFunctions::StateMachineAlias": true,
+	"AWS::Serverless::Api": true, "AWS::ApiGateway::Stage": true, "AWS::ApiGateway::Deployment": true,
 }
 
 // warnOrErr turns an unresolvable intrinsic into a warning (returning nil)
@@ -332,9 +338,19 @@ func (t *template) samFunction(id string, res at, gfn at) (*Deployable, error) {
 	return d, nil
 }
 
+// deployKind is what a deployable shifts traffic between versions of.
+type deployKind uint8
+
+const (
+	kindLambda deployKind = iota // a Lambda function's alias (CodeDeploy)
+	kindStates                   // a Step Functions state machine's alias
+	kindAPI                      // an API Gateway stage's canary
+)
+
 // lambdaFn identifies the function a deployment is about, to match alarm
 // dimensions against.
 type lambdaFn struct {
+	kind  deployKind
 	id    string // logical id
 	name  string // FunctionName property, when given
 	alias string // AutoPublishAlias, or the alias of a deployment group
