@@ -60,6 +60,7 @@ func (r *reader) readTemplate(root at, out *File) error {
 	t.mappings.path = "Mappings"
 	globals, _ := root.get("Globals")
 	gfn, _ := globals.get("Function")
+	gapi, _ := globals.get("Api")
 
 	skipped := false
 	for _, id := range t.order {
@@ -86,6 +87,8 @@ func (r *reader) readTemplate(root at, out *File) error {
 			d, err = t.samStateMachine(id, res)
 		case "AWS::StepFunctions::StateMachineAlias":
 			d, err = t.stateMachineAlias(id, res)
+		case "AWS::ApiGateway::Stage", "AWS::ApiGateway::Deployment", "AWS::Serverless::Api":
+			d, err = t.apiCanary(id, ty, res, gapi)
 		}
 		if err != nil {
 			return err
@@ -99,6 +102,13 @@ func (r *reader) readTemplate(root at, out *File) error {
 			skipped = skipped || (len(ws) > 0 && deployableKinds[ty])
 			out.Warnings = append(out.Warnings, ws...)
 		}
+	}
+	t.resource = "ServerlessRestApi"
+	if d, err := t.implicitAPICanary(gapi); err != nil {
+		return err
+	} else if d != nil {
+		d.Warnings = append(d.Warnings, r.takeWarnings()...)
+		out.Deployables = append(out.Deployables, *d)
 	}
 	if len(out.Deployables) == 0 {
 		if skipped {
