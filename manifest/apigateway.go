@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -83,7 +84,7 @@ func (t *template) apiCanarySetting(id, ty string, props, cs at) (*Deployable, e
 	if err := steps.Validate(); err != nil {
 		return nil, t.wrap(cs, err)
 	}
-	d := &Deployable{Name: id, Strategy: steps}
+	d := &Deployable{Name: id, Strategy: steps, Declared: fmt.Sprintf("%s.PercentTraffic: %s", cs.path[strings.LastIndexByte(cs.path, '.')+1:], formatNumber(pct))}
 	t.warnf(cs, "%s: an API Gateway canary takes %g %% of the stage's calls until someone promotes it; modelled as promoted after %v (Options.ManualPause, assumed)", id, pct, pause)
 
 	// The alarms on this API: AWS/ApiGateway alarms whose dimensions name it.
@@ -157,6 +158,7 @@ func (t *template) apiCanarySetting(id, ty string, props, cs at) (*Deployable, e
 		if on, err := t.resourceCondition(res); err != nil || !on {
 			continue
 		}
+		d.Watched++
 		al, ok, err := t.cloudWatchAlarm(aid, res, fn)
 		if err != nil {
 			return nil, err

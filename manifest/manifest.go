@@ -91,6 +91,13 @@ type Deployable struct {
 	// interval (PrometheusDelay, PrometheusPeriod). Zero keeps the
 	// scenario's. Apply sets them.
 	IngestionDelay, Period time.Duration
+	// Declared is the strategy in the file's own words (Explain).
+	Declared string
+	// Watched is how many alarms or analysis metrics the file declares to
+	// watch this deployment, modelled or not; Alarms and Checks hold the
+	// modelled ones. Declared ones of which none is modelled make a policy
+	// that never fires (Explanation.PolicyNeverFires).
+	Watched int
 	// Warnings lists what was read but cannot be modelled, or is modelled
 	// under an assumption.
 	Warnings []Warning

@@ -271,6 +271,9 @@ func (t *template) samFunction(id string, res at, gfn at) (*Deployable, error) {
 	if err != nil {
 		return nil, t.warnOrErr(err, "function "+id+" skipped")
 	}
+	if tv, err := t.str(ty, 0); err == nil {
+		d.Declared = "DeploymentPreference.Type: " + tv.s
+	}
 
 	var alarmNodes []at
 	for _, p := range []struct {
@@ -293,6 +296,7 @@ func (t *template) samFunction(id string, res at, gfn at) (*Deployable, error) {
 		}
 		alarmNodes = append(alarmNodes, items...)
 	}
+	d.Watched = len(alarmNodes)
 	for _, a := range alarmNodes {
 		alarm, ok, err := t.alarmRef(a, fn)
 		if err != nil {
@@ -611,7 +615,11 @@ func (t *template) deploymentGroup(id string, res at) (*Deployable, error) {
 		if d.Strategy, err = t.deploymentType(dc); err != nil {
 			return nil, t.warnOrErr(err, "deployment group "+id+" skipped")
 		}
+		if v, err := t.str(dc, 0); err == nil {
+			d.Declared = "DeploymentConfigName: " + v.s
+		}
 	} else {
+		d.Declared = "no DeploymentConfigName"
 		// CodeDeploy's default for a deployment group without a configuration.
 		t.warnf(props, "deployment group %s has no DeploymentConfigName: CodeDeploy's default for Lambda is CodeDeployDefault.LambdaAllAtOnce", id)
 		d.Strategy = strategy.AllAtOnce{}
@@ -640,6 +648,7 @@ func (t *template) deploymentGroup(id string, res at) (*Deployable, error) {
 					return nil, err
 				}
 			}
+			d.Watched += len(items)
 			for _, it := range items {
 				name, ok, err := t.prop(it, "Name")
 				if err != nil {

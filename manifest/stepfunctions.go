@@ -157,6 +157,14 @@ func (t *template) stateMachinePreference(name string, pref at) (*Deployable, er
 	if err := d.Strategy.Validate(); err != nil {
 		return nil, t.wrap(pref, err)
 	}
+	d.Declared = "DeploymentPreference.Type: " + ty.s
+	for _, k := range []string{"Percentage", "Interval"} {
+		if v, ok, _ := t.prop(pref, k); ok {
+			if s, err := t.str(v, 0); err == nil {
+				d.Declared += ", " + k + ": " + s.s
+			}
+		}
+	}
 	fn := &lambdaFn{kind: kindStates, id: name, any: true}
 	if al, ok, err := t.prop(pref, "Alarms"); err != nil {
 		return nil, t.warnOrErr(err, "alarms not modelled")
@@ -167,6 +175,7 @@ func (t *template) stateMachinePreference(name string, pref at) (*Deployable, er
 				return nil, err
 			}
 		}
+		d.Watched = len(items)
 		for _, a := range items {
 			alarm, ok, err := t.alarmRef(a, fn)
 			if err != nil {
