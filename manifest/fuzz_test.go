@@ -95,3 +95,38 @@ func FuzzParseCondition(f *testing.F) {
 		}
 	})
 }
+
+// FuzzIntrinsicExpansion builds templates whose values refer to each other
+// many times over (issue 13.1: parameters doubling through !Sub, lists
+// doubling through YAML aliases and !Join) from a depth and a leaf text, and
+// checks the reader's invariant: a value within the budget is read, one
+// beyond it is one error naming the resource; never a crash.
+func FuzzIntrinsicExpansion(f *testing.F) {
+	f.Add(uint8(30), "ab", false)
+	f.Add(uint8(24), "x", true)
+	f.Add(uint8(3), "Canary10Percent5Minutes", false)
+	f.Fuzz(func(t *testing.T, depth uint8, leaf string, join bool) {
+		if depth > 40 || len(leaf) > 64 || strings.ContainsAny(leaf, "\"\\\n\r\t'${}[]*&!#:,") {
+			return
+		}
+		if leaf == "" {
+			leaf = "a"
+		}
+		var src string
+		if join {
+			src = strings.Replace(joinBomb(int(depth)), "&a0 x", "&a0 "+leaf, 1)
+		} else {
+			src = strings.Replace(subBomb(int(depth)), "Default: ab", "Default: "+leaf, 1)
+		}
+		_, err := Read("bomb.yaml", []byte(src))
+		if err != nil {
+			msg := err.Error()
+			if strings.Contains(msg, "\n") || !strings.HasPrefix(msg, "bomb.yaml:") {
+				t.Fatalf("error not one line naming the file: %q", msg)
+			}
+			if strings.Contains(msg, "intrinsic functions expand") && !strings.Contains(msg, "resource Fn") {
+				t.Fatalf("budget error without the resource: %s", msg)
+			}
+		}
+	})
+}
