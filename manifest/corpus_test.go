@@ -27,6 +27,7 @@ var realFiles = map[string]map[string]string{
 	"argo/rollout-experiment-step.yaml":                                       {"rollout-experiment-step": "Argo steps: setWeight 25, pause 1h0m0s, then 100% at 1h0m0s"},
 	"argo/rollout-inline-analysis.yaml":                                       {"rollout-inline-analysis": "Argo steps: setWeight 10, pause 1h0m0s, then 100% at 1h0m0s"},
 	"flagger/appmesh-canary.yaml":                                             {"podinfo": "Flagger: 15s × ⌈50/5⌉ = 10 steps of 5%, then 100% at 2m30s"},
+	"flagger/docs-istio-progressive-delivery.yaml":                            {"podinfo": "Flagger: 1m0s × ⌈50/10⌉ = 5 steps of 10%, then 100% at 5m0s"},
 	"flagger/gatewayapi-test-canary.yaml":                                     {"podinfo": "Flagger: 15s × ⌈50/10⌉ = 5 steps of 10%, then 100% at 1m15s"},
 	"flagger/istio-abtest.yaml":                                               {"podinfo": "BlueGreen:2m30s: done at 2m30s"},
 	"flagger/istio-canary.yaml":                                               {"podinfo": "Flagger: 15s × ⌈50/5⌉ = 10 steps of 5%, then 100% at 2m30s"},
