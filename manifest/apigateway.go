@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -118,17 +119,9 @@ func (t *template) apiCanarySetting(id, ty string, props, cs at) (*Deployable, e
 		}
 	}
 	fn := &lambdaFn{kind: kindAPI, id: id, any: true}
-	for _, aid := range t.order {
+	for _, aid := range t.apiAlarms(apiIDs, names) {
 		res := t.resources[aid]
-		rt, _ := res.get("Type")
-		if s, _ := rt.scalar(); s != "AWS::CloudWatch::Alarm" {
-			continue
-		}
 		ap, _, _ := t.prop(res, "Properties")
-		ns, _, _ := t.prop(ap, "Namespace")
-		if s, err := t.str(ns, 0); err != nil || s.s != "AWS/ApiGateway" {
-			continue
-		}
 		dims, _, _ := t.prop(ap, "Dimensions")
 		items, _ := t.list(dims, 0)
 		// Its ApiName (or ApiId) must name this API; its Stage, if any,
@@ -217,4 +210,61 @@ func (t *template) implicitAPICanary(gapi at) (*Deployable, error) {
 		t.warnf(cs, "ServerlessRestApi: the implicit API SAM creates for the functions' Api events, with Globals.Api's canary setting")
 	}
 	return d, err
+}
+
+// apiAlarms returns, in template order, the AWS/ApiGateway alarms whose
+// ApiName or ApiId names one of ids (by reference) or names (by value). The
+// alarms are indexed once per template by those dimensions.
+func (t *template) apiAlarms(ids, names map[string]bool) []string {
+	if t.apiAlarmIdx == nil {
+		t.apiAlarmIdx = map[string][]string{}
+		t.apiAlarmPos = map[string]int{}
+		for i, aid := range t.order {
+			res := t.resources[aid]
+			rt, _ := res.get("Type")
+			if s, _ := rt.scalar(); s != "AWS::CloudWatch::Alarm" {
+				continue
+			}
+			ap, _, _ := t.prop(res, "Properties")
+			ns, _, _ := t.prop(ap, "Namespace")
+			if s, err := t.str(ns, 0); err != nil || s.s != "AWS/ApiGateway" {
+				continue
+			}
+			dims, _, _ := t.prop(ap, "Dimensions")
+			items, _ := t.list(dims, 0)
+			for _, it := range items {
+				nn, _, _ := t.prop(it, "Name")
+				vn, _, _ := t.prop(it, "Value")
+				n, err1 := t.str(nn, 0)
+				v, err2 := t.str(vn, 0)
+				if err1 != nil || err2 != nil || (n.s != "ApiName" && n.s != "ApiId") {
+					continue
+				}
+				t.apiAlarmPos[aid] = i
+				keys := append([]string{"=" + v.s}, v.refs...)
+				for _, k := range keys {
+					t.apiAlarmIdx[k] = append(t.apiAlarmIdx[k], aid)
+				}
+			}
+		}
+	}
+	seen := map[string]bool{}
+	var out []string
+	add := func(list []string) {
+		for _, a := range list {
+			if !seen[a] {
+				seen[a] = true
+				out = append(out, a)
+			}
+		}
+	}
+	for k := range ids {
+		add(t.apiAlarmIdx[k])
+	}
+	for k := range names {
+		add(t.apiAlarmIdx["="+k])
+	}
+	// Map order must not decide the order of the alarms: template order.
+	sort.Slice(out, func(i, j int) bool { return t.apiAlarmPos[out[i]] < t.apiAlarmPos[out[j]] })
+	return out
 }

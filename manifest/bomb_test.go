@@ -98,3 +98,24 @@ func TestIntrinsicStepBudget(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// Groups tied to aliases are matched through an index: with a scan of every
+// alias for every group, 2,000 of each spent 4 million evaluation steps and
+// hit the budget (each step is counted, so the budget catches quadratic
+// work as well as doubling values).
+func TestManyAliasesLinear(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("Resources:\n")
+	for i := 0; i < 2000; i++ {
+		fmt.Fprintf(&b, "  G%d:\n    Type: AWS::CodeDeploy::DeploymentGroup\n    Properties: {ApplicationName: app, DeploymentConfigName: CodeDeployDefault.LambdaAllAtOnce}\n", i)
+		fmt.Fprintf(&b, "  A%d:\n    Type: AWS::Lambda::Alias\n    UpdatePolicy: {CodeDeployLambdaAliasUpdate: {ApplicationName: app, DeploymentGroupName: !Ref G%d}}\n    Properties: {FunctionName: !Ref F%d, FunctionVersion: '1', Name: live}\n", i, i, i)
+		fmt.Fprintf(&b, "  F%d:\n    Type: AWS::Lambda::Function\n    Properties: {Handler: h}\n", i)
+	}
+	f, err := Read("many.yaml", []byte(b.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Deployables) != 2000 || f.Deployables[1999].Name != "F1999" {
+		t.Fatalf("%d deployables", len(f.Deployables))
+	}
+}

@@ -99,6 +99,13 @@ type template struct {
 	steps, expanded int
 	// resource is the logical id of the resource being read, for errors.
 	resource string
+	// Indexes built on first use, so that a template of n resources is read
+	// in O(n): deployment group -> the alias whose UpdatePolicy names it;
+	// DeploymentConfigName -> config; ApiName/ApiId value or referenced id
+	// -> API Gateway alarms.
+	aliasIdx, configIdx map[string]string
+	apiAlarmIdx         map[string][]string
+	apiAlarmPos         map[string]int
 }
 
 // The budget of intrinsic evaluation per template. [chosen] A real template
@@ -125,7 +132,7 @@ func (t *template) budgetErr(a at, what string) error {
 	if t.resource != "" {
 		where = " while reading resource " + t.resource
 	}
-	return t.errf(a, "intrinsic functions expand to %s%s: the template refers to its own values too many times over (each value used twice doubles the work); limit %d steps and %d bytes", what, where, maxSteps, maxExpanded)
+	return t.errf(a, "intrinsic functions expand to %s%s: the budget is %d steps and %d bytes per template, far more than a CloudFormation template (at most 500 resources) needs, unless values refer to others twice over, nested (each level doubles the work)", what, where, maxSteps, maxExpanded)
 }
 
 // str evaluates a as a string, once per node (memo), within the budget.

@@ -400,19 +400,30 @@ func (t *template) deploymentType(ty at) (strategy.Strategy, error) {
 			return t.customConfig(res, ty)
 		}
 	}
-	for _, id := range t.order {
-		res := t.resources[id]
-		rt, _ := res.get("Type")
-		if s, _ := rt.scalar(); s != "AWS::CodeDeploy::DeploymentConfig" {
-			continue
-		}
-		props, _, _ := t.prop(res, "Properties")
-		if n, ok, _ := t.prop(props, "DeploymentConfigName"); ok {
-			if name, err := t.str(n, 0); err == nil && name.s == v.s {
-				return t.customConfig(res, ty)
+	if t.configIdx == nil {
+		t.configIdx = map[string]string{}
+		for _, id := range t.order {
+			res := t.resources[id]
+			rt, _ := res.get("Type")
+			if s, _ := rt.scalar(); s != "AWS::CodeDeploy::DeploymentConfig" {
+				continue
+			}
+			props, _, _ := t.prop(res, "Properties")
+			if n, ok, _ := t.prop(props, "DeploymentConfigName"); ok {
+				if name, err := t.str(n, 0); err == nil {
+					if _, seen := t.configIdx[name.s]; !seen {
+						t.configIdx[name.s] = id
+					}
+				}
 			}
 		}
-		if id == v.s {
+	}
+	if id, ok := t.configIdx[v.s]; ok {
+		return t.customConfig(t.resources[id], ty)
+	}
+	if res, ok := t.resources[v.s]; ok {
+		rt, _ := res.get("Type")
+		if s, _ := rt.scalar(); s == "AWS::CodeDeploy::DeploymentConfig" {
 			// SAM passes a non-predefined Type through as a configuration
 			// name; CloudFormation names an unnamed config after the stack,
 			// so a bare logical id only matches by the user's intent.
@@ -722,32 +733,40 @@ type cfnAlias struct {
 // same (AWS CloudFormation User Guide, "UpdatePolicy attribute",
 // CodeDeployLambdaAliasUpdate).
 func (t *template) aliasOf(dg string) (*cfnAlias, error) {
-	for _, id := range t.order {
+	if t.aliasIdx == nil {
+		// One pass over the aliases for all groups: a template of n groups
+		// and n aliases costs O(n), not O(n²).
+		t.aliasIdx = map[string]string{}
+		for _, id := range t.order {
+			res := t.resources[id]
+			ty, _ := res.get("Type")
+			if s, _ := ty.scalar(); s != "AWS::Lambda::Alias" {
+				continue
+			}
+			up, _ := res.get("UpdatePolicy")
+			cd, ok := up.get("CodeDeployLambdaAliasUpdate")
+			if !ok {
+				continue
+			}
+			gn, ok, err := t.prop(cd, "DeploymentGroupName")
+			if err != nil || !ok {
+				continue
+			}
+			g, err := t.str(gn, 0)
+			if err != nil {
+				continue
+			}
+			for _, r := range g.refs {
+				if _, seen := t.aliasIdx[r]; !seen {
+					t.aliasIdx[r] = id
+				}
+			}
+		}
+	}
+	if id, ok := t.aliasIdx[dg]; ok {
 		res := t.resources[id]
-		ty, _ := res.get("Type")
-		if s, _ := ty.scalar(); s != "AWS::Lambda::Alias" {
-			continue
-		}
 		up, _ := res.get("UpdatePolicy")
-		cd, ok := up.get("CodeDeployLambdaAliasUpdate")
-		if !ok {
-			continue
-		}
-		gn, ok, err := t.prop(cd, "DeploymentGroupName")
-		if err != nil || !ok {
-			continue
-		}
-		g, err := t.str(gn, 0)
-		if err != nil {
-			continue
-		}
-		named := false
-		for _, r := range g.refs {
-			named = named || r == dg
-		}
-		if !named {
-			continue
-		}
+		cd, _ := up.get("CodeDeployLambdaAliasUpdate")
 		a := &cfnAlias{function: dg}
 		if on, err := t.resourceCondition(res); err != nil {
 			if err = t.warnOrErr(err, "alias "+id+" read as if created"); err != nil {
