@@ -93,13 +93,13 @@ func alarmLine(a rollback.Alarm) string {
 		m = a.EvaluationPeriods
 	}
 	return fmt.Sprintf("alarm %s: %s %s on the %s %s %s, %d of %d periods of %v (missing data: %s)",
-		a.Name, a.Metric, a.Statistic, a.Dimension, a.Comparison, formatNumber(a.Threshold), m, a.EvaluationPeriods, a.Period, a.TreatMissingData)
+		a.Name, a.Metric, a.Statistic, a.Dimension, a.Comparison.Symbol(), formatNumber(a.Threshold), m, a.EvaluationPeriods, a.Period, a.TreatMissingData)
 }
 
 // checkLine is one analysis check as modelled.
 func checkLine(c Check) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "check %s: %s %s of the %s over %v, fails when %s %s", c.Name, c.Metric, c.Statistic, c.Dimension, c.Window, c.FailWhen, formatNumber(c.Threshold))
+	fmt.Fprintf(&b, "check %s: %s %s of the %s over %v, fails when %s %s", c.Name, c.Metric, c.Statistic, c.Dimension, c.Window, c.FailWhen.Symbol(), formatNumber(c.Threshold))
 	fmt.Fprintf(&b, "; measured every %v from %v", c.Interval, c.Start)
 	if c.Count > 0 {
 		fmt.Fprintf(&b, ", %d times", c.Count)

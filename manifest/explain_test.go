@@ -15,8 +15,8 @@ func TestExplain(t *testing.T) {
 		t.Errorf("declared %q modelled %q", e.Declared, e.Modelled)
 	}
 	want := []string{
-		"alarm AliasErrorMetricGreaterThanZeroAlarm: Errors Sum on the alias GreaterThanThreshold 0, 2 of 2 periods of 1m0s",
-		"alarm LatestVersionErrorMetricGreaterThanZeroAlarm: Errors Sum on the candidate GreaterThanThreshold 0, 2 of 2 periods of 1m0s",
+		"alarm AliasErrorMetricGreaterThanZeroAlarm: Errors Sum on the alias > 0, 2 of 2 periods of 1m0s",
+		"alarm LatestVersionErrorMetricGreaterThanZeroAlarm: Errors Sum on the candidate > 0, 2 of 2 periods of 1m0s",
 	}
 	if len(e.Policy) != 2 || !strings.HasPrefix(e.Policy[0], want[0]) || !strings.HasPrefix(e.Policy[1], want[1]) {
 		t.Errorf("policy %q", e.Policy)
@@ -32,7 +32,7 @@ func TestExplain(t *testing.T) {
 		e.Modelled != "Flagger: 15s × ⌈50/10⌉ = 5 steps of 10%, then 100% at 1m15s" {
 		t.Errorf("declared %q modelled %q", e.Declared, e.Modelled)
 	}
-	if len(e.Policy) != 3 || !strings.HasPrefix(e.Policy[0], "check error-rate: ErrorRate") || !strings.Contains(e.Policy[0], "GreaterThanThreshold 0.01") ||
+	if len(e.Policy) != 3 || !strings.HasPrefix(e.Policy[0], "check error-rate: ErrorRate") || !strings.Contains(e.Policy[0], "> 0.01") ||
 		!strings.Contains(e.Policy[1], "p99") || e.Policy[2] != "rolled back after 15 failed checks, one every 15s (3m45s with every check failing)" {
 		t.Errorf("policy %q", e.Policy)
 	}
