@@ -1,7 +1,10 @@
 package manifest
 
 import (
+	"bytes"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -47,6 +50,15 @@ func checkRead(t *testing.T, data []byte) {
 
 // FuzzReadTemplate feeds SAM/CloudFormation templates (YAML and JSON).
 func FuzzReadTemplate(f *testing.F) {
+	// Seeds: every template of testdata, the real ones included.
+	for _, glob := range []string{"testdata/*.yaml", "testdata/*.json", "testdata/real/sam*/*"} {
+		paths, _ := filepath.Glob(glob)
+		for _, p := range paths {
+			if data, err := os.ReadFile(p); err == nil && !bytes.Contains(data, []byte("apiVersion:")) {
+				f.Add(data)
+			}
+		}
+	}
 	f.Fuzz(func(t *testing.T, data []byte) { checkRead(t, data) })
 }
 
