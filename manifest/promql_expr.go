@@ -104,8 +104,36 @@ func clip(s string, n int) string {
 // binary operators the reader refuses, longest first.
 var otherOps = []string{"==", "!=", ">=", "<=", ">", "<", "%", "^", "atan2"}
 
-// expr: term (('+'|'-') term)*
+// expr: addExpr ('or' addExpr)*. Only `X or vector(c)` — X, or c where X
+// has no series, the usual guard against an absent numerator — is
+// understood (see linear); `or` binds loosest of all operators.
 func (p *qparser) expr() (*pnode, error) {
+	lo := p.i
+	l, err := p.addExpr()
+	if err != nil {
+		return nil, err
+	}
+	for {
+		p.space()
+		if !hasWord(p.s[p.i:], "or") {
+			return l, nil
+		}
+		p.i += len("or")
+		if err := p.modifiers(); err != nil {
+			return nil, err
+		}
+		r, err := p.addExpr()
+		if err != nil {
+			return nil, err
+		}
+		if l, err = p.node(&pnode{kind: pBin, op: 'o', args: []*pnode{l, r}, lo: lo, hi: p.i}); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// addExpr: term (('+'|'-') term)*
+func (p *qparser) addExpr() (*pnode, error) {
 	p.depth++
 	defer func() { p.depth-- }()
 	if p.depth > maxDepth {
@@ -145,7 +173,7 @@ func (p *qparser) refuseOp() error {
 			return p.fail("operator %s (only + - * / are followed)", op)
 		}
 	}
-	for _, kw := range []string{"and", "or", "unless"} {
+	for _, kw := range []string{"and", "unless"} {
 		if hasWord(rest, kw) {
 			return p.fail("set operator %s", kw)
 		}
@@ -444,6 +472,13 @@ func linear(n *pnode, q string) (affine, error) {
 	}
 	// pBin
 	l, r := n.args[0], n.args[1]
+	if n.op == 'o' {
+		x, _ := orFallback(n, q)
+		if x == n {
+			return affine{}, fmt.Errorf("%w: set operator or, other than `X or vector(0)`", errQuery)
+		}
+		return linear(x, q)
+	}
 	if n.op == '/' && !constant(l) && !constant(r) {
 		if hasCore(l) || hasCore(r) {
 			return affine{}, fmt.Errorf("%w: a ratio of a histogram_quantile", errQuery)
@@ -535,6 +570,12 @@ func ratioSide(n *pnode, q string) (float64, *pnode, error) {
 		return -k, x, err
 	case n.kind == pCall && (n.name == "scalar" || n.name == "vector") && len(n.args) == 1:
 		return ratioSide(n.args[0], q)
+	case n.kind == pBin && n.op == 'o':
+		x, _ := orFallback(n, q)
+		if x == n {
+			break
+		}
+		return ratioSide(x, q)
 	case n.kind == pBin && (n.op == '*' || n.op == '/'):
 		l, r := n.args[0], n.args[1]
 		switch {
@@ -560,4 +601,15 @@ func ratioSide(n *pnode, q string) (float64, *pnode, error) {
 		return 1, n, nil
 	}
 	return 0, nil, fmt.Errorf("%w: a side of the ratio is itself arithmetic (%s)", errQuery, clip(strings.TrimSpace(q[n.lo:n.hi]), 40))
+}
+
+// orFallback reads `X or vector(c)` (or `X or c`) as X: the right side only
+// stands in when X has no series, which in the simulator is a window with
+// no request, where X is already what c says for the usual c = 0. Any other
+// `or` is returned as is, and refused by its caller.
+func orFallback(n *pnode, q string) (*pnode, string) {
+	if constant(n.args[1]) {
+		return n.args[0], q
+	}
+	return n, q
 }

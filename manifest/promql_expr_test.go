@@ -43,6 +43,16 @@ func TestQueryArithmetic(t *testing.T) {
 		{"vector-constant", "vector(0) + " + errs + " / " + total, ">", 0.1, metrics.ErrorRate, rollback.GreaterThanThreshold, 0.1},
 		// -e < -0.03 <=> e > 0.03: a negative scale turns the operator round.
 		{"negated", "-(" + errs + " / " + total + ")", "<", -0.03, metrics.ErrorRate, rollback.GreaterThanThreshold, 0.03},
+		// The guard against an absent numerator: (e or vector(0)) / total is e / total.
+		{"or-vector-0", "(" + errs + " or vector(0)) / " + total, ">", 0.05, metrics.ErrorRate, rollback.GreaterThanThreshold, 0.05},
+		{"whole-or-vector", errs + " / " + total + " or vector(0)", ">", 0.05, metrics.ErrorRate, rollback.GreaterThanThreshold, 0.05},
+		// Argo Rollouts' analysis documentation: success ratio >= 0.95 succeeds, < 0.95 fails.
+		{"argo-docs", `sum(irate(
+  istio_requests_total{reporter="source",destination_service=~"{{args.service-name}}",response_code!~"5.*"}[5m]
+)) /
+sum(irate(
+  istio_requests_total{reporter="source",destination_service=~"{{args.service-name}}"}[5m]
+))`, "<", 0.95, metrics.ErrorRate, rollback.GreaterThanThreshold, 0.05},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
