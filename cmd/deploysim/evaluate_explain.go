@@ -85,9 +85,9 @@ func explainRows(files []*manifest.File) []rowInfo {
 func watchedBy(d manifest.Deployable, e manifest.Explanation) string {
 	switch {
 	case e.PolicyNeverFires && e.HookOnlyDetection:
-		return "hooks only (alarms not modelled)"
+		return fmt.Sprintf("hooks only (%d declared, none modelled)", d.Watched)
 	case e.PolicyNeverFires:
-		return "nothing (alarms not modelled)"
+		return fmt.Sprintf("nothing (%d declared, none modelled)", d.Watched)
 	case e.HookOnlyDetection:
 		return "hooks only"
 	case len(d.Alarms) > 0:

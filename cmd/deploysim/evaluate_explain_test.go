@@ -30,7 +30,7 @@ func TestEvaluateExplain(t *testing.T) {
 	if f := strings.Fields(watched); len(f) < 6 || f[1] != "1" || f[2] != "alarm" || f[3] != "5" || f[4] != "0" {
 		t.Errorf("WatchedFn row: want 1 alarm, 5 rolled back, 0 hook aborts:\n%s", watched)
 	}
-	if !strings.Contains(hooks, "hooks only (alarms not modelled)") {
+	if !strings.Contains(hooks, "hooks only (1 declared, none modelled)") {
 		t.Errorf("MinimalFunction row does not say its detection is the hooks':\n%s", hooks)
 	}
 	for _, want := range []string{"what was read:", "declared: DeploymentPreference.Type: Linear10PercentEvery1Minute", "modelled: Linear10PercentEvery1Minute: done at 9m0s",
