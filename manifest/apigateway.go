@@ -58,7 +58,20 @@ func (t *template) apiCanary(id, ty string, res at, gapi at) (*Deployable, error
 		t.warnf(c, "%s: its Condition is false with the parameter defaults; skipped", id)
 		return nil, nil
 	}
-	return t.apiCanarySetting(id, ty, props, cs)
+	d, err := t.apiCanarySetting(id, ty, props, cs)
+	if d != nil && ty == "AWS::ApiGateway::Stage" {
+		// Named after its API, as SAM names the deployable of an
+		// AWS::Serverless::Api whose stage it generates: a SAM template and
+		// its translation read the same.
+		if api, ok, _ := t.prop(props, "RestApiId"); ok {
+			if v, err := t.str(api, 0); err == nil && len(v.refs) == 1 {
+				if _, ok := t.resources[v.refs[0]]; ok {
+					d.Name = v.refs[0]
+				}
+			}
+		}
+	}
+	return d, err
 }
 
 func (t *template) apiCanarySetting(id, ty string, props, cs at) (*Deployable, error) {

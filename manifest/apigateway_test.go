@@ -15,7 +15,7 @@ import (
 // API is not this stage's.
 func TestAPIGatewayStageCanary(t *testing.T) {
 	d := only(t, read(t, "testdata/cfn-apigw-canary.yaml"))
-	if d.Name != "Prod" {
+	if d.Name != "Api" { // the stage's API, as SAM names it
 		t.Errorf("name %s", d.Name)
 	}
 	wantSchedule(t, d.Strategy, [][2]float64{{0, 10}, {60, 100}})
@@ -48,5 +48,23 @@ func TestSAMAPICanaryGlobals(t *testing.T) {
 	}
 	if !names["ExplicitApi"] || !names["ServerlessRestApi"] {
 		t.Errorf("names %v", names)
+	}
+}
+
+// SAM's api_with_canary_setting and its translation (the stages
+// ExplicitApiProdStage and ServerlessRestApiProdStage) read the same: each
+// stage is named after its API.
+func TestSAMAPICanaryAndItsTranslation(t *testing.T) {
+	sam := read(t, "testdata/real/sam/api_with_canary_setting.yaml")
+	cfn := read(t, "testdata/real/sam-output/api_with_canary_setting.json")
+	got := func(f *File) map[string]string {
+		m := map[string]string{}
+		for _, d := range f.Deployables {
+			m[d.Name] = d.Strategy.String()
+		}
+		return m
+	}
+	if a, b := got(sam), got(cfn); !reflect.DeepEqual(a, b) || len(a) != 2 {
+		t.Errorf("SAM %v\nCFN %v", a, b)
 	}
 }

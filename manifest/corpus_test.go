@@ -49,6 +49,7 @@ var realFiles = map[string]map[string]string{
 		"MinimalFunctionWithMinimalDeploymentPreference":            "Canary10Percent5Minutes: done at 5m0s",
 		"MinimalFunctionWithDeploymentPreferenceWithHooksAndAlarms": "Linear10PercentEvery2Minutes: done at 18m0s",
 	},
+	"sam-output/api_with_canary_setting.json": {"ExplicitApi": "setWeight 100, pause 1h0m0s, then 100% at 1h0m0s", "ServerlessRestApi": "setWeight 100, pause 1h0m0s, then 100% at 1h0m0s"},
 	"sam-output/function_with_deployment_preference_multiple_combinations.json": {
 		"MinimalFunctionWithMinimalDeploymentPreference":            "Canary10Percent5Minutes: done at 5m0s",
 		"MinimalFunctionWithDeploymentPreferenceWithHooksAndAlarms": "Linear10PercentEvery2Minutes: done at 18m0s",
