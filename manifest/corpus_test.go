@@ -49,7 +49,9 @@ var realFiles = map[string]map[string]string{
 		"MinimalFunctionWithMinimalDeploymentPreference":            "Canary10Percent5Minutes: done at 5m0s",
 		"MinimalFunctionWithDeploymentPreferenceWithHooksAndAlarms": "Linear10PercentEvery2Minutes: done at 18m0s",
 	},
-	"sam-output/api_with_canary_setting.json": {"ExplicitApi": "setWeight 100, pause 1h0m0s, then 100% at 1h0m0s", "ServerlessRestApi": "setWeight 100, pause 1h0m0s, then 100% at 1h0m0s"},
+	"sam-cli/aws-serverless-function-codedeploy-warning.yaml":           {"Function": "Linear10PercentEvery1Minute: done at 9m0s"},
+	"sam-cli/aws-serverless-function-codedeploy-condition-warning.yaml": nil,
+	"sam-output/api_with_canary_setting.json":                           {"ExplicitApi": "setWeight 100, pause 1h0m0s, then 100% at 1h0m0s", "ServerlessRestApi": "setWeight 100, pause 1h0m0s, then 100% at 1h0m0s"},
 	"sam-output/function_with_deployment_preference_multiple_combinations.json": {
 		"MinimalFunctionWithMinimalDeploymentPreference":            "Canary10Percent5Minutes: done at 5m0s",
 		"MinimalFunctionWithDeploymentPreferenceWithHooksAndAlarms": "Linear10PercentEvery2Minutes: done at 18m0s",
@@ -59,7 +61,9 @@ var realFiles = map[string]map[string]string{
 // realErrors are the files their own tool refuses, with the rule the error
 // must name (SAM's translator test error_function_with_deployment_preference_missing_alias).
 var realErrors = map[string]string{
-	"sam/error_function_with_deployment_preference_missing_alias.yaml": "has a DeploymentPreference but no AutoPublishAlias",
+	// CloudFormation refuses a Condition that Conditions does not define.
+	"sam-cli/aws-serverless-function-codedeploy-condition-warning.yaml": `condition "true" is not defined in Conditions`,
+	"sam/error_function_with_deployment_preference_missing_alias.yaml":  "has a DeploymentPreference but no AutoPublishAlias",
 }
 
 // Every real file is read: each one that declares a gradual deployment

@@ -149,6 +149,7 @@
 // check, the hooks, and whether detection rests only on a hook's assumed
 // catch probability or on a policy none of whose alarms could be modelled.
 //
-// A misspelt field is not lost: SAM rejects unknown DeploymentPreference
-// properties, so does Read; Kubernetes prunes unknown fields, Read warns.
+// A misspelt field is not lost: a DeploymentPreference property a letter or
+// two away from one SAM knows is an error; any other SAM ignores, and Read
+// warns about; Kubernetes prunes unknown fields, Read warns.
 package manifest

@@ -192,10 +192,21 @@ func (t *template) samFunction(id string, res at, gfn at) (*Deployable, error) {
 		if p.ok && !p.a.isMap() {
 			return nil, t.errf(p.a, "got %s: DeploymentPreference must be a mapping", kindName(p.a.n))
 		}
-		// SAM rejects unknown properties; a misspelt Alarms would otherwise
-		// drop every alarm without a word.
-		if e, bad := p.a.unknownKey("Alarms", "Enabled", "Hooks", "PassthroughCondition", "Role", "TriggerConfigurations", "Type"); p.ok && bad {
-			return nil, t.errf(e.val, "unknown DeploymentPreference property %q: must be one of Alarms, Enabled, Hooks, PassthroughCondition, Role, TriggerConfigurations, Type", e.key)
+		// SAM's translator reads the properties it knows and ignores the
+		// rest (samtranslator/model/preferences/deployment_preference.py,
+		// DeploymentPreference.from_dict): another key is warned about and
+		// ignored. But one a letter or two away from a known property is a
+		// misspelling that would drop, say, every alarm: an error naming it.
+		if !p.ok {
+			continue
+		}
+		for _, e := range p.a.entries() {
+			if known := closeTo(e.key, samPreferenceKeys); known == e.key {
+				continue
+			} else if known != "" {
+				return nil, t.errf(e.val, "unknown DeploymentPreference property %q: did you mean %s? (must be one of %s)", e.key, known, strings.Join(samPreferenceKeys, ", "))
+			}
+			t.warnf(e.val, "DeploymentPreference property %q is not one SAM reads (%s); ignored", e.key, strings.Join(samPreferenceKeys, ", "))
 		}
 	}
 	// lookup finds a DeploymentPreference key, the function's own first.
@@ -820,4 +831,54 @@ func (t *template) aliasOf(dg string) (*cfnAlias, error) {
 		return a, nil
 	}
 	return nil, nil
+}
+
+// samPreferenceKeys are the properties of a function's DeploymentPreference.
+var samPreferenceKeys = []string{"Alarms", "Enabled", "Hooks", "PassthroughCondition", "Role", "TriggerConfigurations", "Type"}
+
+// closeTo returns the key of known that k is, or is a likely misspelling of
+// (case aside, at most two edits away), or "".
+func closeTo(k string, known []string) string {
+	for _, c := range known {
+		if k == c {
+			return c
+		}
+	}
+	lk := strings.ToLower(k)
+	for _, c := range known {
+		if editDistance(lk, strings.ToLower(c), 2) <= 2 {
+			return c
+		}
+	}
+	return ""
+}
+
+// editDistance is the Levenshtein distance of a and b, or max+1 once it is
+// known to exceed max (keys are short; the bound keeps a long key cheap).
+func editDistance(a, b string, max int) int {
+	if d := len(a) - len(b); d > max || -d > max {
+		return max + 1
+	}
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		best := cur[0]
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			best = min(best, cur[j])
+		}
+		if best > max {
+			return max + 1
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
