@@ -125,3 +125,16 @@ Resources:
 		})
 	}
 }
+
+// Hooks SAM does not read are ignored with a warning, as SAM ignores them;
+// a misspelt PreTraffic is an error that names it.
+func TestUnknownHooks(t *testing.T) {
+	f := mustRead(t, string(tmpl("        Type: AllAtOnce\n        Hooks:\n          BeforeAllowTraffic: !Ref X\n", "")))
+	if d := only(t, f); d.PreTraffic.Enabled() || !hasWarning(d.Warnings, 11, `hook "BeforeAllowTraffic" is not one SAM reads`) {
+		t.Errorf("hook %+v, warnings:\n%s", d.PreTraffic, dumpWarnings(d.Warnings))
+	}
+	_, err := Read("t.yaml", tmpl("        Type: AllAtOnce\n        Hooks:\n          PreTrafic: !Ref X\n", ""))
+	if err == nil || !strings.Contains(err.Error(), `unknown hook "PreTrafic": did you mean PreTraffic?`) {
+		t.Errorf("err = %v", err)
+	}
+}

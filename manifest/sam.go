@@ -336,7 +336,14 @@ func (t *template) samFunction(id string, res at, gfn at) (*Deployable, error) {
 			case "PostTraffic":
 				dst, hook = &d.PostTrafficHook, &d.PostTraffic
 			default:
-				return nil, t.errf(e.val, "unknown hook %q: must be PreTraffic or PostTraffic", e.key)
+				// SAM reads PreTraffic and PostTraffic and ignores the rest
+				// (DeploymentPreference.from_dict), but a misspelling of one
+				// would lose the hook: an error.
+				if known := closeTo(e.key, []string{"PreTraffic", "PostTraffic"}); known != "" {
+					return nil, t.errf(e.val, "unknown hook %q: did you mean %s? (must be PreTraffic or PostTraffic)", e.key, known)
+				}
+				t.warnf(e.val, "hook %q is not one SAM reads (PreTraffic, PostTraffic); ignored", e.key)
+				continue
 			}
 			v, present, err := t.value(e.val)
 			if err != nil {
