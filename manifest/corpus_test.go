@@ -51,6 +51,7 @@ var realFiles = map[string]map[string]string{
 	},
 	"sam-cli/aws-serverless-function-codedeploy-warning.yaml":           {"Function": "Linear10PercentEvery1Minute: done at 9m0s"},
 	"sam-cli/aws-serverless-function-codedeploy-condition-warning.yaml": nil,
+	"sam-cli/language-extensions-foreach.yaml":                          {},
 	"sam-output/api_with_canary_setting.json":                           {"ExplicitApi": "setWeight 100, pause 1h0m0s, then 100% at 1h0m0s", "ServerlessRestApi": "setWeight 100, pause 1h0m0s, then 100% at 1h0m0s"},
 	"sam-output/function_with_deployment_preference_multiple_combinations.json": {
 		"MinimalFunctionWithMinimalDeploymentPreference":            "Canary10Percent5Minutes: done at 5m0s",

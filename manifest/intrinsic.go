@@ -106,6 +106,8 @@ type template struct {
 	aliasIdx, configIdx map[string]string
 	apiAlarmIdx         map[string][]string
 	apiAlarmPos         map[string]int
+	// generated counts the resources Fn::ForEach loops made (maxGenerated).
+	generated int
 }
 
 // The budget of intrinsic evaluation per template. [chosen] A real template

@@ -19,13 +19,43 @@ func (r *reader) readTemplate(root at, out *File) error {
 		resources: map[string]at{}, params: map[string]at{}, conditions: map[string]at{},
 		condDone: map[string]bool{}, condVal: map[string]bool{}, condBusy: map[string]bool{},
 	}
+	// Parameters, Conditions and Mappings first: Fn::ForEach collections
+	// may refer to them.
+	if p, ok := root.get("Parameters"); ok {
+		for _, e := range p.entries() {
+			t.params[e.key] = e.val
+		}
+	}
+	if c, ok := root.get("Conditions"); ok {
+		for _, e := range c.entries() {
+			t.conditions[e.key] = e.val
+		}
+	}
+	t.mappings, _ = root.get("Mappings")
+	t.mappings.path = "Mappings"
 	res, hasRes := root.get("Resources")
 	switch {
 	case hasRes && res.isMap():
 		for _, e := range res.entries() {
+			if strings.HasPrefix(e.key, "Fn::ForEach::") {
+				gen, err := t.forEach(e, 0)
+				if err != nil {
+					return err
+				}
+				for _, g := range gen {
+					if _, dup := t.resources[g.key]; !dup {
+						t.order = append(t.order, g.key)
+					}
+					t.resources[g.key] = g.val
+				}
+				continue
+			}
+			if _, dup := t.resources[e.key]; !dup {
+				t.order = append(t.order, e.key)
+			}
 			t.resources[e.key] = e.val
-			t.order = append(t.order, e.key)
 		}
+		out.Warnings = append(out.Warnings, r.takeWarnings()...)
 	case hasRes && !res.isNull():
 		return r.errf(res, "got %s: Resources must be a mapping of logical ids to resources", kindName(res.n))
 	}
@@ -46,18 +76,6 @@ func (r *reader) readTemplate(root at, out *File) error {
 		}
 		out.Warnings = append(out.Warnings, r.takeWarnings()...)
 	}
-	if p, ok := root.get("Parameters"); ok {
-		for _, e := range p.entries() {
-			t.params[e.key] = e.val
-		}
-	}
-	if c, ok := root.get("Conditions"); ok {
-		for _, e := range c.entries() {
-			t.conditions[e.key] = e.val
-		}
-	}
-	t.mappings, _ = root.get("Mappings")
-	t.mappings.path = "Mappings"
 	globals, _ := root.get("Globals")
 	gfn, _ := globals.get("Function")
 	gapi, _ := globals.get("Api")
