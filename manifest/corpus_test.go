@@ -117,7 +117,7 @@ func TestRealFiles(t *testing.T) {
 				base.Workload = sim.Poisson{Rate: 2}
 				base.Seed = 1
 				base.Fault = sim.Fault{ErrorProb: 0.5}
-				if _, err := sim.Run(d.Apply(base)); err != nil && !pendingResolution(d, err) {
+				if _, err := sim.Run(d.Apply(base)); err != nil {
 					t.Errorf("%s: %v", d.Name, err)
 				}
 			}
@@ -128,13 +128,4 @@ func TestRealFiles(t *testing.T) {
 			t.Errorf("realFiles lists %s, which is not in testdata/real", rel)
 		}
 	}
-}
-
-// pendingResolution is the one failure allowed until issue 19.1 lands (the
-// semantics branch: each policy gets its own system's resolution): a
-// Flagger analysis at a 15 s interval is refused by the engine's CloudWatch
-// period rule. Remove this once sim serves Prometheus-backed checks at any
-// interval; the test then runs every Flagger file.
-func pendingResolution(d Deployable, err error) bool {
-	return d.Source.Kind == "flagger.app/Canary" && strings.Contains(err.Error(), "no allowed period")
 }
