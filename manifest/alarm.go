@@ -3,6 +3,7 @@ package manifest
 import (
 	"errors"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -297,6 +298,11 @@ func (t *template) singleMetric(id string, props at, fn *lambdaFn, al *rollback.
 	}
 	al.Period = time.Duration(p) * time.Second
 	al.Threshold = 1
+	if fn.kind == kindAPI && al.Metric == metrics.Errors && al.Statistic.Kind == metrics.Average {
+		// 5XXError is 1 for a failed call and 0 otherwise: its Average is
+		// the 5xx rate.
+		al.Metric, al.Statistic = metrics.ErrorRate, metrics.Statistic{Kind: metrics.Sum}
+	}
 	return true, nil
 }
 
@@ -314,6 +320,10 @@ func (t *template) lambdaMetric(id string, mn, ns, dims, where at, fn *lambdaFn)
 	if err != nil {
 		return 0, 0, false, t.warnOrErr(err, "alarm "+id+" not modelled")
 	}
+	switch fn.kind {
+	case kindStates, kindAPI:
+		return t.serviceMetric(id, name, nss, mn, ns, dims, fn)
+	}
 	if nss.s != "AWS/Lambda" {
 		t.warnf(ns, "alarm %s: namespace %s is not AWS/Lambda: the simulator publishes only Lambda's own metrics; not modelled", id, nss.s)
 		return 0, 0, false, nil
@@ -325,6 +335,74 @@ func (t *template) lambdaMetric(id string, mn, ns, dims, where at, fn *lambdaFn)
 	}
 	dim, ok, err := t.dimension(id, dims, fn)
 	return m, dim, ok, err
+}
+
+// serviceMetrics maps the metrics of Step Functions (AWS/States) and API
+// Gateway (AWS/ApiGateway) to the simulator's, whose requests are the
+// executions or API calls (AWS Step Functions Developer Guide, "Monitoring
+// Step Functions metrics using Amazon CloudWatch"; Amazon API Gateway
+// Developer Guide, "Amazon API Gateway dimensions and metrics").
+var serviceMetrics = map[deployKind]map[string]metrics.Metric{
+	kindStates: {
+		"ExecutionsStarted":  metrics.Invocations,
+		"ExecutionsFailed":   metrics.Errors,
+		"ExecutionTime":      metrics.Duration,
+		"ExecutionThrottled": metrics.Throttles,
+	},
+	kindAPI: {
+		"Count":    metrics.Invocations,
+		"5XXError": metrics.Errors, // Average: the 5xx rate (singleMetric)
+		"Latency":  metrics.Duration,
+	},
+}
+
+var serviceNamespace = map[deployKind]string{kindStates: "AWS/States", kindAPI: "AWS/ApiGateway"}
+
+// serviceMetric reads an alarm on a state machine or an API stage. The
+// dimension that names the state machine (StateMachineArn) or the stage
+// (ApiName/ApiId with Stage) counts every execution or call: the alias. An
+// API stage's canary publishes under Stage "<stage>/Canary": the candidate.
+func (t *template) serviceMetric(id string, name, nss sval, mn, ns, dims at, fn *lambdaFn) (metrics.Metric, metrics.Dimension, bool, error) {
+	want := serviceNamespace[fn.kind]
+	if nss.s != want {
+		t.warnf(ns, "alarm %s: namespace %s is not %s: not modelled", id, nss.s, want)
+		return 0, 0, false, nil
+	}
+	m, ok := serviceMetrics[fn.kind][name.s]
+	if !ok {
+		known := make([]string, 0, 4)
+		for k := range serviceMetrics[fn.kind] {
+			known = append(known, k)
+		}
+		sort.Strings(known)
+		t.warnf(mn, "alarm %s: %s metric %s has no counterpart in the simulator (%s); not modelled", id, want, name.s, strings.Join(known, ", "))
+		return 0, 0, false, nil
+	}
+	items, err := t.list(dims, 0)
+	if err != nil {
+		return 0, 0, false, t.warnOrErr(err, "alarm "+id+" not modelled")
+	}
+	dim := metrics.Alias
+	for _, it := range items {
+		nn, _, _ := t.prop(it, "Name")
+		vn, _, _ := t.prop(it, "Value")
+		n, err1 := t.str(nn, 0)
+		v, err2 := t.str(vn, 0)
+		if err := firstErr(err1, err2); err != nil {
+			return 0, 0, false, t.warnOrErr(err, "alarm "+id+" not modelled")
+		}
+		switch {
+		case fn.kind == kindAPI && n.s == "Stage" && strings.HasSuffix(v.s, "/Canary"):
+			dim = metrics.Candidate
+		case fn.kind == kindAPI && (n.s == "ApiName" || n.s == "ApiId" || n.s == "Stage"):
+		case fn.kind == kindStates && n.s == "StateMachineArn":
+			t.warnf(vn, "alarm %s: StateMachineArn counts every execution of the state machine, both versions: read as the alias", id)
+		default:
+			t.warnf(nn, "alarm %s: dimension %s is not modelled for %s; not modelled", id, n.s, want)
+			return 0, 0, false, nil
+		}
+	}
+	return m, dim, true, nil
 }
 
 // dimension maps an alarm's Dimensions to alias, candidate or baseline.
@@ -402,6 +480,15 @@ func (t *template) dimension(id string, dims at, fn *lambdaFn) (metrics.Dimensio
 		for _, r := range verVal.refs {
 			if r == fn.id+".Version" || r == fn.id+".Version.Version" {
 				candidate = true
+			}
+			// CloudFormation (and SAM's translation): !GetAtt FnVersionX.Version
+			// of an AWS::Lambda::Version the stack publishes.
+			base, _, _ := strings.Cut(r, ".")
+			if res, ok := t.resources[base]; ok {
+				ty, _ := res.get("Type")
+				if s, _ := ty.scalar(); s == "AWS::Lambda::Version" {
+					candidate = true
+				}
 			}
 		}
 		if !candidate {

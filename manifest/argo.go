@@ -73,73 +73,74 @@ func (k *kube) argoCanary(d *Deployable, spec, c at) error {
 	}
 	for _, s := range items {
 		stepStart = append(stepStart, t)
-		es := s.entries()
-		if !s.isMap() || len(es) != 1 {
-			return k.errf(s, "a step must be a mapping with exactly one of setWeight, pause, analysis, experiment, setCanaryScale, setHeaderRoute, setMirrorRoute, plugin")
+		es, err := k.stepEntries(s)
+		if err != nil {
+			return err
 		}
-		e := es[0]
-		switch e.key {
-		case "setWeight":
-			w, err := k.intField(e.val, 0, 100)
-			if err != nil {
-				return err
-			}
-			steps = append(steps, strategy.CanaryStep{SetWeight: float64(w)})
-		case "pause":
-			if !e.val.isMap() && !e.val.isNull() {
-				return k.errf(e.val, "got %s: pause must be a mapping ({} or {duration: 10m})", kindName(e.val.n))
-			}
-			dn, ok := e.val.get("duration")
-			var p time.Duration
-			if ok {
-				var err error
-				if p, err = k.duration(dn); err != nil {
-					return err
-				}
-			} else {
-				p = k.opts.manualPause()
-				k.warnf(e.val, "pause without a duration waits for a human to promote; modelled as a pause of %v (Options.ManualPause)", p)
-			}
-			if p > 0 {
-				steps = append(steps, strategy.CanaryStep{Pause: p})
-				t += p
-			}
-		case "analysis":
-			checks, dur, err := k.analysisRef(e.val, t, stepAnalysis)
-			if err != nil {
-				return err
-			}
-			d.Checks = append(d.Checks, checks...)
-			if dur > 0 {
-				steps = append(steps, strategy.CanaryStep{Pause: dur})
-				t += dur
-			}
-		case "experiment":
-			msg := "experiment: the experiment's ReplicaSets and analyses are not modelled"
-			if dn, ok := e.val.get("duration"); ok {
-				p, err := k.duration(dn)
+		for _, e := range es {
+			switch e.key {
+			case "setWeight":
+				w, err := k.intField(e.val, 0, 100)
 				if err != nil {
 					return err
+				}
+				steps = append(steps, strategy.CanaryStep{SetWeight: float64(w)})
+			case "pause":
+				if !e.val.isMap() && !e.val.isNull() {
+					return k.errf(e.val, "got %s: pause must be a mapping ({} or {duration: 10m})", kindName(e.val.n))
+				}
+				dn, ok := e.val.get("duration")
+				var p time.Duration
+				if ok {
+					var err error
+					if p, err = k.duration(dn); err != nil {
+						return err
+					}
+				} else {
+					p = k.opts.manualPause()
+					k.warnf(e.val, "pause without a duration waits for a human to promote; modelled as a pause of %v (Options.ManualPause)", p)
 				}
 				if p > 0 {
 					steps = append(steps, strategy.CanaryStep{Pause: p})
 					t += p
 				}
-				k.warnf(e.val, "%s; the step is modelled as a pause of %v", msg, p)
-			} else {
-				p := k.opts.manualPause()
-				steps = append(steps, strategy.CanaryStep{Pause: p})
-				t += p
-				k.warnf(e.val, "%s; without a duration it runs until its analyses end, modelled as a pause of %v (Options.ManualPause)", msg, p)
+			case "analysis":
+				checks, dur, err := k.analysisRef(e.val, t, stepAnalysis)
+				if err != nil {
+					return err
+				}
+				d.Checks = append(d.Checks, checks...)
+				if dur > 0 {
+					steps = append(steps, strategy.CanaryStep{Pause: dur})
+					t += dur
+				}
+			case "experiment":
+				msg := "experiment: the experiment's ReplicaSets and analyses are not modelled"
+				if dn, ok := e.val.get("duration"); ok {
+					p, err := k.duration(dn)
+					if err != nil {
+						return err
+					}
+					if p > 0 {
+						steps = append(steps, strategy.CanaryStep{Pause: p})
+						t += p
+					}
+					k.warnf(e.val, "%s; the step is modelled as a pause of %v", msg, p)
+				} else {
+					p := k.opts.manualPause()
+					steps = append(steps, strategy.CanaryStep{Pause: p})
+					t += p
+					k.warnf(e.val, "%s; without a duration it runs until its analyses end, modelled as a pause of %v (Options.ManualPause)", msg, p)
+				}
+			case "setCanaryScale":
+				k.warnf(e.val, "setCanaryScale changes the canary's replica count, not its traffic weight; capacity is not modelled from the manifest")
+			case "setHeaderRoute", "setMirrorRoute":
+				k.warnf(e.val, "%s routes matched or mirrored requests to the canary; their share of traffic is unknown, so not modelled", e.key)
+			case "plugin":
+				k.warnf(e.val, "plugin step: not modelled")
+			default:
+				return k.errf(e.val, "unknown step %q: must be setWeight, pause, analysis, experiment, setCanaryScale, setHeaderRoute, setMirrorRoute or plugin", e.key)
 			}
-		case "setCanaryScale":
-			k.warnf(e.val, "setCanaryScale changes the canary's replica count, not its traffic weight; capacity is not modelled from the manifest")
-		case "setHeaderRoute", "setMirrorRoute":
-			k.warnf(e.val, "%s routes matched or mirrored requests to the canary; their share of traffic is unknown, so not modelled", e.key)
-		case "plugin":
-			k.warnf(e.val, "plugin step: not modelled")
-		default:
-			return k.errf(e.val, "unknown step %q: must be setWeight, pause, analysis, experiment, setCanaryScale, setHeaderRoute, setMirrorRoute or plugin", e.key)
 		}
 	}
 	if len(items) == 0 {
@@ -587,4 +588,31 @@ func (k *kube) argoMetric(m at, start time.Duration, ph phase, args map[string]s
 		k.warnf(qn, "metric %s: its range %v is shorter than two scrapes (%v each, assumed): Prometheus's rate() then often finds fewer than two samples and returns nothing, a measurement error in Argo; modelled as the requests of the range", c.Name, c.Window, prometheusScrape)
 	}
 	return c, dur, true, nil
+}
+
+// stepEntries checks a canary step as Argo Rollouts validates it
+// (pkg/apis/rollouts/validation/validation.go, ValidateRolloutStrategyCanary
+// and hasMultipleStepsType): at least one field, and at most one of
+// setWeight, pause, experiment and analysis, the fields that move the
+// rollout along; setCanaryScale, setHeaderRoute, setMirrorRoute and plugin
+// combine with them and with each other. It returns the step's fields with
+// the one that moves the rollout last, as Argo acts on the others first.
+func (k *kube) stepEntries(s at) ([]kv, error) {
+	es := s.entries()
+	if !s.isMap() || len(es) == 0 {
+		return nil, k.errf(s, "a step must be a mapping with one of setWeight, pause, analysis, experiment, setCanaryScale, setHeaderRoute, setMirrorRoute, plugin")
+	}
+	var others, primary []kv
+	for _, e := range es {
+		switch e.key {
+		case "setWeight", "pause", "experiment", "analysis":
+			primary = append(primary, e)
+		default:
+			others = append(others, e)
+		}
+	}
+	if len(primary) > 1 {
+		return nil, k.errf(s, "a step sets both %s and %s: Argo Rollouts allows at most one of setWeight, pause, experiment and analysis per step", primary[0].key, primary[1].key)
+	}
+	return append(others, primary...), nil
 }

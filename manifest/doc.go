@@ -37,6 +37,28 @@
 // at their Default (a warning says so); !ImportValue and anything else known
 // only at deploy time is a warning.
 //
+// A plain CloudFormation deployment group is tied to its function by the
+// AWS::Lambda::Alias whose UpdatePolicy CodeDeployLambdaAliasUpdate names it:
+// the deployable is named after that function and takes the alias's
+// BeforeAllowTrafficHook and AfterAllowTrafficHook, so SAM's translation of
+// a template reads as the template; a Condition false with the parameter
+// defaults, on the group, its alias or its function, skips it. A Type or
+// DeploymentConfigName that is neither predefined nor defined in the template
+// names a configuration made elsewhere: the deployable is skipped with a
+// warning unless Options.DeploymentConfigs supplies it. Intrinsic functions
+// are evaluated once per node, within a budget of steps and bytes per
+// template, so that a template doubling a value at each level ends in one
+// error naming the resource.
+//
+// Two other AWS deployments that shift traffic between versions are read
+// too: a Step Functions state machine's alias (SAM's StateMachine
+// DeploymentPreference, CloudFormation's StateMachineAlias: LINEAR, CANARY,
+// ALL_AT_ONCE, with alarms on AWS/States), simulated with executions as the
+// requests; and an API Gateway canary release (Stage CanarySetting,
+// Deployment DeploymentCanarySettings, SAM Api CanarySetting), a canary at
+// PercentTraffic until a human promotes it (Options.ManualPause), with the
+// template's alarms on the API's 5XXError, Latency or Count.
+//
 // Alarm dimensions map to the simulator's: Resource = function:alias is the
 // alias (all traffic); ExecutedVersion is the candidate — in a template it is
 // usually !GetAtt Fn.Version.Version, the version each deployment publishes,
@@ -62,8 +84,9 @@
 // post-promotion analysis the rollout
 // stays open at 100 % until the analysis ends, a strategy.Steps of 0 % then
 // 100 %, so that a failure switches back to blue. AnalysisTemplates in the same file
-// (separated by ---) give the checks: a Prometheus query whose text shows an
-// error rate, a success rate or a latency histogram quantile, with a
+// (separated by ---) give the checks: a Prometheus query that is a linear
+// function (numbers, + - * /, scalar, vector) of an error rate, a success
+// rate or a latency histogram quantile it recognises, with a
 // successCondition or failureCondition of the form result[0] OP number.
 // Whether a query watches the canary is read from its selectors (a label or
 // argument naming the canary, or an argument bound to the latest pod template
@@ -121,6 +144,12 @@
 //		fmt.Println(w)
 //	}
 //
-// A misspelt field is not lost: SAM rejects unknown DeploymentPreference
-// properties, so does Read; Kubernetes prunes unknown fields, Read warns.
+// Deployable.Explain says what was read, for a person to check against the
+// file: the strategy in the file's words and as simulated, each alarm and
+// check, the hooks, and whether detection rests only on a hook's assumed
+// catch probability or on a policy none of whose alarms could be modelled.
+//
+// A misspelt field is not lost: a DeploymentPreference property a letter or
+// two away from one SAM knows is an error; any other SAM ignores, and Read
+// warns about; Kubernetes prunes unknown fields, Read warns.
 package manifest

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/deploysim/deploysim/manifest"
+	"github.com/deploysim/deploysim/strategy"
 )
 
 // Read a SAM template and list what it deploys, how, what rolls it back,
@@ -103,4 +104,82 @@ spec:
 	// flagger.app/Canary podinfo
 	// 10% at 0s, 20% at 1m, 30% at 2m, 100% at 3m
 	// policy: failedChecks(request-success-rate)
+}
+
+// Explain says what was read: the strategy as written and as simulated, and
+// the rollback policy — here a Flagger MetricTemplate written as an error
+// percentage, 100 - 100 × the success ratio, read as an error rate above 1 %.
+func ExampleDeployable_Explain() {
+	files := []byte(`
+apiVersion: flagger.app/v1beta1
+kind: MetricTemplate
+metadata:
+  name: error-rate
+spec:
+  provider: {type: prometheus, address: http://prometheus:9090}
+  query: |
+    100 - sum(rate(http_requests_total{app="{{ target }}", code!~"5.."}[{{ interval }}]))
+        / sum(rate(http_requests_total{app="{{ target }}"}[{{ interval }}])) * 100
+---
+apiVersion: flagger.app/v1beta1
+kind: Canary
+metadata:
+  name: podinfo
+spec:
+  analysis:
+    interval: 1m
+    threshold: 2
+    maxWeight: 30
+    stepWeight: 10
+    metrics:
+      - name: error-rate
+        templateRef: {name: error-rate}
+        thresholdRange: {max: 1}
+        interval: 1m
+`)
+	f, err := manifest.Read("canary.yaml", files)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	e := f.Deployables[0].Explain()
+	fmt.Println(e.Declared)
+	fmt.Println(e.Modelled)
+	for _, p := range e.Policy {
+		fmt.Println(p)
+	}
+	// Output:
+	// analysis: interval 1m, threshold 2, stepWeight 10, maxWeight 30
+	// Flagger: 1m0s × ⌈30/10⌉ = 3 steps of 10%, then 100% at 3m0s
+	// check error-rate: ErrorRate Sum of the candidate over 1m0s, fails when > 0.01; measured every 1m0s from 1m0s
+	// rolled back after 2 failed checks, one every 1m0s (2m0s with every check failing)
+}
+
+// A deployment configuration made outside the template (here with the
+// CodeDeploy CLI) is supplied by name; without it the function is skipped
+// with a warning.
+func ExampleOptions_deploymentConfigs() {
+	template := []byte(`
+Resources:
+  Api:
+    Type: AWS::Serverless::Function
+    Properties:
+      AutoPublishAlias: live
+      DeploymentPreference:
+        Type: Linear20PercentEvery2MinutesOrg
+`)
+	name, st, err := manifest.ParseDeploymentConfig("Linear20PercentEvery2MinutesOrg=Linear:20%,2m")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	o := manifest.Options{DeploymentConfigs: map[string]strategy.Strategy{name: st}}
+	f, err := o.Read("template.yaml", template)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(f.Deployables[0].Name, f.Deployables[0].Strategy.Schedule())
+	// Output:
+	// Api 20% at 0s, 40% at 2m, 60% at 4m, 80% at 6m, 100% at 8m
 }

@@ -1,7 +1,10 @@
 package manifest
 
 import (
+	"bytes"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -47,6 +50,15 @@ func checkRead(t *testing.T, data []byte) {
 
 // FuzzReadTemplate feeds SAM/CloudFormation templates (YAML and JSON).
 func FuzzReadTemplate(f *testing.F) {
+	// Seeds: every template of testdata, the real ones included.
+	for _, glob := range []string{"testdata/*.yaml", "testdata/*.json", "testdata/real/sam*/*"} {
+		paths, _ := filepath.Glob(glob)
+		for _, p := range paths {
+			if data, err := os.ReadFile(p); err == nil && !bytes.Contains(data, []byte("apiVersion:")) {
+				f.Add(data)
+			}
+		}
+	}
 	f.Fuzz(func(t *testing.T, data []byte) { checkRead(t, data) })
 }
 
@@ -72,12 +84,15 @@ func FuzzParseMathExpr(f *testing.F) {
 
 // FuzzRecogniseQuery: a query is recognised as a modelled metric or refused.
 func FuzzRecogniseQuery(f *testing.F) {
+	f.Add(`100 - sum(rate(rq{code!~"5.*"}[1m])) / sum(rate(rq[1m])) * 100`)
+	f.Add(`histogram_quantile(0.99, sum(rate(x_milliseconds_bucket[30s])) by (le)) / 1000`)
+	f.Add(`scalar(1 - sum(rate(x{code=~"5.."}[1m])) / sum(rate(x[1m])))`)
 	f.Fuzz(func(t *testing.T, q string) {
 		m, err := recogniseQuery(q, nil, nil)
 		if err != nil {
 			return
 		}
-		if m.statistic.Kind > 5 || (m.toMs == 0 && m.scale == 0) {
+		if m.statistic.Kind > 5 || m.scale == 0 || m.scale != m.scale || m.offset != m.offset {
 			t.Fatalf("%q: %+v", q, m)
 		}
 	})
@@ -89,6 +104,41 @@ func FuzzParseCondition(f *testing.F) {
 		c, err := parseCondition(s)
 		if err == nil && (c.op == "" || c.threshold != c.threshold) {
 			t.Fatalf("%q: %+v", s, c)
+		}
+	})
+}
+
+// FuzzIntrinsicExpansion builds templates whose values refer to each other
+// many times over (issue 13.1: parameters doubling through !Sub, lists
+// doubling through YAML aliases and !Join) from a depth and a leaf text, and
+// checks the reader's invariant: a value within the budget is read, one
+// beyond it is one error naming the resource; never a crash.
+func FuzzIntrinsicExpansion(f *testing.F) {
+	f.Add(uint8(30), "ab", false)
+	f.Add(uint8(24), "x", true)
+	f.Add(uint8(3), "Canary10Percent5Minutes", false)
+	f.Fuzz(func(t *testing.T, depth uint8, leaf string, join bool) {
+		if depth > 40 || len(leaf) > 64 || strings.ContainsAny(leaf, "\"\\\n\r\t'${}[]*&!#:,") {
+			return
+		}
+		if leaf == "" {
+			leaf = "a"
+		}
+		var src string
+		if join {
+			src = strings.Replace(joinBomb(int(depth)), "&a0 x", "&a0 "+leaf, 1)
+		} else {
+			src = strings.Replace(subBomb(int(depth)), "Default: ab", "Default: "+leaf, 1)
+		}
+		_, err := Read("bomb.yaml", []byte(src))
+		if err != nil {
+			msg := err.Error()
+			if strings.Contains(msg, "\n") || !strings.HasPrefix(msg, "bomb.yaml:") {
+				t.Fatalf("error not one line naming the file: %q", msg)
+			}
+			if strings.Contains(msg, "intrinsic functions expand") && !strings.Contains(msg, "resource Fn") {
+				t.Fatalf("budget error without the resource: %s", msg)
+			}
 		}
 	})
 }

@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -87,14 +88,109 @@ type template struct {
 	condDone   map[string]bool
 	condVal    map[string]bool
 	condBusy   map[string]bool
+
+	// memo holds the value of every string expression already evaluated, by
+	// its node: a value is a function of its node alone (parameters are
+	// read at their Default, conditions are fixed), and YAML aliases or
+	// parameters used twice make a tree of n nodes stand for 2^n of them.
+	memo map[*yaml.Node]sval
+	// steps and expanded count the evaluation work and the bytes of the
+	// strings it produced, against maxSteps and maxExpanded.
+	steps, expanded int
+	// resource is the logical id of the resource being read, for errors.
+	resource string
+	// Indexes built on first use, so that a template of n resources is read
+	// in O(n): deployment group -> the alias whose UpdatePolicy names it;
+	// DeploymentConfigName -> config; ApiName/ApiId value or referenced id
+	// -> API Gateway alarms.
+	aliasIdx, configIdx map[string]string
+	apiAlarmIdx         map[string][]string
+	apiAlarmPos         map[string]int
+	// generated counts the resources Fn::ForEach loops made (maxGenerated).
+	generated int
+}
+
+// The budget of intrinsic evaluation per template. [chosen] A real template
+// evaluates a few hundred expressions into a few kilobytes; these bounds are
+// two to three orders of magnitude above that and still end a hostile
+// template (each parameter the concatenation of the previous one twice) in
+// milliseconds, with an error instead of an out-of-memory crash.
+const (
+	maxSteps    = 100_000
+	maxExpanded = 1 << 20
+)
+
+// spend counts one evaluation step at a, and fails once the budget is spent.
+func (t *template) spend(a at) error {
+	t.steps++
+	if t.steps > maxSteps {
+		return t.budgetErr(a, fmt.Sprintf("more than %d evaluation steps", maxSteps))
+	}
+	return nil
+}
+
+func (t *template) budgetErr(a at, what string) error {
+	where := ""
+	if t.resource != "" {
+		where = " while reading resource " + t.resource
+	}
+	return t.errf(a, "intrinsic functions expand to %s%s: the budget is %d steps and %d bytes per template, far more than a CloudFormation template (at most 500 resources) needs, unless values refer to others twice over, nested (each level doubles the work)", what, where, maxSteps, maxExpanded)
+}
+
+// str evaluates a as a string, once per node (memo), within the budget.
+func (t *template) str(a at, depth int) (sval, error) {
+	if err := t.spend(a); err != nil {
+		return sval{}, err
+	}
+	if s, ok := a.scalar(); ok {
+		// The file's own text: already bounded by the file's size.
+		return sval{s: s}, nil
+	}
+	n := deref(a.n)
+	if v, ok := t.memo[n]; ok && n != nil {
+		return v, nil
+	}
+	v, err := t.strEval(a, depth)
+	if err != nil {
+		return v, err
+	}
+	v.refs = uniqueRefs(v.refs)
+	t.expanded += len(v.s) + len(v.refs)
+	if t.expanded > maxExpanded {
+		return sval{}, t.budgetErr(a, fmt.Sprintf("more than %d bytes", maxExpanded))
+	}
+	if n != nil {
+		if t.memo == nil {
+			t.memo = map[*yaml.Node]sval{}
+		}
+		t.memo[n] = v
+	}
+	return v, nil
 }
 
 func (t *template) unres(a at, format string, args ...any) error {
 	return unresolved{t.errf(a, format, args...)}
 }
 
-// str evaluates a as a string.
-func (t *template) str(a at, depth int) (sval, error) {
+// uniqueRefs drops repeated references, keeping the first of each: a value
+// built from the same parameter twice refers to it once.
+func uniqueRefs(refs []string) []string {
+	if len(refs) < 2 {
+		return refs
+	}
+	seen := make(map[string]bool, len(refs))
+	out := refs[:0:0]
+	for _, r := range refs {
+		if !seen[r] {
+			seen[r] = true
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// strEval evaluates a as a string (str's work).
+func (t *template) strEval(a at, depth int) (sval, error) {
 	if depth > maxDepth {
 		return sval{}, t.errf(a, "intrinsic functions nested deeper than %d", maxDepth)
 	}
@@ -387,6 +483,9 @@ func (t *template) condition(a at, name string, depth int) (bool, error) {
 }
 
 func (t *template) condExpr(a at, depth int) (bool, error) {
+	if err := t.spend(a); err != nil {
+		return false, err
+	}
 	if depth > maxDepth {
 		return false, t.errf(a, "conditions nested deeper than %d", maxDepth)
 	}
@@ -495,6 +594,9 @@ func (t *template) prop(m at, key string) (at, bool, error) {
 // list evaluates a as a list: a YAML list (its Fn::If items resolved, the
 // AWS::NoValue ones left out), Fn::Split, or a function returning a list.
 func (t *template) list(a at, depth int) ([]at, error) {
+	if err := t.spend(a); err != nil {
+		return nil, err
+	}
 	if depth > maxDepth {
 		return nil, t.errf(a, "intrinsic functions nested deeper than %d", maxDepth)
 	}

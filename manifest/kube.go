@@ -114,6 +114,7 @@ func (r *reader) readKubernetesFiles(files []kdocs, outs []*File) error {
 		}
 		if d != nil {
 			d.Source = Source{Kind: o.group() + "/" + o.kind, File: r.file, Line: o.root.line(), Path: o.label()}
+			d.Declared, d.Watched = declaredK8s(o)
 			if d.Policy != nil {
 				d.IngestionDelay, d.Period = PrometheusDelay, PrometheusPeriod
 			}

@@ -91,6 +91,13 @@ type Deployable struct {
 	// interval (PrometheusDelay, PrometheusPeriod). Zero keeps the
 	// scenario's. Apply sets them.
 	IngestionDelay, Period time.Duration
+	// Declared is the strategy in the file's own words (Explain).
+	Declared string
+	// Watched is how many alarms or analysis metrics the file declares to
+	// watch this deployment, modelled or not; Alarms and Checks hold the
+	// modelled ones. Declared ones of which none is modelled make a policy
+	// that never fires (Explanation.PolicyNeverFires).
+	Watched int
 	// Warnings lists what was read but cannot be modelled, or is modelled
 	// under an assumption.
 	Warnings []Warning
@@ -159,6 +166,44 @@ type Options struct {
 	// `autoPromotionEnabled: false`, which wait for a human to promote. Zero
 	// means strategy.DefaultManualPromotion (one hour, an assumption).
 	ManualPause time.Duration
+	// DeploymentConfigs are CodeDeploy deployment configurations defined
+	// outside the file (a custom AWS::CodeDeploy::DeploymentConfig of another
+	// stack, or made with the CLI), by name: a DeploymentPreference.Type or
+	// DeploymentConfigName that is neither a predefined configuration nor
+	// defined in the template is looked up here. Without it, the function
+	// is skipped with a warning that says how to supply it
+	// (ParseDeploymentConfig reads the command line's Name=Linear:20%,2m).
+	DeploymentConfigs map[string]strategy.Strategy
+}
+
+// ParseDeploymentConfig reads a deployment configuration defined outside a
+// file, written NAME=STRATEGY with STRATEGY in strategy.Parse's grammar:
+// TestDeploymentConfiguration=Linear:20%,2m, MyConfig=Canary10Percent7Minutes,
+// Slow=AllAtOnce. The strategy must be one CodeDeploy can run for Lambda
+// (AllAtOnce, Canary or Linear).
+func ParseDeploymentConfig(s string) (name string, st strategy.Strategy, err error) {
+	name, spec, ok := strings.Cut(s, "=")
+	name = strings.TrimSpace(name)
+	if !ok || name == "" {
+		return "", nil, fmt.Errorf("deployment config %q: want NAME=STRATEGY, e.g. TestDeploymentConfiguration=Linear:20%%,2m", clipString(s))
+	}
+	st, err = strategy.Parse(spec)
+	if err != nil {
+		return "", nil, fmt.Errorf("deployment config %s: %w", name, err)
+	}
+	switch st.(type) {
+	case strategy.AllAtOnce, strategy.Canary, strategy.Linear:
+	default:
+		return "", nil, fmt.Errorf("deployment config %s = %v: a CodeDeploy configuration is AllAtOnce, Canary or Linear (TimeBasedCanary, TimeBasedLinear)", name, st)
+	}
+	return name, st, nil
+}
+
+func clipString(s string) string {
+	if len(s) > maxQuoted {
+		return s[:maxQuoted] + "…"
+	}
+	return s
 }
 
 func (o Options) manualPause() time.Duration {

@@ -202,8 +202,14 @@ func TestReadFiles(t *testing.T) {
 // fields (a warning).
 func TestMisspeltFields(t *testing.T) {
 	_, err := Read("t.yaml", tmpl("        Type: AllAtOnce\n        Alarm: [!Ref X]\n", ""))
-	if err == nil || !strings.Contains(err.Error(), `t.yaml:10: Resources.MyFn.Properties.DeploymentPreference.Alarm: unknown DeploymentPreference property "Alarm"`) {
+	if err == nil || !strings.Contains(err.Error(), `t.yaml:10: Resources.MyFn.Properties.DeploymentPreference.Alarm: unknown DeploymentPreference property "Alarm": did you mean Alarms?`) {
 		t.Errorf("err = %v", err)
+	}
+	// A key that is no misspelling is ignored, as SAM's translator ignores
+	// it, with a warning (SAM CLI's own test template puts Events there).
+	f0 := mustRead(t, string(tmpl("        Type: AllAtOnce\n        Events: {}\n", "")))
+	if d := only(t, f0); !hasWarning(d.Warnings, 10, `DeploymentPreference property "Events" is not one SAM reads`) {
+		t.Errorf("warnings:\n%s", dumpWarnings(d.Warnings))
 	}
 	f := mustRead(t, "apiVersion: flagger.app/v1beta1\nkind: Canary\nmetadata: {name: c}\nspec:\n  analysis:\n    interval: 1m\n    treshold: 5\n    stepWeight: 10\n")
 	if d := only(t, f); !hasWarning(d.Warnings, 7, `no field "treshold"`) {

@@ -122,22 +122,29 @@ func (a at) isSeq() bool {
 
 // get returns the value under key in a mapping; ok is false when a is not a
 // mapping or has no such key. Keys merged with YAML's "<<: *anchor" count,
-// the mapping's own keys first.
+// the mapping's own keys first. A key written twice has its last value, as
+// JSON parsers and PyYAML (which CloudFormation's and SAM's tools use) read
+// it: SAM's own translated templates repeat AlarmConfiguration.
 func (a at) get(key string) (at, bool) {
 	n := deref(a.n)
 	if n == nil || n.Kind != yaml.MappingNode {
 		return at{}, false
 	}
 	merged := false
+	found := -1
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k := deref(n.Content[i])
 		if k == nil || k.Kind != yaml.ScalarNode {
 			continue
 		}
 		if k.Value == key {
-			return at{n: n.Content[i+1], path: joinPath(a.path, key), keyLine: k.Line}, true
+			found = i
 		}
 		merged = merged || k.Value == "<<"
+	}
+	if found >= 0 {
+		k := deref(n.Content[found])
+		return at{n: n.Content[found+1], path: joinPath(a.path, key), keyLine: k.Line}, true
 	}
 	if merged {
 		for _, e := range a.entries() {
@@ -168,6 +175,7 @@ func (a at) entriesDepth(depth int, budget *int) []kv {
 	}
 	*budget--
 	out := make([]kv, 0, len(n.Content)/2)
+	index := make(map[string]int, len(n.Content)/2)
 	var merges []*yaml.Node
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k := deref(n.Content[i])
@@ -178,7 +186,14 @@ func (a at) entriesDepth(depth int, budget *int) []kv {
 			merges = append(merges, n.Content[i+1])
 			continue
 		}
-		out = append(out, kv{key: k.Value, keyLine: k.Line, val: at{n: n.Content[i+1], path: joinPath(a.path, k.Value), keyLine: k.Line}})
+		e := kv{key: k.Value, keyLine: k.Line, val: at{n: n.Content[i+1], path: joinPath(a.path, k.Value), keyLine: k.Line}}
+		// A repeated key keeps its first place and its last value (see get).
+		if j, dup := index[e.key]; dup {
+			out[j] = e
+			continue
+		}
+		index[e.key] = len(out)
+		out = append(out, e)
 	}
 	for _, m := range merges {
 		srcs := []*yaml.Node{m}

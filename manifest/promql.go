@@ -31,96 +31,122 @@ import (
 type queryMeaning struct {
 	metric    metrics.Metric
 	statistic metrics.Statistic
-	success   bool    // a success rate: the value is 1 - error rate
-	scale     float64 // value = scale × the simulator's value (100 for a percentage; 1000 for seconds->ms is applied the other way)
-	toMs      float64 // latency: multiply the query's value by this to get milliseconds
-	window    time.Duration
-	dimension metrics.Dimension
-	dimNote   string // non-empty when the dimension is a guess
+	success   bool // the measurement is a success ratio: 1 - error rate
+	// The query's value is scale × the measurement + offset (100 for a
+	// percentage; 100 - 100·s for an error percentage written from a
+	// success ratio s; 1/1000 for milliseconds turned into seconds).
+	scale, offset float64
+	toMs          float64 // latency: multiply the measurement by this to get milliseconds
+	window        time.Duration
+	dimension     metrics.Dimension
+	dimNote       string // non-empty when the dimension is a guess
+	text          string // what the query measures, in words (Deployable.Explain)
 }
 
 var (
 	statusErr5xx = regexp.MustCompile(`(?i)(code|status|status_code|response_code|statuscode)\s*=~?\s*"5`)
 	statusNot5xx = regexp.MustCompile(`(?i)(code|status|status_code|response_code|statuscode)\s*!~?\s*"5`)
 	status2xx    = regexp.MustCompile(`(?i)(code|status|status_code|response_code|statuscode)\s*=~?\s*"2`)
-	quantileRe   = regexp.MustCompile(`histogram_quantile\s*\(\s*([0-9.]+)\s*,`)
 	rangeRe      = regexp.MustCompile(`\[\s*([0-9]+[smhd])\s*(?::[^\]]*)?\]`)
-	times100Re   = regexp.MustCompile(`(^|[^0-9.])100(\.0*)?\s*\*|\*\s*100(\.0*)?([^0-9.]|$)`)
 	argRe        = regexp.MustCompile(`\{\{\s*args\.([A-Za-z0-9_.-]+)\s*\}\}`)
 )
 
-// topLevelDivide finds the first "/" outside parentheses, braces, brackets
-// and quotes, or -1.
-func topLevelDivide(q string) int {
-	depth := 0
-	var quote byte
-	for i := 0; i < len(q); i++ {
-		c := q[i]
-		switch {
-		case quote != 0:
-			if c == '\\' {
-				i++
-			} else if c == quote {
-				quote = 0
-			}
-		case c == '"' || c == '\'' || c == '`':
-			quote = c
-		case c == '(' || c == '{' || c == '[':
-			depth++
-		case c == ')' || c == '}' || c == ']':
-			depth--
-		case c == '/' && depth == 0:
-			return i
-		}
+// latencyUnit reads the unit of a histogram from the metric's name:
+// milliseconds for names that say so (…_milliseconds_bucket, …_ms_…) and for
+// Envoy's upstream_rq_time, which Envoy documents in milliseconds; seconds
+// for names that say seconds (Prometheus's convention for durations).
+func latencyUnit(text string) (toMs float64, ok bool) {
+	l := strings.ToLower(text)
+	switch {
+	case strings.Contains(l, "millisecond") || strings.Contains(l, "_ms_") || strings.Contains(l, "_ms{") || strings.Contains(l, "_ms[") || strings.Contains(l, "upstream_rq_time"):
+		return 1, true
+	case strings.Contains(l, "second"):
+		return 1000, true
 	}
-	return -1
+	return 0, false
 }
 
 // recogniseQuery reads the meaning of a Prometheus query; canaryArgs and
 // stableArgs are argument names bound to the canary's and the stable
 // version's pod template hash.
+//
+// The query is parsed (promql_expr.go): its value must be a linear function
+// of one measurement the reader recognises — a ratio whose numerator selects
+// requests by status code, or histogram_quantile over a histogram whose unit
+// is in its name. Anything else is an error that says what was not
+// understood; the caller warns and leaves the metric out.
 func recogniseQuery(q string, canaryArgs, stableArgs map[string]bool) (queryMeaning, error) {
 	var m queryMeaning
-	m.scale = 1
 	if r := rangeRe.FindStringSubmatch(q); r != nil {
 		if d, err := parseKubeDuration(r[1]); err == nil {
 			m.window = d
 		}
 	}
-	if qm := quantileRe.FindStringSubmatch(q); qm != nil {
-		p, err := strconv.ParseFloat(qm[1], 64)
-		if err != nil || !(p >= 0 && p <= 1) {
-			return m, fmt.Errorf("histogram_quantile(%s, …): the quantile must be in [0, 1]", qm[1])
+	tree, err := parseQuery(q)
+	if err != nil {
+		return m, err
+	}
+	lin, err := linear(tree, q)
+	if err != nil {
+		return m, err
+	}
+	if lin.core == nil {
+		return m, fmt.Errorf("%w: the query is a constant (%g)", errQuery, lin.offset)
+	}
+	if lin.scale == 0 {
+		return m, fmt.Errorf("%w: the measurement is multiplied by 0", errQuery)
+	}
+	m.scale, m.offset = lin.scale, lin.offset
+	core := lin.core
+	if core.kind == pCall { // histogram_quantile
+		if len(core.args) != 2 || !constant(core.args[0]) {
+			return m, fmt.Errorf("histogram_quantile takes a constant quantile and a histogram")
 		}
-		lq := strings.ToLower(q)
-		switch {
-		case strings.Contains(lq, "millisecond") || strings.Contains(lq, "_ms_") || strings.Contains(lq, "_ms{") || strings.Contains(lq, "_ms["):
-			m.toMs = 1
-		case strings.Contains(lq, "second"):
-			m.toMs = 1000
-		default:
+		ql, _ := linear(core.args[0], q)
+		p := ql.offset
+		if !(p >= 0 && p <= 1) {
+			return m, fmt.Errorf("histogram_quantile(%g, …): the quantile must be in [0, 1]", p)
+		}
+		text := q[core.lo:core.hi]
+		toMs, ok := latencyUnit(text)
+		if !ok {
 			return m, fmt.Errorf("histogram_quantile over a metric whose unit is not in its name (seconds or milliseconds)")
 		}
+		m.toMs = toMs
 		m.metric = metrics.Duration
 		m.statistic = metrics.Statistic{Kind: metrics.Percentile, P: p * 100}
-	} else {
-		i := topLevelDivide(q)
-		if i < 0 {
-			return m, fmt.Errorf("neither a ratio of requests by status code nor a histogram_quantile")
+		unit := "s"
+		if toMs == 1 {
+			unit = "ms"
 		}
-		num := q[:i]
+		m.text = fmt.Sprintf("p%g latency (%s)", p*100, unit)
+	} else { // a ratio
+		num := core.args[0]
+		if num.kind == pBin || num.kind == pNeg || num.kind == pNum {
+			return m, fmt.Errorf("%w: the numerator of the ratio is itself arithmetic (%s)", errQuery, clip(strings.TrimSpace(q[num.lo:num.hi]), 40))
+		}
+		numText := q[num.lo:num.hi]
 		switch {
-		case statusErr5xx.MatchString(num):
+		case statusErr5xx.MatchString(numText):
 			m.success = false
-		case statusNot5xx.MatchString(num) || status2xx.MatchString(num):
+			m.text = "5xx ratio"
+		case statusNot5xx.MatchString(numText) || status2xx.MatchString(numText):
 			m.success = true
+			m.text = "success ratio"
 		default:
 			return m, fmt.Errorf("a ratio whose numerator does not select requests by status code (code=~\"5..\" or code!~\"5..\")")
 		}
 		m.metric = metrics.ErrorRate
 		m.statistic = metrics.Statistic{Kind: metrics.Sum}
-		if times100Re.MatchString(q) {
-			m.scale = 100
+	}
+	if m.scale != 1 || m.offset != 0 {
+		switch {
+		case m.offset == 0:
+			m.text = fmt.Sprintf("%g × %s", m.scale, m.text)
+		case m.scale == 1:
+			m.text = fmt.Sprintf("%g + %s", m.offset, m.text)
+		default:
+			m.text = fmt.Sprintf("%g %+g × %s", m.offset, m.scale, m.text)
 		}
 	}
 	lq := strings.ToLower(q)
@@ -210,19 +236,31 @@ func comparison(op string) (rollback.Comparison, bool) {
 }
 
 // failRule turns "the measurement fails when value failOp threshold" on the
-// query's value into the same rule on the simulator's metric.
+// query's value into the same rule on the simulator's metric: the value is
+// scale × measurement + offset, so the rule is measurement op' (t-offset)/scale,
+// the operator turned round when scale is negative; a success ratio s is
+// 1 - error rate.
 func (m queryMeaning) failRule(failOp string, threshold float64) (rollback.Comparison, float64, error) {
+	scale := m.scale
+	if scale == 0 { // a meaning built by hand: the measurement as it is
+		scale = 1
+	}
+	if scale < 0 {
+		failOp = mirror(failOp)
+	}
+	given := threshold
+	x := (threshold - m.offset) / scale
 	switch {
 	case m.metric == metrics.Duration:
-		threshold *= m.toMs
+		threshold = x * m.toMs
 	case m.success:
-		if threshold > m.scale {
-			return 0, 0, fmt.Errorf("success-rate threshold %g is above %g (100%%)", threshold, m.scale)
-		}
-		// (scale - t) / scale rather than 1 - t/scale: 99 % gives exactly 0.01.
-		failOp, threshold = mirror(failOp), (m.scale-threshold)/m.scale
+		// (scale + offset - t) / scale rather than 1 - x: 99 % gives exactly 0.01.
+		failOp, threshold = mirror(failOp), (scale+m.offset-threshold)/scale
 	default:
-		threshold /= m.scale
+		threshold = x
+	}
+	if m.metric == metrics.ErrorRate && !(threshold >= 0 && threshold <= 1) {
+		return 0, 0, fmt.Errorf("threshold %g on this query is an error rate of %g, outside [0, 1]: the check would never or always fail", given, threshold)
 	}
 	c, ok := comparison(failOp)
 	if !ok {

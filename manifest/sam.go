@@ -19,13 +19,43 @@ func (r *reader) readTemplate(root at, out *File) error {
 		resources: map[string]at{}, params: map[string]at{}, conditions: map[string]at{},
 		condDone: map[string]bool{}, condVal: map[string]bool{}, condBusy: map[string]bool{},
 	}
+	// Parameters, Conditions and Mappings first: Fn::ForEach collections
+	// may refer to them.
+	if p, ok := root.get("Parameters"); ok {
+		for _, e := range p.entries() {
+			t.params[e.key] = e.val
+		}
+	}
+	if c, ok := root.get("Conditions"); ok {
+		for _, e := range c.entries() {
+			t.conditions[e.key] = e.val
+		}
+	}
+	t.mappings, _ = root.get("Mappings")
+	t.mappings.path = "Mappings"
 	res, hasRes := root.get("Resources")
 	switch {
 	case hasRes && res.isMap():
 		for _, e := range res.entries() {
+			if strings.HasPrefix(e.key, "Fn::ForEach::") {
+				gen, err := t.forEach(e, 0)
+				if err != nil {
+					return err
+				}
+				for _, g := range gen {
+					if _, dup := t.resources[g.key]; !dup {
+						t.order = append(t.order, g.key)
+					}
+					t.resources[g.key] = g.val
+				}
+				continue
+			}
+			if _, dup := t.resources[e.key]; !dup {
+				t.order = append(t.order, e.key)
+			}
 			t.resources[e.key] = e.val
-			t.order = append(t.order, e.key)
 		}
+		out.Warnings = append(out.Warnings, r.takeWarnings()...)
 	case hasRes && !res.isNull():
 		return r.errf(res, "got %s: Resources must be a mapping of logical ids to resources", kindName(res.n))
 	}
@@ -46,23 +76,14 @@ func (r *reader) readTemplate(root at, out *File) error {
 		}
 		out.Warnings = append(out.Warnings, r.takeWarnings()...)
 	}
-	if p, ok := root.get("Parameters"); ok {
-		for _, e := range p.entries() {
-			t.params[e.key] = e.val
-		}
-	}
-	if c, ok := root.get("Conditions"); ok {
-		for _, e := range c.entries() {
-			t.conditions[e.key] = e.val
-		}
-	}
-	t.mappings, _ = root.get("Mappings")
-	t.mappings.path = "Mappings"
 	globals, _ := root.get("Globals")
 	gfn, _ := globals.get("Function")
+	gapi, _ := globals.get("Api")
 
+	skipped := false
 	for _, id := range t.order {
 		res := t.resources[id]
+		t.resource = id
 		if !res.isMap() {
 			return r.errf(res, "got %s: a resource must be a mapping with Type and Properties", kindName(res.n))
 		}
@@ -80,6 +101,12 @@ func (r *reader) readTemplate(root at, out *File) error {
 			d, err = t.samFunction(id, res, gfn)
 		case "AWS::CodeDeploy::DeploymentGroup":
 			d, err = t.deploymentGroup(id, res)
+		case "AWS::Serverless::StateMachine":
+			d, err = t.samStateMachine(id, res)
+		case "AWS::StepFunctions::StateMachineAlias":
+			d, err = t.stateMachineAlias(id, res)
+		case "AWS::ApiGateway::Stage", "AWS::ApiGateway::Deployment", "AWS::Serverless::Api":
+			d, err = t.apiCanary(id, ty, res, gapi)
 		}
 		if err != nil {
 			return err
@@ -89,14 +116,34 @@ func (r *reader) readTemplate(root at, out *File) error {
 			d.Warnings = append(d.Warnings, r.takeWarnings()...)
 			out.Deployables = append(out.Deployables, *d)
 		} else {
-			out.Warnings = append(out.Warnings, r.takeWarnings()...)
+			ws := r.takeWarnings()
+			skipped = skipped || (len(ws) > 0 && deployableKinds[ty])
+			out.Warnings = append(out.Warnings, ws...)
 		}
 	}
+	t.resource = "ServerlessRestApi"
+	if d, err := t.implicitAPICanary(gapi); err != nil {
+		return err
+	} else if d != nil {
+		d.Warnings = append(d.Warnings, r.takeWarnings()...)
+		out.Deployables = append(out.Deployables, *d)
+	}
 	if len(out.Deployables) == 0 {
-		r.warnf(root, "no AWS::Serverless::Function with a DeploymentPreference and no Lambda AWS::CodeDeploy::DeploymentGroup: nothing is deployed gradually")
+		if skipped {
+			r.warnf(root, "nothing to simulate: every gradual deployment of this template was skipped (see the warnings above)")
+		} else {
+			r.warnf(root, "no gradual deployment: no AWS::Serverless::Function or StateMachine with a DeploymentPreference, no Lambda AWS::CodeDeploy::DeploymentGroup, no StateMachineAlias DeploymentPreference, no API Gateway canary setting")
+		}
 		out.Warnings = append(out.Warnings, r.takeWarnings()...)
 	}
 	return nil
+}
+
+// deployableKinds are the resource types a gradual deployment is read from.
+var deployableKinds = map[string]bool{
+	"AWS::Serverless::Function": true, "AWS::CodeDeploy::DeploymentGroup": true,
+	"AWS::Serverless::StateMachine": true, "AWS::StepFunctions::StateMachineAlias": true,
+	"AWS::Serverless::Api": true, "AWS::ApiGateway::Stage": true, "AWS::ApiGateway::Deployment": true,
 }
 
 // warnOrErr turns an unresolvable intrinsic into a warning (returning nil)
@@ -163,10 +210,21 @@ func (t *template) samFunction(id string, res at, gfn at) (*Deployable, error) {
 		if p.ok && !p.a.isMap() {
 			return nil, t.errf(p.a, "got %s: DeploymentPreference must be a mapping", kindName(p.a.n))
 		}
-		// SAM rejects unknown properties; a misspelt Alarms would otherwise
-		// drop every alarm without a word.
-		if e, bad := p.a.unknownKey("Alarms", "Enabled", "Hooks", "PassthroughCondition", "Role", "TriggerConfigurations", "Type"); p.ok && bad {
-			return nil, t.errf(e.val, "unknown DeploymentPreference property %q: must be one of Alarms, Enabled, Hooks, PassthroughCondition, Role, TriggerConfigurations, Type", e.key)
+		// SAM's translator reads the properties it knows and ignores the
+		// rest (samtranslator/model/preferences/deployment_preference.py,
+		// DeploymentPreference.from_dict): another key is warned about and
+		// ignored. But one a letter or two away from a known property is a
+		// misspelling that would drop, say, every alarm: an error naming it.
+		if !p.ok {
+			continue
+		}
+		for _, e := range p.a.entries() {
+			if known := closeTo(e.key, samPreferenceKeys); known == e.key {
+				continue
+			} else if known != "" {
+				return nil, t.errf(e.val, "unknown DeploymentPreference property %q: did you mean %s? (must be one of %s)", e.key, known, strings.Join(samPreferenceKeys, ", "))
+			}
+			t.warnf(e.val, "DeploymentPreference property %q is not one SAM reads (%s); ignored", e.key, strings.Join(samPreferenceKeys, ", "))
 		}
 	}
 	// lookup finds a DeploymentPreference key, the function's own first.
@@ -242,6 +300,9 @@ func (t *template) samFunction(id string, res at, gfn at) (*Deployable, error) {
 	if err != nil {
 		return nil, t.warnOrErr(err, "function "+id+" skipped")
 	}
+	if tv, err := t.str(ty, 0); err == nil {
+		d.Declared = "DeploymentPreference.Type: " + tv.s
+	}
 
 	var alarmNodes []at
 	for _, p := range []struct {
@@ -264,6 +325,7 @@ func (t *template) samFunction(id string, res at, gfn at) (*Deployable, error) {
 		}
 		alarmNodes = append(alarmNodes, items...)
 	}
+	d.Watched = len(alarmNodes)
 	for _, a := range alarmNodes {
 		alarm, ok, err := t.alarmRef(a, fn)
 		if err != nil {
@@ -292,7 +354,14 @@ func (t *template) samFunction(id string, res at, gfn at) (*Deployable, error) {
 			case "PostTraffic":
 				dst, hook = &d.PostTrafficHook, &d.PostTraffic
 			default:
-				return nil, t.errf(e.val, "unknown hook %q: must be PreTraffic or PostTraffic", e.key)
+				// SAM reads PreTraffic and PostTraffic and ignores the rest
+				// (DeploymentPreference.from_dict), but a misspelling of one
+				// would lose the hook: an error.
+				if known := closeTo(e.key, []string{"PreTraffic", "PostTraffic"}); known != "" {
+					return nil, t.errf(e.val, "unknown hook %q: did you mean %s? (must be PreTraffic or PostTraffic)", e.key, known)
+				}
+				t.warnf(e.val, "hook %q is not one SAM reads (PreTraffic, PostTraffic); ignored", e.key)
+				continue
 			}
 			v, present, err := t.value(e.val)
 			if err != nil {
@@ -319,9 +388,19 @@ func (t *template) samFunction(id string, res at, gfn at) (*Deployable, error) {
 	return d, nil
 }
 
+// deployKind is what a deployable shifts traffic between versions of.
+type deployKind uint8
+
+const (
+	kindLambda deployKind = iota // a Lambda function's alias (CodeDeploy)
+	kindStates                   // a Step Functions state machine's alias
+	kindAPI                      // an API Gateway stage's canary
+)
+
 // lambdaFn identifies the function a deployment is about, to match alarm
 // dimensions against.
 type lambdaFn struct {
+	kind  deployKind
 	id    string // logical id
 	name  string // FunctionName property, when given
 	alias string // AutoPublishAlias, or the alias of a deployment group
@@ -357,19 +436,30 @@ func (t *template) deploymentType(ty at) (strategy.Strategy, error) {
 			return t.customConfig(res, ty)
 		}
 	}
-	for _, id := range t.order {
-		res := t.resources[id]
-		rt, _ := res.get("Type")
-		if s, _ := rt.scalar(); s != "AWS::CodeDeploy::DeploymentConfig" {
-			continue
-		}
-		props, _, _ := t.prop(res, "Properties")
-		if n, ok, _ := t.prop(props, "DeploymentConfigName"); ok {
-			if name, err := t.str(n, 0); err == nil && name.s == v.s {
-				return t.customConfig(res, ty)
+	if t.configIdx == nil {
+		t.configIdx = map[string]string{}
+		for _, id := range t.order {
+			res := t.resources[id]
+			rt, _ := res.get("Type")
+			if s, _ := rt.scalar(); s != "AWS::CodeDeploy::DeploymentConfig" {
+				continue
+			}
+			props, _, _ := t.prop(res, "Properties")
+			if n, ok, _ := t.prop(props, "DeploymentConfigName"); ok {
+				if name, err := t.str(n, 0); err == nil {
+					if _, seen := t.configIdx[name.s]; !seen {
+						t.configIdx[name.s] = id
+					}
+				}
 			}
 		}
-		if id == v.s {
+	}
+	if id, ok := t.configIdx[v.s]; ok {
+		return t.customConfig(t.resources[id], ty)
+	}
+	if res, ok := t.resources[v.s]; ok {
+		rt, _ := res.get("Type")
+		if s, _ := rt.scalar(); s == "AWS::CodeDeploy::DeploymentConfig" {
 			// SAM passes a non-predefined Type through as a configuration
 			// name; CloudFormation names an unnamed config after the stack,
 			// so a bare logical id only matches by the user's intent.
@@ -379,17 +469,30 @@ func (t *template) deploymentType(ty at) (strategy.Strategy, error) {
 	}
 	// SAM turns a predefined Type into CodeDeploy's name and passes any other
 	// Type through as the name of a custom configuration, which must then
-	// exist (docs/model.md). A name outside the presets that no
-	// configuration of this template carries has an unknown schedule, even
-	// when it reads like one (Canary10Percent7Minutes).
-	if s, err := strategy.Parse(v.s); err == nil {
+	// exist in the account (SAM's translator, samtranslator/model/preferences/
+	// deployment_preference_collection.py). A configuration the caller
+	// supplies (Options.DeploymentConfigs) is used; otherwise the name has
+	// an unknown schedule: a name that reads like a preset but is not one
+	// (Canary10Percent7Minutes) is most likely a typo, an error; any other
+	// name is a configuration made outside this template, unresolved (the
+	// caller skips the deployable with a warning and reads the rest).
+	if s, ok := t.opts.DeploymentConfigs[v.s]; ok {
+		t.warnf(ty, "Type %s: the deployment configuration supplied for it (%v)", v.s, s)
+		return s, nil
+	}
+	parsed, perr := strategy.Parse(v.s)
+	if perr == nil {
 		for _, p := range strategy.Presets() {
-			if strategy.Equal(p, s) {
-				return s, nil
+			if strategy.Equal(p, parsed) {
+				return parsed, nil
 			}
 		}
+		return nil, t.errf(ty, "unknown type %q: must be a predefined SAM type (Canary10Percent5Minutes, Linear10PercentEvery1Minute, AllAtOnce …), a CodeDeploy predefined configuration name, or the name of an AWS::CodeDeploy::DeploymentConfig in this template (a configuration made elsewhere can be supplied: --deployment-config %s=Canary:10%%,7m)", v.s, clipString(v.s))
 	}
-	return nil, t.errf(ty, "unknown type %q: must be a predefined SAM type (Canary10Percent5Minutes, Linear10PercentEvery1Minute, AllAtOnce …), a CodeDeploy predefined configuration name, or the name of an AWS::CodeDeploy::DeploymentConfig in this template", v.s)
+	if v.s == "" || strings.Contains(v.s, "${") || len(v.refs) > 0 {
+		return nil, t.unres(ty, "deployment configuration %q is only known at deploy time", v.s)
+	}
+	return nil, t.unres(ty, "deployment configuration %q is neither predefined nor defined in this template, so its schedule is unknown: supply it (Options.DeploymentConfigs, or --deployment-config %s=Linear:20%%,2m)", v.s, clipString(v.s))
 }
 
 // customConfig reads an AWS::CodeDeploy::DeploymentConfig's
@@ -512,6 +615,20 @@ func (t *template) deploymentGroup(id string, res at) (*Deployable, error) {
 	if !ok || !props.isMap() {
 		return nil, t.errf(res, "deployment group %s has no Properties", id)
 	}
+	if on, err := t.resourceCondition(res); err != nil {
+		return nil, t.warnOrErr(err, "deployment group "+id+" read as if created")
+	} else if !on {
+		c, _ := res.get("Condition")
+		t.warnf(c, "deployment group %s: its Condition is false with the parameter defaults; skipped", id)
+		return nil, nil
+	}
+	alias, err := t.aliasOf(id)
+	if err != nil {
+		return nil, err
+	}
+	if alias != nil && alias.skip {
+		return nil, nil
+	}
 	// Only Lambda (and ECS, which shifts traffic the same way) deployment
 	// groups move traffic by weights; EC2 in-place deployments do not.
 	if app, ok, _ := t.prop(props, "ApplicationName"); ok {
@@ -530,18 +647,30 @@ func (t *template) deploymentGroup(id string, res at) (*Deployable, error) {
 		}
 	}
 	d := &Deployable{Name: id}
+	fn := &lambdaFn{any: true}
+	if alias != nil {
+		// Named after the function, as SAM names the deployable it
+		// translated into this group and alias: the same rows either way.
+		d.Name = alias.function
+		fn.id, fn.alias = alias.function, alias.name
+		d.PreTrafficHook, d.PreTraffic = alias.pre, alias.preHook
+		d.PostTrafficHook, d.PostTraffic = alias.post, alias.postHook
+	}
 	if dc, ok, err := t.prop(props, "DeploymentConfigName"); err != nil {
 		return nil, t.warnOrErr(err, "deployment group "+id+" skipped")
 	} else if ok {
 		if d.Strategy, err = t.deploymentType(dc); err != nil {
 			return nil, t.warnOrErr(err, "deployment group "+id+" skipped")
 		}
+		if v, err := t.str(dc, 0); err == nil {
+			d.Declared = "DeploymentConfigName: " + v.s
+		}
 	} else {
+		d.Declared = "no DeploymentConfigName"
 		// CodeDeploy's default for a deployment group without a configuration.
 		t.warnf(props, "deployment group %s has no DeploymentConfigName: CodeDeploy's default for Lambda is CodeDeployDefault.LambdaAllAtOnce", id)
 		d.Strategy = strategy.AllAtOnce{}
 	}
-	fn := &lambdaFn{any: true}
 	if ac, ok, err := t.prop(props, "AlarmConfiguration"); err != nil {
 		return nil, t.warnOrErr(err, "alarms not modelled")
 	} else if ok {
@@ -566,6 +695,7 @@ func (t *template) deploymentGroup(id string, res at) (*Deployable, error) {
 					return nil, err
 				}
 			}
+			d.Watched += len(items)
 			for _, it := range items {
 				name, ok, err := t.prop(it, "Name")
 				if err != nil {
@@ -617,4 +747,163 @@ func (t *template) deploymentGroup(id string, res at) (*Deployable, error) {
 // dimensions are taken as the deployed function.
 func (t *template) alarmRefAnyFunction(a at, fn *lambdaFn) (rollback.Alarm, bool, error) {
 	return t.alarmRef(a, fn)
+}
+
+// cfnAlias is what an AWS::Lambda::Alias with an UpdatePolicy
+// CodeDeployLambdaAliasUpdate says of the deployment group it names: the
+// function and alias CodeDeploy shifts, and the hooks it runs.
+type cfnAlias struct {
+	skip           bool   // the alias or its function is not created (Condition)
+	function, name string // the function's logical id, the alias's Name
+	pre, post      string // BeforeAllowTrafficHook, AfterAllowTrafficHook
+	preHook        sim.Hook
+	postHook       sim.Hook
+}
+
+// aliasOf finds the AWS::Lambda::Alias whose UpdatePolicy names deployment
+// group dg (DeploymentGroupName: !Ref dg), and reads it; nil when none does
+// (the group's function is then unknown). This is how CloudFormation ties a
+// group to a function, and how SAM's translation of AutoPublishAlias and
+// DeploymentPreference.Hooks comes out: the group's deployable gets the
+// function's name and hooks, so a SAM template and its translation read the
+// same (AWS CloudFormation User Guide, "UpdatePolicy attribute",
+// CodeDeployLambdaAliasUpdate).
+func (t *template) aliasOf(dg string) (*cfnAlias, error) {
+	if t.aliasIdx == nil {
+		// One pass over the aliases for all groups: a template of n groups
+		// and n aliases costs O(n), not O(n²).
+		t.aliasIdx = map[string]string{}
+		for _, id := range t.order {
+			res := t.resources[id]
+			ty, _ := res.get("Type")
+			if s, _ := ty.scalar(); s != "AWS::Lambda::Alias" {
+				continue
+			}
+			up, _ := res.get("UpdatePolicy")
+			cd, ok := up.get("CodeDeployLambdaAliasUpdate")
+			if !ok {
+				continue
+			}
+			gn, ok, err := t.prop(cd, "DeploymentGroupName")
+			if err != nil || !ok {
+				continue
+			}
+			g, err := t.str(gn, 0)
+			if err != nil {
+				continue
+			}
+			for _, r := range g.refs {
+				if _, seen := t.aliasIdx[r]; !seen {
+					t.aliasIdx[r] = id
+				}
+			}
+		}
+	}
+	if id, ok := t.aliasIdx[dg]; ok {
+		res := t.resources[id]
+		up, _ := res.get("UpdatePolicy")
+		cd, _ := up.get("CodeDeployLambdaAliasUpdate")
+		a := &cfnAlias{function: dg}
+		if on, err := t.resourceCondition(res); err != nil {
+			if err = t.warnOrErr(err, "alias "+id+" read as if created"); err != nil {
+				return nil, err
+			}
+		} else if !on {
+			c, _ := res.get("Condition")
+			t.warnf(c, "alias %s, which deployment group %s shifts: its Condition is false with the parameter defaults; skipped", id, dg)
+			return &cfnAlias{skip: true}, nil
+		}
+		props, _, _ := t.prop(res, "Properties")
+		if fnNode, ok, _ := t.prop(props, "FunctionName"); ok {
+			if v, err := t.str(fnNode, 0); err == nil {
+				for _, r := range v.refs {
+					if fr, ok := t.resources[r]; ok {
+						a.function = r
+						if on, err := t.resourceCondition(fr); err == nil && !on {
+							c, _ := fr.get("Condition")
+							t.warnf(c, "function %s, which deployment group %s deploys: its Condition is false with the parameter defaults; skipped", r, dg)
+							return &cfnAlias{skip: true}, nil
+						}
+					}
+				}
+			}
+		}
+		if n, ok, _ := t.prop(props, "Name"); ok {
+			if v, err := t.str(n, 0); err == nil {
+				a.name = v.s
+			}
+		}
+		for _, h := range []struct {
+			key  string
+			name *string
+			hook *sim.Hook
+			kind string
+		}{{"BeforeAllowTrafficHook", &a.pre, &a.preHook, "PreTraffic"}, {"AfterAllowTrafficHook", &a.post, &a.postHook, "PostTraffic"}} {
+			hn, ok, err := t.prop(cd, h.key)
+			if err != nil || !ok {
+				continue
+			}
+			v, err := t.str(hn, 0)
+			if err != nil {
+				if err = t.warnOrErr(err, "the hook is read as present"); err != nil {
+					return nil, err
+				}
+				v.s = h.key
+			}
+			*h.name, *h.hook = v.s, declaredHook()
+			t.warnf(hn, "%s hook %s: %s", h.kind, v.s, hookAssumption(*h.hook))
+		}
+		return a, nil
+	}
+	return nil, nil
+}
+
+// samPreferenceKeys are the properties of a function's DeploymentPreference.
+var samPreferenceKeys = []string{"Alarms", "Enabled", "Hooks", "PassthroughCondition", "Role", "TriggerConfigurations", "Type"}
+
+// closeTo returns the key of known that k is, or is a likely misspelling of
+// (case aside, at most two edits away), or "".
+func closeTo(k string, known []string) string {
+	for _, c := range known {
+		if k == c {
+			return c
+		}
+	}
+	lk := strings.ToLower(k)
+	for _, c := range known {
+		if editDistance(lk, strings.ToLower(c), 2) <= 2 {
+			return c
+		}
+	}
+	return ""
+}
+
+// editDistance is the Levenshtein distance of a and b, or max+1 once it is
+// known to exceed max (keys are short; the bound keeps a long key cheap).
+func editDistance(a, b string, max int) int {
+	if d := len(a) - len(b); d > max || -d > max {
+		return max + 1
+	}
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		best := cur[0]
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			best = min(best, cur[j])
+		}
+		if best > max {
+			return max + 1
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }

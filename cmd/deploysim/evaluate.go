@@ -25,6 +25,7 @@ func newEvaluateCmd(s streams) *cobra.Command {
 	var o outputOptions
 	var so *scenarioOptions
 	var rec evaluateRecommend
+	var eo evaluateOptions
 	cmd := &cobra.Command{
 		Use:   "evaluate [flags] FILE...",
 		Short: "Simulate the deployments a SAM/CloudFormation, Argo Rollouts or Flagger file declares",
@@ -55,12 +56,24 @@ active fault with probability 0.5 — an assumption, warned about; the
 --pre-traffic-hook/-catch and --post-traffic-hook/-catch flags, when not 0,
 replace them (manifest.Deployable.Apply).
 
---format json has "files" (and "file" when there is one) and "warnings".`,
+Each row says what watches the deployable (its alarms or checks, "hooks
+only" when detection rests on a hook's assumed catch probability, "nothing"
+when none of its alarms can be modelled) and how its bad runs were stopped:
+rolled back, or aborted by a hook; --explain adds what was read (strategy as
+written and as simulated, every alarm and check). A deployment configuration
+made outside a template is given with --deployment-config NAME=STRATEGY.
+--strict makes any warning exit status 1.
+
+--format json has "files" (and "file" when there is one) and "warnings";
+each row has the explanation's fields (declared, modelled, policy, hooks,
+hook_only_detection, policy_never_fires).`,
 		Example: `  deploysim evaluate template.yaml
   deploysim evaluate template.yaml --runs 50
   deploysim evaluate --rps 5 --error-rate 0.02 rollout.yaml
   deploysim evaluate rollout.yaml analysis-templates.yaml
-  deploysim evaluate canary.yaml -o json`,
+  deploysim evaluate canary.yaml -o json
+  deploysim evaluate --explain --strict template.yaml
+  deploysim evaluate --deployment-config TestDeploymentConfiguration=Linear:20%,2m template.yaml`,
 		Args: func(_ *cobra.Command, args []string) error {
 			switch {
 			case len(args) == 0:
@@ -71,7 +84,7 @@ replace them (manifest.Deployable.Apply).
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := runEvaluate(cmd.Context(), s, so, &o, args); err != nil || !rec.on {
+			if err := runEvaluate(cmd.Context(), s, so, &o, &eo, args); err != nil || !rec.on {
 				return err
 			}
 			return runEvaluateRecommend(cmd.Context(), s, so, &rec, o.format, args)
@@ -80,13 +93,14 @@ replace them (manifest.Deployable.Apply).
 	o.addFormatFlag(cmd, "table")
 	so = addScenarioFlags(cmd.Flags(), evaluateSkips...)
 	rec.register(cmd.Flags())
+	eo.addFlags(cmd)
 	registerCompletions(cmd)
 	return cmd
 }
 
 // runEvaluate reads the files, simulates their deployables and writes the
 // table and the warnings.
-func runEvaluate(ctx context.Context, s streams, so *scenarioOptions, o *outputOptions, paths []string) error {
+func runEvaluate(ctx context.Context, s streams, so *scenarioOptions, o *outputOptions, eo *evaluateOptions, paths []string) error {
 	stdout, stderr := s.out, s.err
 	f, err := o.parseFormat()
 	if err != nil {
@@ -100,13 +114,20 @@ func runEvaluate(ctx context.Context, s streams, so *scenarioOptions, o *outputO
 	if err := c.Validate(); err != nil {
 		return err
 	}
+	mo, err := eo.manifestOptions()
+	if err != nil {
+		return err
+	}
 	datas, err := readManifests(paths)
 	if err != nil {
 		return err
 	}
-	files, err := manifest.Options{}.ReadAll(paths, datas)
+	files, err := mo.ReadAll(paths, datas)
 	if err != nil {
 		return err
+	}
+	if msg := nothingToSimulate(files); msg != "" {
+		fmt.Fprintln(stderr, msg)
 	}
 	to, err := s.progressTo()
 	if err != nil {
@@ -126,19 +147,26 @@ func runEvaluate(ctx context.Context, s streams, so *scenarioOptions, o *outputO
 		return err
 	}
 	runErr := err
+	infos := explainRows(files)
+	if f == metrics.Text || f == metrics.Markdown {
+		decorateRows(t, infos)
+	}
 	c.Strategies, c.Alarms = []string{}, []scenario.Alarm{} // the file decides them; the rest is reusable
 	fields := []field{{"scenario", &c}}
 	if len(paths) == 1 {
 		fields = append(fields, field{"file", paths[0]})
 	}
 	fields = append(fields, field{"files", paths}, field{"resolution", engine}, field{"warnings", warnings})
-	err = writeOutcome(stdout, f, t, fields, func(w io.Writer) {
+	err = writeEvaluateOutcome(stdout, f, t, fields, func(w io.Writer) {
 		h := c
 		h.Policy = "from the file"
 		fmt.Fprintf(w, "# %s: %d deployables; %s\n", strings.Join(paths, ", "), len(t.Rows), describe(&h, engine))
-	}, runErr)
+	}, infos, runErr)
 	if err != nil && !errors.Is(runErr, errInterrupted) {
 		return err
+	}
+	if eo.explain && (f == metrics.Text || f == metrics.Markdown) {
+		writeExplain(stdout, infos)
 	}
 	switch f {
 	case metrics.JSON:
@@ -154,6 +182,9 @@ func runEvaluate(ctx context.Context, s streams, so *scenarioOptions, o *outputO
 				fmt.Fprintf(stdout, "  %s\n", w)
 			}
 		}
+	}
+	if err == nil && eo.strict {
+		return strictError(warnings)
 	}
 	return err
 }
