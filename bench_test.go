@@ -114,3 +114,22 @@ func BenchmarkCompare(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkCompareCLI is the comparison the issue-14 target names
+// (deploysim compare --rps 10000 --error-rate 0.01 --horizon 2h): every
+// Lambda preset, 100 runs each of the bad scenario and of its healthy twin,
+// so one op is 1,800 bucketed runs; ns/op divided by 1,800 is the cost of
+// a run as users run them (users hit, an alarm, the twin).
+func BenchmarkCompareCLI(b *testing.B) {
+	sc := DefaultScenario()
+	sc.Workload = sim.Poisson{Rate: 10000}
+	sc.Fault = sim.Fault{ErrorProb: 0.01}
+	sc.Seed = 3
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Compare(b.Context(), sc, nil, 100); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/1800/1e3, "µs/run")
+}

@@ -182,8 +182,7 @@ type bucketEngine struct {
 	first             time.Duration
 
 	users bool
-	zipf  zipf
-	hit   userSet
+	ulaw  usersLaw
 }
 
 // run runs the validated scenario s with the bucketed engine, reusing the
@@ -259,8 +258,7 @@ func (e *bucketEngine) setup(s *Scenario) {
 	e.first = metrics.Never
 	e.users = s.Users.N > 0
 	if e.users {
-		e.zipf = newZipf(s.Users.N, s.Users.Exponent)
-		e.hit.reset(s.Users.N)
+		e.ulaw.init(s.Users.N, s.Users.Exponent)
 	}
 	e.c.start(s, &e.q, &e.rec)
 }
@@ -780,7 +778,7 @@ func (e *bucketEngine) result(end time.Duration) metrics.Run {
 	q1 := failProb(cand.lat, factor, cand.timeout, e.pErr[metrics.Candidate][1])
 	r.ExcessFailures = float64(e.nHealthy)*(q0-qb) + float64(e.nFaulty)*(q1-qb)
 	if e.users {
-		r.UsersHit = float64(e.usersHit(e.candFailed))
+		r.UsersHit = float64(e.ulaw.draw(e.r, e.candFailed))
 	}
 	return r
 }

@@ -320,48 +320,6 @@ func TestBucketedInvariants(t *testing.T) {
 	props.TestingRun(t)
 }
 
-// Users hit: the bucketed draw of distinct users among f failures has the
-// law of f independent Zipf draws, on both of its paths (f <= N: one draw
-// per failure; f > N: the multinomial walk over users). The reference here
-// is math/rand/v2's Zipf (exponent 1.5, P(k) ∝ (1+k)^-1.5), an independent
-// sampler; the means of 4,000 draws each must agree within 4.5 standard
-// errors.
-func TestUsersHitLaw(t *testing.T) {
-	for _, c := range []struct {
-		n int
-		f int64
-	}{{1000, 300}, {50, 400}, {20, 5000}} {
-		var e bucketEngine
-		s := Scenario{Users: Users{N: c.n, Exponent: 1.5}}
-		e.s = &s
-		e.r = rand.New(rand.NewPCG(5, uint64(c.n)))
-		e.zipf = newZipf(c.n, 1.5)
-		ref := rand.New(rand.NewPCG(6, uint64(c.n)))
-		z := rand.NewZipf(ref, 1.5, 1, uint64(c.n-1))
-		const m = 4000
-		var a, b, a2, b2 float64
-		seen := make([]bool, c.n)
-		for i := 0; i < m; i++ {
-			e.hit.reset(c.n)
-			x := float64(e.usersHit(c.f))
-			clear(seen)
-			y := 0.0
-			for j := int64(0); j < c.f; j++ {
-				if k := z.Uint64(); !seen[k] {
-					seen[k] = true
-					y++
-				}
-			}
-			a, a2, b, b2 = a+x, a2+x*x, b+y, b2+y*y
-		}
-		ma, mb := a/m, b/m
-		se := math.Sqrt((a2/m-ma*ma)/m + (b2/m-mb*mb)/m)
-		if math.Abs(ma-mb) > 4.5*se+1e-9 {
-			t.Errorf("N=%d, f=%d: mean distinct users %v (bucketed) vs %v (reference), se %v", c.n, c.f, ma, mb, se)
-		}
-	}
-}
-
 // A Strategy from the strategy package runs bucketed too (the presets'
 // schedules end at 100 %).
 func TestBucketedPresetsRun(t *testing.T) {
