@@ -8,7 +8,7 @@ import (
 
 // Exp and Log are the standard library's pure-Go algorithms: on random
 // arguments over their useful range they agree with math.Exp and math.Log
-// (assembly on amd64) within 1 ulp, the accuracy both implementations claim.
+// (assembly on amd64) within 2 ulps (each claims to be within 1 ulp of the true value).
 func TestAgreesWithMath(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	ulps := func(a, b float64) int64 {
@@ -20,11 +20,11 @@ func TestAgreesWithMath(t *testing.T) {
 	}
 	for i := 0; i < 200000; i++ {
 		x := (r.Float64() - 0.5) * 1400
-		if d := ulps(Exp(x), math.Exp(x)); d > 1 {
+		if d := ulps(Exp(x), math.Exp(x)); d > 2 {
 			t.Fatalf("Exp(%v) = %v, math.Exp = %v (%d ulps)", x, Exp(x), math.Exp(x), d)
 		}
 		y := math.Exp((r.Float64() - 0.5) * 1400)
-		if d := ulps(Log(y), math.Log(y)); d > 1 {
+		if d := ulps(Log(y), math.Log(y)); d > 2 {
 			t.Fatalf("Log(%v) = %v, math.Log = %v (%d ulps)", y, Log(y), math.Log(y), d)
 		}
 	}
@@ -54,7 +54,7 @@ func TestBitsPinned(t *testing.T) {
 		h *= 1099511628211
 	}
 	for i := 1; i <= 10000; i++ {
-		x := float64(i)*0.0137 - 70
+		x := float64(float64(i)*0.0137) - 70 // converted: no fused multiply-add on arm64
 		mix(Exp(x))
 		mix(Log(float64(i) * 0.731))
 	}
