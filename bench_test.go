@@ -37,7 +37,7 @@ func seedOffset(name string, n int) uint64 {
 // One iteration is what Compare and Estimate do for one run index: it
 // simulates the deployment of DefaultScenario's bad candidate (5 % extra
 // errors, 100 req/s, error-rate alarm, 2 h window) and of its healthy twin
-// (DefaultScenario().Healthy()), both with the iteration's seed (derived
+// (DefaultScenario().Twin()), both with the iteration's seed (derived
 // from DefaultSeed and a per-preset iteration count, as sim.RunSeed does),
 // and adds both runs to one metrics.Summary, whose figures are read over
 // the runs they are about (metrics.Figure.Population). ns/op is the cost of
@@ -64,7 +64,7 @@ func BenchmarkPresets(b *testing.B) {
 		b.Run(s.Name(), func(b *testing.B) {
 			bad := DefaultScenario()
 			bad.Strategy = s
-			healthy := bad.Healthy()
+			healthy := bad.Twin()
 			if err := bad.Validate(); err != nil {
 				b.Fatal(err)
 			}

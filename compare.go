@@ -141,7 +141,7 @@ type EstimateOptions struct {
 // Estimate answers both halves of the question deploysim asks of one
 // scenario. It simulates runs deployments of sc (runs FirstRun, …,
 // FirstRun+runs-1, sim.MonteCarlo) and, when sc's candidate is bad
-// (sc.Fault.Bad()), as many of its healthy twin sc.Healthy() with the same
+// (sc.Fault.Bad()), as many of its healthy twin sc.Twin() (sc.Healthy() without the figures nobody reads from it) with the same
 // run indices, and so the same seeds, and returns the merged Summary: it
 // holds runs bad runs and runs healthy ones, and each figure is read over
 // the runs it is about (metrics.Figure.Population). The bad runs give the
@@ -172,7 +172,7 @@ func Estimate(ctx context.Context, sc sim.Scenario, runs int, opts EstimateOptio
 	if opts.Progress != nil {
 		mo.Progress = func(done, _ int) { opts.Progress(runs+done, total) }
 	}
-	healthy, err := sim.MonteCarlo(ctx, sc.Healthy(), runs, mo)
+	healthy, err := sim.MonteCarlo(ctx, sc.Twin(), runs, mo)
 	if err != nil {
 		return nil, fmt.Errorf("healthy twin: %w", err)
 	}
@@ -188,7 +188,7 @@ func Estimate(ctx context.Context, sc sim.Scenario, runs int, opts EstimateOptio
 //
 // Each row answers both halves of the question: when sc's candidate is bad,
 // its Summary holds runs runs of sc (blast radius, detection rate, times to
-// detect and to roll back) and runs runs of its healthy twin sc.Healthy()
+// detect and to roll back) and runs runs of its healthy twin sc.Twin()
 // (false-rollback rate, deployment duration), so Summary.Runs is 2·runs;
 // with a healthy candidate it holds the runs runs of sc alone.
 //

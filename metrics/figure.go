@@ -187,6 +187,9 @@ func (f Figure) units(r *Run) (int64, bool) {
 	case ExcessFailures:
 		return microUnits(r.ExcessFailures), true
 	case UsersHit:
+		if math.IsNaN(r.UsersHit) { // not computed (sim.Scenario.Twin)
+			return 0, false
+		}
 		return microUnits(r.UsersHit), true
 	case CandidateRequests:
 		return clampUnits(r.Candidate.Requests), true

@@ -67,7 +67,7 @@ type Run struct {
 
 	// Blast radius.
 	ExcessFailures  float64 // candidate failures beyond what the baseline's error probability would have failed on the same requests (expected value)
-	UsersHit        float64 // distinct users who saw at least one candidate failure (0 when users are not modelled)
+	UsersHit        float64 // distinct users who saw at least one candidate failure (0 when users are not modelled, NaN when not computed: sim.Scenario.Twin)
 	ExposureSeconds float64 // ∫ candidate weight dt over the run, in seconds
 
 	// Rollback latency in its parts.
@@ -153,6 +153,9 @@ func (r *Run) Validate() error {
 		name string
 		v    float64
 	}{{"UsersHit", r.UsersHit}, {"ExposureSeconds", r.ExposureSeconds}} {
+		if f.name == "UsersHit" && math.IsNaN(f.v) {
+			continue // not computed (a healthy twin's run, sim.Scenario.Twin)
+		}
 		if !(f.v >= 0) || math.IsInf(f.v, 1) {
 			return fmt.Errorf("metrics: Run.%s = %g: must be finite and >= 0", f.name, f.v)
 		}

@@ -256,7 +256,7 @@ func (e *bucketEngine) setup(s *Scenario) {
 	e.totals = [metrics.NumDimensions][2][numClasses]int64{}
 	e.nHealthy, e.nFaulty, e.candFailed = 0, 0, 0
 	e.first = metrics.Never
-	e.users = s.Users.N > 0
+	e.users = s.Users.N > 0 && !s.twin
 	if e.users {
 		e.ulaw.init(s.Users.N, s.Users.Exponent)
 	}
@@ -750,7 +750,17 @@ func (e *bucketEngine) result(end time.Duration) metrics.Run {
 	if e.first != metrics.Never && e.first <= end {
 		r.FirstFailure = e.first
 	}
+	if e.s.twin {
+		// Nobody reads a twin's latency: drop what finish merged from
+		// the periods, and draw nothing more (see Scenario.Twin).
+		r.CandidateLatency.Reset()
+		r.BaselineLatency.Reset()
+		r.UsersHit = math.NaN()
+	}
 	for _, d := range []metrics.Dimension{metrics.Candidate, metrics.Baseline} {
+		if e.s.twin {
+			break
+		}
 		into := &r.CandidateLatency
 		if d == metrics.Baseline {
 			into = &r.BaselineLatency

@@ -127,7 +127,7 @@ func (e *engine) setup(s *Scenario) {
 		e.faultFactor = 1
 	}
 	e.nHealthy, e.nFaulty = 0, 0
-	e.users = s.Users.N > 0
+	e.users = s.Users.N > 0 // drawn for a twin too: the draws share the run's stream
 	if e.users {
 		e.zipf = newZipf(s.Users.N, s.Users.Exponent)
 		e.usersHit.reset(s.Users.N)
@@ -405,6 +405,12 @@ func (e *engine) result(s *Scenario, end time.Duration) metrics.Run {
 	}
 	if e.users {
 		r.UsersHit = float64(e.usersHit.n)
+	}
+	if s.twin {
+		// Nobody reads a twin's users hit or latency (Scenario.Twin).
+		r.UsersHit = math.NaN()
+		r.CandidateLatency.Reset()
+		r.BaselineLatency.Reset()
 	}
 	return r
 }

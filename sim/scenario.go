@@ -205,6 +205,10 @@ type Scenario struct {
 	// PreTraffic and PostTraffic are CodeDeploy's BeforeAllowTraffic and
 	// AfterAllowTraffic hooks (zero: none; see Hook).
 	PreTraffic, PostTraffic Hook
+
+	// twin marks a healthy twin whose runs compute only what is read from
+	// them (see Twin).
+	twin bool
 }
 
 // Defaults from docs/model.md (docs/model.md).

@@ -28,3 +28,22 @@ func (s Scenario) Healthy() Scenario {
 	s.Horizon = 0
 	return s
 }
+
+// Twin is Healthy for the runs that deploysim.Estimate pairs with those of
+// a bad scenario: only their outcome (false rollbacks) and DeployDuration
+// are read from them once they are merged with the bad runs (see
+// metrics.Figure.Population), so they skip what nobody reads. Each run's
+// UsersHit is NaN (not computed) and its CandidateLatency and
+// BaselineLatency are empty, so a metrics.Summary records that these runs
+// did not have those figures (it counts them over no healthy run) rather
+// than zeros; the summaries of any split of the runs still merge into
+// exactly the Summary of the whole. Everything the policy reads (the
+// per-period series, percentiles included) is drawn as in Healthy, so the
+// outcomes and durations are those of Healthy's runs, draw for draw.
+//
+// Use Healthy to study a healthy candidate on its own, with every figure.
+func (s Scenario) Twin() Scenario {
+	s = s.Healthy()
+	s.twin = true
+	return s
+}

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"math"
 	"reflect"
 	"testing"
 	"time"
@@ -92,5 +93,67 @@ func TestHealthyTwinRuns(t *testing.T) {
 	// complete, so among 40 runs both outcomes must show up.
 	if completed == 0 || falseRB == 0 {
 		t.Errorf("completed %d, false rollbacks %d: want both", completed, falseRB)
+	}
+}
+
+// A Twin's runs are Healthy's, draw for draw, on both engines, except the
+// figures nobody reads from them: the same outcome, instants and counts,
+// UsersHit NaN (not computed, where Healthy's is a count) and empty run
+// latency sketches; and a Summary of them holds no users-hit or latency
+// value, where one of Healthy's runs holds one per run.
+func TestTwinSkipsWhatIsNotRead(t *testing.T) {
+	for _, res := range []Resolution{Bucketed, PerRequest} {
+		sc := BaseScenario()
+		sc.Workload = Poisson{Rate: 50}
+		sc.Baseline.ErrorProb, sc.Candidate.ErrorProb = 0.01, 0.01
+		sc.Fault = Fault{ErrorProb: 0.1}
+		sc.Users = Users{N: 1000, Exponent: 1}
+		sc.Strategy = strategy.Canary{Percent: 10, Interval: 5 * time.Minute}
+		sc.Policy = rollback.CodeDeploy(rollback.Alarm{
+			Name: "errors", Metric: metrics.Errors, Dimension: metrics.Candidate, Statistic: metrics.Statistic{Kind: metrics.Sum},
+			Period: time.Minute, EvaluationPeriods: 1, DatapointsToAlarm: 1, Threshold: 5,
+			Comparison: rollback.GreaterThanOrEqualToThreshold, TreatMissingData: rollback.TreatNotBreaching,
+		})
+		sc.Resolution = res
+		h, tw := sc.Healthy(), sc.Twin()
+		var sh, st metrics.Summary
+		for i := range int64(30) {
+			h.Seed, tw.Seed = RunSeed(3, i), RunSeed(3, i)
+			a, err := Run(h)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := Run(tw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := b.Validate(); err != nil {
+				t.Errorf("%v run %d: twin's run does not validate: %v", res, i, err)
+			}
+			if !math.IsNaN(b.UsersHit) || b.CandidateLatency.Count() != 0 || b.BaselineLatency.Count() != 0 {
+				t.Errorf("%v run %d: twin computed users hit %v or latency (%v, %v values)", res, i, b.UsersHit, b.CandidateLatency.Count(), b.BaselineLatency.Count())
+			}
+			if a.Outcome != b.Outcome || a.End != b.End || a.Promoted != b.Promoted || a.Detected != b.Detected ||
+				a.Candidate != b.Candidate || a.Baseline != b.Baseline {
+				t.Errorf("%v run %d: twin %v end %v, healthy %v end %v", res, i, b.Outcome, b.End, a.Outcome, a.End)
+			}
+			if a.CandidateLatency.Count() == 0 {
+				t.Errorf("%v run %d: Healthy's run has no latency", res, i)
+			}
+			sh.Add(&a)
+			st.Add(&b)
+		}
+		if n := st.Stats(metrics.UsersHit).N; n != 0 {
+			t.Errorf("%v: twin's summary holds %d users-hit values, want 0", res, n)
+		}
+		if n := sh.Stats(metrics.UsersHit).N; n != 30 {
+			t.Errorf("%v: healthy summary holds %d users-hit values, want 30", res, n)
+		}
+		if n := st.Stats(metrics.CandidateP99Latency).N; n != 0 {
+			t.Errorf("%v: twin's summary holds %d latency values, want 0", res, n)
+		}
+		if st.Value(metrics.FalseRollbackRate) != sh.Value(metrics.FalseRollbackRate) {
+			t.Errorf("%v: false-rollback rates differ", res)
+		}
 	}
 }
