@@ -93,3 +93,55 @@ func BenchmarkBucketedPresets(b *testing.B) {
 	}
 	b.ReportMetric(float64(len(presets)*runs)*float64(b.N)/b.Elapsed().Seconds(), "runs/s")
 }
+
+// cliScenario is the scenario of the issue-14 target command (deploysim
+// compare --rps 10000 --error-rate 0.01 --horizon 2h): DefaultScenario of
+// the root package at 10,000 req/s with a 1 % fault, 10,000 Zipf users, the
+// 1 % error-rate alarm, through the Lambda preset i mod 9.
+func cliScenario(i int, rate float64, users int) Scenario {
+	s := BaseScenario()
+	s.Workload = Poisson{Rate: rate}
+	s.Baseline.ErrorProb, s.Candidate.ErrorProb = 0.001, 0.001
+	s.Fault = Fault{ErrorProb: 0.01}
+	s.Users = Users{N: users, Exponent: 1}
+	s.Policy = rollback.CodeDeploy(rollback.Alarm{
+		Name: "CandidateErrorRate", Metric: metrics.ErrorRate, Dimension: metrics.Candidate,
+		Statistic: metrics.Statistic{Kind: metrics.Sum}, Period: time.Minute,
+		EvaluationPeriods: 1, DatapointsToAlarm: 1, Threshold: 0.01,
+		Comparison: rollback.GreaterThanOrEqualToThreshold, TreatMissingData: rollback.TreatNotBreaching,
+	})
+	s.Horizon = 2 * time.Hour
+	presets := strategy.LambdaPresets()
+	s.Strategy = presets[i%len(presets)]
+	return s
+}
+
+// BenchmarkBucketedCLI is one run of the target command's scenario (bad)
+// and of its healthy twin (twin), cycling through the nine presets, on one
+// goroutine: ns/op is the CPU cost of one run as the command pays it.
+func BenchmarkBucketedCLI(b *testing.B) {
+	for _, twin := range []bool{false, true} {
+		name := "bad"
+		if twin {
+			name = "twin"
+		}
+		b.Run(name, func(b *testing.B) {
+			var ss [9]Scenario
+			for i := range ss {
+				ss[i] = cliScenario(i, 10000, 10000)
+				if twin {
+					ss[i] = ss[i].Twin()
+				}
+			}
+			var r Runner
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				s := ss[i%9]
+				s.Seed = RunSeed(3, int64(i))
+				if _, err := r.Run(s); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
