@@ -826,14 +826,23 @@ func (e *bucketEngine) result(end time.Duration) metrics.Run {
 			into = &r.BaselineLatency
 		}
 		into.Merge(&e.extra[d])
+		n := [2]int64{}
 		for aff := 0; aff < 2; aff++ {
 			t := &e.totals[d][aff]
-			if n := t[clsSuccess] + t[clsError]; n > 0 {
-				e.law[d][aff].draw(e.r, n, &e.sk)
-				e.sk.add(into, e.law[d][aff].trunc)
-			}
+			n[aff] = t[clsSuccess] + t[clsError]
 			if t[clsTimeout] > 0 {
 				into.AddN(ms(e.ver[d].timeout), float64(t[clsTimeout]))
+			}
+		}
+		if e.law[d][0].same(&e.law[d][1]) {
+			// A fault that only adds errors leaves durations alone: one
+			// multinomial of the sum is the sum of the two.
+			n[0], n[1] = n[0]+n[1], 0
+		}
+		for aff := 0; aff < 2; aff++ {
+			if n[aff] > 0 {
+				e.law[d][aff].draw(e.r, n[aff], &e.sk)
+				e.sk.add(into, e.law[d][aff].trunc)
 			}
 		}
 	}

@@ -39,6 +39,13 @@ type durLaw struct {
 	fTab, sTab []float64
 }
 
+// same reports whether l and o are the same law (the bucketed engine then
+// draws their durations together).
+func (l *durLaw) same(o *durLaw) bool {
+	return l.point == o.point && l.at == o.at && l.logn == o.logn && l.cdf == nil && o.cdf == nil &&
+		l.mu == o.mu && l.sigma == o.sigma && l.factor == o.factor && l.trunc == o.trunc
+}
+
 // reuse takes old's bound tables when old is the same lognormal law, and
 // otherwise old's memory for fresh ones.
 func (l *durLaw) reuse(old *durLaw) {
