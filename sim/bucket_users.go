@@ -36,8 +36,10 @@ import (
 //     20 one by one, then runs of ranks [a, 1.1a) whose weights differ by
 //     at most a factor 1.1^s, each class's users taken at their mean weight
 //     (the class's total is exact, by Euler–Maclaurin summation; only the
-//     spread of weights inside a class is neglected, a relative error of
-//     the mean below 1e-3, measured in TestUsersHitClosedForm). Then:
+//     spread of weights inside a class is neglected: a relative error of
+//     the mean of 1.6e-4 at s = 1 and 3.9e-4 at s = 2 at worst over f from
+//     300 to 10^6, N = 10^4 and 10^6; TestUsersHitClosedForm bounds it by
+//     1e-3). Then:
 //   - when fewer than usersTail users are expected to be missed, D = N - E
 //     with E a count of rare events (rareCount: Poisson, or binomial with
 //     the variance above in a small population) of mean E[N-D];
