@@ -624,7 +624,7 @@ func (e *bucketEngine) resolveAt(t time.Duration, retire bool) (inflight [metric
 				if c == 0 {
 					continue
 				}
-				x := binomialDraw(e.r, c, l.inflightIn(a, b, tm, metrics.BucketUpper(j-1), metrics.BucketUpper(j)))
+				x := binomialDraw(e.r, c, l.inflightInBucket(a, b, tm, j, e.sk.up(j-1), e.sk.up(j)))
 				e.sk.counts[j-e.sk.base] -= x
 				gone[k] += x
 			}

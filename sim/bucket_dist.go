@@ -35,8 +35,8 @@ type durLaw struct {
 	// F and S at the sketch's bucket bounds BucketUpper(j), j = tabBase+i,
 	// computed on first use (NaN: not yet); a Runner keeps them from run to
 	// run while the law is the same.
-	tabBase    int
-	fTab, sTab []float64
+	tabBase          int
+	fTab, sTab, iTab []float64 // iTab[i]: IS over bucket j = tabBase+i, (BucketUpper(j-1), BucketUpper(j)]
 }
 
 // same reports whether l and o are the same law (the bucketed engine then
@@ -51,22 +51,22 @@ func (l *durLaw) same(o *durLaw) bool {
 func (l *durLaw) reuse(old *durLaw) {
 	if old.fTab != nil && l.logn && old.logn && l.mu == old.mu && l.sigma == old.sigma &&
 		l.factor == old.factor && l.trunc == old.trunc {
-		l.tabBase, l.fTab, l.sTab = old.tabBase, old.fTab, old.sTab
+		l.tabBase, l.fTab, l.sTab, l.iTab = old.tabBase, old.fTab, old.sTab, old.iTab
 		return
 	}
-	l.fTab, l.sTab = old.fTab, old.sTab
+	l.fTab, l.sTab, l.iTab = old.fTab, old.sTab, old.iTab
 	l.initTab()
 }
 
 func (l *durLaw) initTab() {
 	l.tabBase = metrics.BucketIndex(sketchZero) - 2
 	n := metrics.BucketIndex(maxLatencyMs) - l.tabBase + 2
-	if cap(l.fTab) < n {
-		l.fTab, l.sTab = make([]float64, n), make([]float64, n)
+	if cap(l.fTab) < n || cap(l.iTab) < n {
+		l.fTab, l.sTab, l.iTab = make([]float64, n), make([]float64, n), make([]float64, n)
 	}
-	l.fTab, l.sTab = l.fTab[:n], l.sTab[:n]
+	l.fTab, l.sTab, l.iTab = l.fTab[:n], l.sTab[:n], l.iTab[:n]
 	for i := range l.fTab {
-		l.fTab[i], l.sTab[i] = math.NaN(), math.NaN()
+		l.fTab[i], l.sTab[i], l.iTab[i] = math.NaN(), math.NaN(), math.NaN()
 	}
 }
 
@@ -265,6 +265,57 @@ func (l *durLaw) pending(a, b, t float64) float64 {
 	return math.Min(1, l.IS(t-b, t-a)/(b-a))
 }
 
+// iAt is IS over sketch bucket j, (BucketUpper(j-1), BucketUpper(j)].
+func (l *durLaw) iAt(j int) float64 {
+	if l.iTab == nil {
+		l.initTab()
+	}
+	x1, x2 := metrics.BucketUpper(j-1), metrics.BucketUpper(j)
+	i := j - l.tabBase
+	if i < 0 || i >= len(l.iTab) {
+		return l.IS(x1, x2)
+	}
+	if v := l.iTab[i]; v == v {
+		return v
+	}
+	v := l.IS(x1, x2)
+	l.iTab[i] = v
+	return v
+}
+
+// inflightInBucket is inflightIn over sketch bucket j, x1 = BucketUpper(j-1)
+// and x2 = BucketUpper(j), with the same result: for a continuous law, the
+// terms at the bucket's bounds come from the law's tables (computed once
+// per scenario), so only the one or two buckets that hold t-b or t-a
+// compute S and IS afresh; the others cost no erfc.
+func (l *durLaw) inflightInBucket(a, b, t float64, j int, x1, x2 float64) float64 {
+	if l.point || b <= a {
+		return l.inflightIn(a, b, t, x1, x2)
+	}
+	l0, l1 := t-b, t-a
+	if x2 <= l0 {
+		return 0 // every duration of the bucket has ended by t
+	}
+	if x1 < l0 || (x1 < l1 && x2 > l1) {
+		return l.inflightIn(a, b, t, x1, x2) // straddles a bound of the ramp
+	}
+	sx1, sx2 := l.sAt(j-1), l.sAt(j)
+	mass := sx1 - sx2
+	if !(mass > 0) {
+		return 0
+	}
+	var num float64
+	if x1 >= l1 {
+		num = sx1 - sx2 // all of the bucket above the ramp: still running
+	} else {
+		// Inside the ramp [l0, l1]: the formula of inflightIn with u1 = x1,
+		// u2 = x2.
+		jv := (x1-l0)*sx1 - (x2-l0)*sx2 + l.iAt(j)
+		num = math.Max(0, jv) / (l1 - l0)
+	}
+	return math.Max(0, math.Min(1, num/mass))
+}
+
 // inflightIn is P(s + D > t | D in (x1, x2]) for s uniform on [a, b): the
 // probability that a request whose duration fell in that sketch bucket is
 // still running at t. With h(x) = P(s > t - x), it is ∫ h dF / P(x1 < D <= x2),
@@ -307,12 +358,25 @@ type sketchDraw struct {
 	counts   []int64
 	min, max int
 	zeros    int64
+	upper    []float64 // upper[j-base+1] = metrics.BucketUpper(j), a math.Exp each, computed once
+}
+
+// up is metrics.BucketUpper(j) for j in [base-1, base+len(counts)).
+func (d *sketchDraw) up(j int) float64 {
+	if i := j - d.base + 1; i >= 0 && i < len(d.upper) {
+		return d.upper[i]
+	}
+	return metrics.BucketUpper(j)
 }
 
 func (d *sketchDraw) reset() {
 	if d.counts == nil {
 		d.base = metrics.BucketIndex(sketchZero) - 1
 		d.counts = make([]int64, metrics.BucketIndex(maxLatencyMs)-d.base+2)
+		d.upper = make([]float64, len(d.counts)+1)
+		for i := range d.upper {
+			d.upper[i] = metrics.BucketUpper(d.base - 1 + i)
+		}
 	} else if d.min <= d.max {
 		clear(d.counts[d.min-d.base : d.max-d.base+1])
 	}
@@ -339,7 +403,7 @@ func (d *sketchDraw) add(s *metrics.Sketch, top float64) {
 		if c <= 0 {
 			continue
 		}
-		if rep := 2 * metrics.BucketUpper(j) / (1 + gamma); rep > top {
+		if rep := 2 * d.up(j) / (1 + gamma); rep > top {
 			s.AddN(top, float64(c))
 		} else {
 			s.AddBucket(j, float64(c))
@@ -391,7 +455,7 @@ func (l *durLaw) draw(r *rand.Rand, n int64, d *sketchDraw) {
 	rem := n - nLow
 	sPrev := l.sAt(j0 - 1)
 	for j := j0; rem > 0; j++ {
-		x := metrics.BucketUpper(j)
+		x := d.up(j)
 		sj := l.sAt(j)
 		var c int64
 		if sj <= 0 || sPrev <= 0 || x >= maxLatencyMs {
@@ -409,7 +473,7 @@ func (l *durLaw) draw(r *rand.Rand, n int64, d *sketchDraw) {
 	rem = nLow
 	fPrev := below
 	for j := j0 - 1; rem > 0; j-- {
-		xl := metrics.BucketUpper(j - 1)
+		xl := d.up(j - 1)
 		if xl <= sketchZero {
 			// The rest is split between this bucket and the zero bucket.
 			fz := l.F(sketchZero)
