@@ -359,7 +359,11 @@ type sketchDraw struct {
 	min, max int
 	zeros    int64
 	upper    []float64 // upper[j-base+1] = metrics.BucketUpper(j), a math.Exp each, computed once
+	rep      []float64 // rep[j-base]: the value Sketch.AddBucket records for bucket j (NaN: use AddBucket)
 }
+
+// sketchGamma is the sketch's bucket ratio, the value metrics uses.
+const sketchGamma = (1 + metrics.SketchAccuracy) / (1 - metrics.SketchAccuracy)
 
 // up is metrics.BucketUpper(j) for j in [base-1, base+len(counts)).
 func (d *sketchDraw) up(j int) float64 {
@@ -376,6 +380,18 @@ func (d *sketchDraw) reset() {
 		d.upper = make([]float64, len(d.counts)+1)
 		for i := range d.upper {
 			d.upper[i] = metrics.BucketUpper(d.base - 1 + i)
+		}
+		// AddN(rep, c) records exactly what AddBucket(j, c) does (the same
+		// value, computed by the same operations, and its bucket) without
+		// a math.Exp per call; where the bucket of rep were not j, AddBucket.
+		d.rep = make([]float64, len(d.counts))
+		gamma := float64(sketchGamma) // rounded first, then 1+gamma, as metrics does
+		for i := range d.rep {
+			j := d.base + i
+			d.rep[i] = 2 * d.upper[i+1] / (1 + gamma)
+			if metrics.BucketIndex(d.rep[i]) != j {
+				d.rep[i] = math.NaN()
+			}
 		}
 	} else if d.min <= d.max {
 		clear(d.counts[d.min-d.base : d.max-d.base+1])
@@ -405,6 +421,8 @@ func (d *sketchDraw) add(s *metrics.Sketch, top float64) {
 		}
 		if rep := 2 * d.up(j) / (1 + gamma); rep > top {
 			s.AddN(top, float64(c))
+		} else if v := d.rep[j-d.base]; v == v {
+			s.AddN(v, float64(c))
 		} else {
 			s.AddBucket(j, float64(c))
 		}
