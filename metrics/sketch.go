@@ -1,6 +1,10 @@
 package metrics
 
-import "math"
+import (
+	"math"
+
+	"github.com/deploysim/deploysim/internal/xmath"
+)
 
 // SketchAccuracy is the relative accuracy of Sketch quantiles: a quantile
 // estimate q̂ of a true sample quantile q satisfies |q̂-q| <= SketchAccuracy·|q|
@@ -11,7 +15,7 @@ const SketchAccuracy = 0.01
 
 var (
 	sketchGamma    = (1 + SketchAccuracy) / (1 - SketchAccuracy)
-	sketchLogGamma = math.Log(sketchGamma)
+	sketchLogGamma = xmath.Log(sketchGamma) // xmath: the same bits on every GOARCH
 )
 
 // Sketch is a mergeable quantile sketch (latencies in milliseconds,
@@ -66,7 +70,7 @@ func BucketIndex(v float64) int {
 }
 
 // bucketIndexSlow is the definition of the bucket index.
-func bucketIndexSlow(v float64) int { return int(math.Ceil(math.Log(v) / sketchLogGamma)) }
+func bucketIndexSlow(v float64) int { return int(math.Ceil(xmath.Log(v) / sketchLogGamma)) }
 
 // The fast path of BucketIndex covers exponents [bucketFastMinExp,
 // bucketFastMaxExp] (about 9.3e-10 up to 1.8e19); bucketBound[k] is the
@@ -84,7 +88,7 @@ var (
 	// ln of the full mantissa, a fifth of a bucket (ln gamma ≈ 0.02).
 	bucketLogMant = func() (t [1 << bucketMantBits]float64) {
 		for j := range t {
-			t[j] = math.Log1p(float64(j) / (1 << bucketMantBits))
+			t[j] = xmath.Log1p(float64(j) / (1 << bucketMantBits))
 		}
 		return t
 	}()
@@ -114,7 +118,7 @@ func makeBucketBounds() []float64 {
 
 // BucketUpper returns the upper bound gamma^i of bucket i; bucket i holds
 // values in (BucketUpper(i-1), BucketUpper(i)].
-func BucketUpper(i int) float64 { return math.Exp(float64(i) * sketchLogGamma) }
+func BucketUpper(i int) float64 { return xmath.Exp(float64(float64(i) * sketchLogGamma)) }
 
 // bucketValue is the value reported for bucket i: the point 2·gamma^i/(1+gamma),
 // whose relative distance to both ends of the bucket is (gamma-1)/(gamma+1) =
@@ -214,7 +218,7 @@ func (s *Sketch) note(v, n float64) {
 		s.max = v
 	}
 	s.count += n
-	s.sum += v * n
+	s.sum += float64(v * n) // converted: not fused into a multiply-add on arm64 (same bits on every GOARCH)
 }
 
 // AddBucket records n positive values known only to lie in bucket i (used by

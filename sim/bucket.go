@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"github.com/deploysim/deploysim/internal/xmath"
 	"math"
 	"math/rand/v2"
 	"time"
@@ -217,7 +218,7 @@ func (e *bucketEngine) setup(s *Scenario) {
 			f, p := 1.0, v.ErrorProb
 			if aff == 1 {
 				f = factor
-				p = 1 - (1-v.ErrorProb)*(1-s.Fault.ErrorProb)
+				p = 1 - float64((1-v.ErrorProb)*(1-s.Fault.ErrorProb)) // converted: not fused on arm64
 			}
 			l := newDurLaw(e.ver[d].lat, f, tms)
 			l.reuse(&e.law[d][aff])
@@ -530,7 +531,7 @@ func (e *bucketEngine) firstFailure(g *group, cap time.Duration) {
 		}
 		// The minimum of m completions on [on, cap]: P(min > t) =
 		// ((pend(t) - pc)/(po - pc))^m; invert at a uniform draw.
-		target := pc + (po-pc)*math.Pow(e.r.Float64(), 1/float64(m))
+		target := pc + (po-pc)*xmath.Pow(e.r.Float64(), 1/float64(m))
 		lo, hi := max(on, g.a), g.b+e.maxDur
 		if cap != metrics.Never && cap < hi {
 			hi = cap
@@ -539,11 +540,11 @@ func (e *bucketEngine) firstFailure(g *group, cap time.Duration) {
 		// which regula falsi needs.
 		var t time.Duration
 		if target < 0.5 {
-			lt := math.Log(target)
-			t = solve(lo, hi, func(t time.Duration) float64 { return lt - math.Log(l.pending(a, b, ms(t))) })
+			lt := xmath.Log(target)
+			t = solve(lo, hi, func(t time.Duration) float64 { return lt - xmath.Log(l.pending(a, b, ms(t))) })
 		} else {
-			lt := math.Log1p(-target)
-			t = solve(lo, hi, func(t time.Duration) float64 { return math.Log1p(-l.pending(a, b, ms(t))) - lt })
+			lt := xmath.Log1p(-target)
+			t = solve(lo, hi, func(t time.Duration) float64 { return xmath.Log1p(-l.pending(a, b, ms(t))) - lt })
 		}
 		if e.first == metrics.Never || t < e.first {
 			e.first = t
@@ -756,7 +757,7 @@ func (e *bucketEngine) maxCompletion(w, capAt time.Duration, d metrics.Dimension
 	if hi == w {
 		return w
 	}
-	logU := math.Log(e.r.Float64())
+	logU := xmath.Log(e.r.Float64())
 	// Conditioning on ending by capAt divides each group's CDF by its value
 	// at capAt: a constant of the search, summed once.
 	sumCap := 0.0
@@ -770,7 +771,7 @@ func (e *bucketEngine) maxCompletion(w, capAt time.Duration, d metrics.Dimension
 			a, b := ms(g.a), ms(g.b)
 			for k, n := range g.n {
 				if n > 0 {
-					sumCap += float64(n) * math.Log1p(-e.classLaw(g, k).pending(a, b, capMs))
+					sumCap += float64(n) * xmath.Log1p(-e.classLaw(g, k).pending(a, b, capMs))
 				}
 			}
 		}
@@ -786,13 +787,13 @@ func (e *bucketEngine) maxCompletion(w, capAt time.Duration, d metrics.Dimension
 			a, b := ms(g.a), ms(g.b)
 			for k, n := range g.n {
 				if n > 0 {
-					sum += float64(n) * math.Log1p(-e.classLaw(g, k).pending(a, b, tm))
+					sum += float64(n) * xmath.Log1p(-e.classLaw(g, k).pending(a, b, tm))
 				}
 			}
 		}
 		// sum - sumCap >= logU, in logs of the negated sides: the log of
 		// the CDF's tail is close to linear in t, which regula falsi needs.
-		return math.Log(-logU) - math.Log(sumCap-sum)
+		return xmath.Log(-logU) - xmath.Log(sumCap-sum)
 	})
 }
 
@@ -855,7 +856,9 @@ func (e *bucketEngine) result(end time.Duration) metrics.Run {
 	qb := failProb(base.lat, 1, base.timeout, base.p)
 	q0 := failProb(cand.lat, 1, cand.timeout, cand.p)
 	q1 := failProb(cand.lat, factor, cand.timeout, e.pErr[metrics.Candidate][1])
-	r.ExcessFailures = float64(e.nHealthy)*(q0-qb) + float64(e.nFaulty)*(q1-qb)
+	// Products converted before the sum: no fused multiply-add on arm64,
+	// so the figure has the same bits on every GOARCH.
+	r.ExcessFailures = float64(float64(e.nHealthy)*(q0-qb)) + float64(float64(e.nFaulty)*(q1-qb))
 	if e.users {
 		r.UsersHit = float64(e.ulaw.draw(e.r, e.candFailed))
 	}

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"github.com/deploysim/deploysim/internal/xmath"
 	"math"
 	"math/rand/v2"
 
@@ -132,12 +133,12 @@ func (l *durLaw) baseF(y float64) float64 {
 	}
 	if l.logn {
 		if l.sigma == 0 {
-			if math.Log(y) >= l.mu {
+			if xmath.Log(y) >= l.mu {
 				return 1
 			}
 			return 0
 		}
-		return 0.5 * math.Erfc(-(math.Log(y)-l.mu)/(l.sigma*math.Sqrt2))
+		return 0.5 * xmath.Erfc(-(xmath.Log(y)-l.mu)/(l.sigma*math.Sqrt2))
 	}
 	return math.Min(1, math.Max(0, l.cdf(y)))
 }
@@ -148,12 +149,12 @@ func (l *durLaw) baseS(y float64) float64 {
 			return 1
 		}
 		if l.sigma == 0 {
-			if math.Log(y) >= l.mu {
+			if xmath.Log(y) >= l.mu {
 				return 0
 			}
 			return 1
 		}
-		return 0.5 * math.Erfc((math.Log(y)-l.mu)/(l.sigma*math.Sqrt2))
+		return 0.5 * xmath.Erfc((xmath.Log(y)-l.mu)/(l.sigma*math.Sqrt2))
 	}
 	return 1 - l.baseF(y)
 }
@@ -161,9 +162,9 @@ func (l *durLaw) baseS(y float64) float64 {
 // phiDiff is Φ(w2) - Φ(w1) for w1 <= w2, from whichever tail keeps precision.
 func phiDiff(w1, w2 float64) float64 {
 	if w1 > 0 {
-		return 0.5 * (math.Erfc(w1/math.Sqrt2) - math.Erfc(w2/math.Sqrt2))
+		return 0.5 * (xmath.Erfc(w1/math.Sqrt2) - xmath.Erfc(w2/math.Sqrt2))
 	}
-	return 0.5 * (math.Erfc(-w2/math.Sqrt2) - math.Erfc(-w1/math.Sqrt2))
+	return 0.5 * (xmath.Erfc(-w2/math.Sqrt2) - xmath.Erfc(-w1/math.Sqrt2))
 }
 
 // baseIS is ∫_{y1}^{y2} S_L(u) du for 0 <= y1 <= y2 < ∞.
@@ -176,17 +177,17 @@ func (l *durLaw) baseIS(y1, y2 float64) float64 {
 	}
 	if l.logn {
 		if l.sigma == 0 {
-			m := math.Exp(l.mu)
+			m := xmath.Exp(l.mu)
 			return math.Max(0, math.Min(y2, m)-math.Min(y1, m))
 		}
 		z := func(y float64) float64 {
 			if y <= 0 {
 				return math.Inf(-1)
 			}
-			return (math.Log(y) - l.mu) / l.sigma
+			return (xmath.Log(y) - l.mu) / l.sigma
 		}
 		z1, z2 := z(y1), z(y2)
-		pe := math.Exp(l.mu+l.sigma*l.sigma/2) * phiDiff(z1-l.sigma, z2-l.sigma)
+		pe := xmath.Exp(l.mu+l.sigma*l.sigma/2) * phiDiff(z1-l.sigma, z2-l.sigma)
 		v := y2*l.baseS(y2) - y1*l.baseS(y1) + pe
 		return math.Max(0, math.Min(v, y2-y1))
 	}

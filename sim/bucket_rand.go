@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"github.com/deploysim/deploysim/internal/xmath"
 	"math"
 	"math/rand/v2"
 )
@@ -25,7 +26,7 @@ func poissonDraw(r *rand.Rand, mu float64) int64 {
 		// below 1e-40 at mu < 10) is only float rounding: draw again.
 		for {
 			u := r.Float64()
-			p := math.Exp(-mu)
+			p := xmath.Exp(-mu)
 			c := p
 			var k int64
 			for u > c && k < 100 {
@@ -38,7 +39,7 @@ func poissonDraw(r *rand.Rand, mu float64) int64 {
 			}
 		}
 	}
-	logMu := math.Log(mu)
+	logMu := xmath.Log(mu)
 	b := 0.931 + 2.53*math.Sqrt(mu)
 	a := -0.059 + 0.02483*b
 	invAlpha := 1.1239 + 1.1328/(b-3.4)
@@ -54,8 +55,8 @@ func poissonDraw(r *rand.Rand, mu float64) int64 {
 		if k < 0 || (us < 0.013 && v > us) {
 			continue
 		}
-		lg, _ := math.Lgamma(k + 1)
-		if math.Log(v*invAlpha/(a/(us*us)+b)) <= k*logMu-mu-lg {
+		lg, _ := xmath.Lgamma(k + 1)
+		if xmath.Log(v*invAlpha/(a/(us*us)+b)) <= k*logMu-mu-lg {
 			return int64(k)
 		}
 	}
@@ -132,10 +133,10 @@ func binomialBTRS(r *rand.Rand, n, p float64) int64 {
 		if us >= 0.07 && v <= vr {
 			return int64(k)
 		}
-		v = math.Log(v * alpha / (a/(us*us) + b))
-		bound := (m+0.5)*math.Log((m+1)/(rr*(n-m+1))) +
-			(n+1)*math.Log((n-m+1)/(n-k+1)) +
-			(k+0.5)*math.Log(rr*(n-k+1)/(k+1)) +
+		v = xmath.Log(v * alpha / (a/(us*us) + b))
+		bound := (m+0.5)*xmath.Log((m+1)/(rr*(n-m+1))) +
+			(n+1)*xmath.Log((n-m+1)/(n-k+1)) +
+			(k+0.5)*xmath.Log(rr*(n-k+1)/(k+1)) +
 			stirlingTail(m) + stirlingTail(n-m) - stirlingTail(k) - stirlingTail(n-k)
 		if v <= bound {
 			return int64(k)
@@ -147,7 +148,7 @@ func binomialBTRS(r *rand.Rand, n, p float64) int64 {
 func binomialInversion(r *rand.Rand, n int64, q float64) int64 {
 	s := q / (1 - q)
 	a := float64(n+1) * s
-	p0 := math.Exp(float64(n) * math.Log1p(-q))
+	p0 := xmath.Exp(float64(n) * xmath.Log1p(-q))
 	for {
 		u := r.Float64()
 		p := p0
@@ -179,7 +180,7 @@ func gammaDraw(r *rand.Rand, shape float64) float64 {
 		for u == 0 {
 			u = r.Float64()
 		}
-		return gammaDraw(r, shape+1) * math.Pow(u, 1/shape)
+		return gammaDraw(r, shape+1) * xmath.Pow(u, 1/shape)
 	}
 	d := shape - 1.0/3
 	c := 1 / math.Sqrt(9*d)
@@ -191,7 +192,7 @@ func gammaDraw(r *rand.Rand, shape float64) float64 {
 		}
 		v = v * v * v
 		u := r.Float64()
-		if u < 1-0.0331*x*x*x*x || math.Log(u) < 0.5*x*x+d*(1-v+math.Log(v)) {
+		if u < 1-0.0331*x*x*x*x || xmath.Log(u) < 0.5*x*x+d*(1-v+xmath.Log(v)) {
 			return d * v
 		}
 	}

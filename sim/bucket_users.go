@@ -99,7 +99,7 @@ func (u *usersLaw) init(n int, s float64) {
 	for i := range u.cls {
 		c := &u.cls[i]
 		c.w = c.w / total / c.m
-		c.l = math.Log1p(-c.w)
+		c.l = xmath.Log1p(-c.w)
 	}
 }
 

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"github.com/deploysim/deploysim/internal/xmath"
 	"math"
 	"math/rand/v2"
 	"time"
@@ -121,7 +122,7 @@ func (e *engine) setup(s *Scenario) {
 		}
 	}
 	e.hasFault = s.Fault.effective()
-	e.faultP = 1 - (1-s.Candidate.ErrorProb)*(1-s.Fault.ErrorProb)
+	e.faultP = 1 - float64((1-s.Candidate.ErrorProb)*(1-s.Fault.ErrorProb)) // converted: not fused on arm64
 	e.faultFactor = s.Fault.LatencyFactor
 	if e.faultFactor == 0 {
 		e.faultFactor = 1
@@ -266,7 +267,7 @@ func (e *engine) attempt(now time.Duration, ev int32, kind int, n int) {
 	v := &e.ver[d]
 	var lat float64
 	if v.logn {
-		lat = math.Exp(v.mu + v.sigma*e.r.NormFloat64()) // LogNormal.Rand
+		lat = xmath.Exp(v.mu + v.sigma*e.r.NormFloat64()) // LogNormal.Rand
 	} else {
 		lat = v.lat.Rand()
 	}
@@ -376,7 +377,7 @@ func failProb(lat Sampler, factor float64, timeout time.Duration, p float64) flo
 		pt = 1 - c.CDF(ms(timeout)/factor)
 		pt = math.Min(1, math.Max(0, pt))
 	}
-	return pt + (1-pt)*p
+	return pt + float64((1-pt)*p) // converted: no fused multiply-add (same bits on every GOARCH)
 }
 
 // result finishes the run. ExcessFailures is an expected value: each
@@ -390,7 +391,9 @@ func (e *engine) result(s *Scenario, end time.Duration) metrics.Run {
 	qb := failProb(base.lat, 1, base.timeout, base.p)
 	q0 := failProb(cand.lat, 1, cand.timeout, cand.p)
 	q1 := failProb(cand.lat, e.faultFactor, cand.timeout, e.faultP)
-	r.ExcessFailures = float64(e.nHealthy)*(q0-qb) + float64(e.nFaulty)*(q1-qb)
+	// Products converted before the sum: no fused multiply-add on arm64,
+	// so the figure has the same bits on every GOARCH.
+	r.ExcessFailures = float64(float64(e.nHealthy)*(q0-qb)) + float64(float64(e.nFaulty)*(q1-qb))
 	for n := 1; n <= MaxBatchSize; n++ {
 		if e.qs.nHealthy[n]+e.qs.nFaulty[n] == 0 {
 			continue

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"github.com/deploysim/deploysim/internal/xmath"
 	"math"
 	"math/rand/v2"
 )
@@ -41,11 +42,11 @@ type LogNormal struct {
 // its arguments) with median p50 and 99th percentile p99: Mu = ln p50,
 // Sigma = (ln p99 - ln p50)/z_0.99.
 func LogNormalFromQuantiles(p50, p99 float64, r *rand.Rand) LogNormal {
-	return LogNormal{Mu: math.Log(p50), Sigma: (math.Log(p99) - math.Log(p50)) / z99, R: r}
+	return LogNormal{Mu: xmath.Log(p50), Sigma: (xmath.Log(p99) - xmath.Log(p50)) / z99, R: r}
 }
 
 // Rand draws one value.
-func (l LogNormal) Rand() float64 { return math.Exp(l.Mu + l.Sigma*l.R.NormFloat64()) }
+func (l LogNormal) Rand() float64 { return xmath.Exp(l.Mu + float64(l.Sigma*l.R.NormFloat64())) } // converted: not fused on arm64
 
 // CDF is P(X <= x) = Φ((ln x - Mu)/Sigma).
 func (l LogNormal) CDF(x float64) float64 {
@@ -53,17 +54,17 @@ func (l LogNormal) CDF(x float64) float64 {
 		return 0
 	}
 	if l.Sigma == 0 {
-		if math.Log(x) >= l.Mu {
+		if xmath.Log(x) >= l.Mu {
 			return 1
 		}
 		return 0
 	}
-	return 0.5 * math.Erfc(-(math.Log(x)-l.Mu)/(l.Sigma*math.Sqrt2))
+	return 0.5 * xmath.Erfc(-(xmath.Log(x)-l.Mu)/(l.Sigma*math.Sqrt2))
 }
 
 // Quantile is the p-quantile exp(Mu + Sigma·Φ⁻¹(p)).
 func (l LogNormal) Quantile(p float64) float64 {
-	return math.Exp(l.Mu + l.Sigma*math.Sqrt2*math.Erfinv(2*p-1))
+	return xmath.Exp(l.Mu + l.Sigma*math.Sqrt2*math.Erfinv(2*p-1))
 }
 
 // sampler returns the version's latency sampler in milliseconds, drawing from r.

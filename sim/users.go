@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"github.com/deploysim/deploysim/internal/xmath"
 	"math"
 	"math/rand/v2"
 )
@@ -54,11 +55,11 @@ func (z *zipf) sample(r *rand.Rand) int {
 }
 
 // h is the unnormalised probability x^-s.
-func (z *zipf) h(x float64) float64 { return math.Exp(-z.s * math.Log(x)) }
+func (z *zipf) h(x float64) float64 { return xmath.Exp(-z.s * xmath.Log(x)) }
 
 // hIntegral is ∫_1^x t^-s dt = (x^(1-s) - 1)/(1-s) (log x at s = 1).
 func (z *zipf) hIntegral(x float64) float64 {
-	lx := math.Log(x)
+	lx := xmath.Log(x)
 	return helper2((1-z.s)*lx) * lx
 }
 
@@ -67,13 +68,13 @@ func (z *zipf) hIntegralInverse(x float64) float64 {
 	if t < -1 {
 		t = -1 // numerical safety: the true value is never below -1
 	}
-	return math.Exp(helper1(t) * x)
+	return xmath.Exp(helper1(t) * x)
 }
 
 // helper1 is log1p(x)/x, continuous at 0.
 func helper1(x float64) float64 {
 	if math.Abs(x) > 1e-8 {
-		return math.Log1p(x) / x
+		return xmath.Log1p(x) / x
 	}
 	return 1 - x*(0.5-x*(1.0/3-0.25*x))
 }
@@ -81,7 +82,7 @@ func helper1(x float64) float64 {
 // helper2 is expm1(x)/x, continuous at 0.
 func helper2(x float64) float64 {
 	if math.Abs(x) > 1e-8 {
-		return math.Expm1(x) / x
+		return xmath.Expm1(x) / x
 	}
 	return 1 + x*0.5*(1+x*(1.0/3)*(1+0.25*x))
 }
