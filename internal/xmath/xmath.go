@@ -19,7 +19,6 @@
 // but not always equal to them: use them where results feed a simulation.
 package xmath
 
-
 // Pow returns x**y for x > 0 as Exp(y·Log(x)): within a few ulps of
 // math.Pow for the moderate arguments the simulator uses (weights of a Zipf
 // law), and the same on every GOARCH.
