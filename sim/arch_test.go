@@ -81,7 +81,7 @@ func archHash(runs []metrics.Run) uint64 {
 // with other instructions (its own assembly for math.Exp, none for
 // math.Log, and fused multiply-adds wherever a product is not converted):
 //
-//	GOARCH=arm64 go test -exec qemu-aarch64 ./sim/ -run TestSameResultsOnEveryArch
+//	GOARCH=arm64 go test -exec qemu-aarch64 ./sim/ -run TestCrossArchSameResults
 //
 // (qemu-user; checked when this value was set). GOARCH=386 computes like
 // arm64 without the fusion; it cannot run on a kernel without 32-bit
@@ -91,7 +91,7 @@ func archHash(runs []metrics.Run) uint64 {
 // last bit): internal/xmath and explicit conversions fixed that.
 const archGolden = 0xf2f5320e1c4c5de4
 
-func TestSameResultsOnEveryArch(t *testing.T) {
+func TestCrossArchSameResults(t *testing.T) {
 	if got := archHash(archRuns(t)); got != archGolden {
 		t.Errorf("hash of the runs = %#x, want %#x (amd64's)", got, uint64(archGolden))
 	}
