@@ -339,6 +339,7 @@ func (e *bucketEngine) advance(t time.Duration) {
 				b = pe
 			}
 		}
+		b = e.dsp.end(e.now, b)
 		if !e.c.stopped {
 			e.bucket(e.now, b)
 		}
@@ -420,7 +421,11 @@ func (e *bucketEngine) add(a, b time.Duration, d metrics.Dimension, aff int, n i
 	}
 	g := group{a: a, b: b, period: -1, d: d, aff: aff}
 	nt := binomialDraw(e.r, n, e.pTime[d][aff])
-	ne := binomialDraw(e.r, n-nt, e.pErr[d][aff])
+	p, pf := e.dsp.probs(d, a, e.pErr[d][0], e.pErr[d][1])
+	if aff == 1 {
+		p = pf
+	}
+	ne := binomialDraw(e.r, n-nt, p)
 	g.n = [numClasses]int64{n - nt - ne, ne, nt}
 	counts := &e.c.run.Baseline
 	if d == metrics.Candidate {

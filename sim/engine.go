@@ -271,11 +271,14 @@ func (e *engine) attempt(now time.Duration, ev int32, kind int, n int) {
 	} else {
 		lat = v.lat.Rand()
 	}
-	p := v.p
+	p, pf := v.p, e.faultP
+	if e.dsp.on {
+		p, pf = e.dsp.probs(d, now, p, pf)
+	}
 	if d == metrics.Candidate {
 		if e.hasFault && c.candidateArrival(now) && e.kindMask>>kind&1 != 0 {
 			lat *= e.faultFactor
-			p = e.faultP
+			p = pf
 			if n > 0 {
 				e.qs.nFaulty[n]++
 			} else {
@@ -425,6 +428,7 @@ type runState struct {
 	q   eventq.Queue
 	rec recorder
 	c   control
+	dsp dispersion // per-period error rates (dispersion.go)
 	pcg *rand.PCG
 	r   *rand.Rand
 	now time.Duration
@@ -446,6 +450,7 @@ func (b *runState) reset(s *Scenario) {
 		period, _ = s.step()
 	}
 	b.rec.reset(period, s.IngestionDelay)
+	b.dsp.setup(s)
 }
 
 // arrivalsError says how a Workload's Arrivals broke its contract: an

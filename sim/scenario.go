@@ -148,6 +148,9 @@ type Scenario struct {
 	Baseline, Candidate Version
 	// Fault is what is wrong with the candidate (zero: healthy).
 	Fault Fault
+	// ErrorDispersion makes both versions' error rates vary from period to
+	// period (beta-binomial errors; zero: binomial). See dispersion.go.
+	ErrorDispersion ErrorDispersion
 	// Kinds is the request mix (empty: one kind). At most 64 kinds.
 	Kinds []Kind
 	// Users is the user population (zero: not modelled).
@@ -356,6 +359,9 @@ func (s Scenario) Validate() error {
 		return err
 	}
 	if err := s.validateFault(); err != nil {
+		return err
+	}
+	if err := s.ErrorDispersion.validate(); err != nil {
 		return err
 	}
 	if err := s.validateConcurrency(); err != nil {
