@@ -259,7 +259,7 @@ func (c *Calibration) fitTraffic(series []Series, opt Options) error {
 		}
 	}
 	if gaps > 0 {
-		c.warn("%s: %d periods of %v missing between the first and last datapoint: replayed as no traffic (CloudWatch leaves out periods without data)", c.Traffic, gaps, period)
+		c.warn("%s: %d periods of %v missing between the first and last datapoint: replayed as no traffic (CloudWatch leaves out periods without data)", sources(main), gaps, period)
 	}
 	if d := time.Duration(n) * time.Minute; opt.Deployment > 0 && !opt.Loop && d < opt.Deployment {
 		c.warn("the traffic covers %v from the start, shorter than the deployment (%v): no traffic after it (set loop to replay it)", d, opt.Deployment)
@@ -566,4 +566,43 @@ func (c *Calibration) Trace() sim.Trace {
 		}
 	}
 	return t
+}
+
+// Apply sets in s what the calibration knows: the workload (the replayed
+// trace), both versions' error probability, latency and per-period
+// dispersion, and, when throttles were seen, the concurrency limit the
+// function ran into (turning the execution model on with its defaults if
+// it is off). What was not calibrated is left as s has it.
+func (c *Calibration) Apply(s *sim.Scenario) {
+	s.Workload = c.Trace()
+	for _, v := range []*sim.Version{&s.Baseline, &s.Candidate} {
+		if c.ErrorRate.Value >= 0 {
+			v.ErrorProb = c.ErrorRate.Value
+		}
+		if c.LatencyP50.Value > 0 {
+			v.P50 = msDuration(c.LatencyP50.Value)
+			v.P99 = max(v.P50, msDuration(c.LatencyP99.Value))
+			v.Latency = nil
+		}
+	}
+	if c.Dispersion.Overdispersed && c.Dispersion.Rho.Value > 0 {
+		s.ErrorDispersion = sim.ErrorDispersion{Rho: c.Dispersion.Rho.Value, Period: c.Dispersion.Period}
+		if s.ErrorDispersion.Period < time.Second {
+			s.ErrorDispersion.Period = 0
+		}
+	}
+	if c.ConcurrencyLimit.Value > 0 {
+		if !s.Concurrency.Enabled {
+			s.Concurrency = sim.DefaultConcurrency()
+		}
+		l := int(c.ConcurrencyLimit.Value)
+		s.Concurrency.ReservedLimit = l
+		s.Concurrency.AccountLimit = max(s.Concurrency.AccountLimit, l+sim.MinUnreserved)
+	}
+}
+
+// msDuration is a time in milliseconds as a Duration, rounded to the
+// microsecond.
+func msDuration(ms float64) time.Duration {
+	return time.Duration(math.Round(ms*1000)) * time.Microsecond
 }
