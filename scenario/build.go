@@ -172,12 +172,12 @@ func (c *File) Validate() error {
 	}
 	if !strings.HasPrefix(c.Traffic, "trace:") {
 		switch c.Traffic {
-		case "poisson", "diurnal", "bursty":
+		case "poisson", "diurnal", "bursty", "minutes":
 		default:
-			return c.bad("traffic", fmt.Sprintf("%q", clip(c.Traffic)), "must be poisson, diurnal, bursty or trace:FILE")
+			return c.bad("traffic", fmt.Sprintf("%q", clip(c.Traffic)), "must be poisson, diurnal, bursty or trace:FILE (or minutes, with per_minute)")
 		}
 	}
-	return nil
+	return c.validateExecution()
 }
 
 // MaxConcurrencyLimit bounds concurrency_limit: far above any account's
@@ -225,6 +225,8 @@ func (c *File) Workload() (sim.Workload, error) {
 		pb := 1 - pn
 		r := c.RPS / (pn + burstFactor*pb)
 		return sim.Bursty{Rate: r, BurstRate: burstFactor * r, MeanNormal: burstNormal, MeanBurst: burstBurst}, nil
+	case "minutes":
+		return c.minutesWorkload(), nil
 	}
 	if c.trace == nil {
 		if err := c.LoadTrace(nil); err != nil {
@@ -328,6 +330,7 @@ func (c *File) Scenario(s strategy.Strategy) (sim.Scenario, error) {
 		sc.Concurrency.ReservedLimit = c.ConcurrencyLimit
 		sc.Concurrency.AccountLimit = max(sc.Concurrency.AccountLimit, c.ConcurrencyLimit+sim.MinUnreserved)
 	}
+	c.applyExecution(&sc)
 	switch c.EventModel {
 	case "async":
 		sc.EventModel = sim.DefaultAsync()

@@ -93,6 +93,21 @@ type File struct {
 	CompareConfidence float64 `json:"compare_confidence" yaml:"compare_confidence"`
 	// SequentialAlpha bounds policy sequential's false-rollback probability.
 	SequentialAlpha float64 `json:"sequential_alpha" yaml:"sequential_alpha"`
+
+	// The calibrated traffic, error dispersion and execution settings
+	// (execution.go).
+	PerMinute             []float64 `json:"per_minute,omitempty" yaml:"per_minute,omitempty"`
+	TrafficLoop           bool      `json:"traffic_loop" yaml:"traffic_loop"`
+	ErrorDispersion       float64   `json:"error_dispersion" yaml:"error_dispersion"`
+	ErrorDispersionPeriod Duration  `json:"error_dispersion_period" yaml:"error_dispersion_period"`
+	ExecutionModel        bool      `json:"execution_model" yaml:"execution_model"`
+	AccountConcurrency    int       `json:"account_concurrency" yaml:"account_concurrency"`
+	ProvisionedBaseline   int       `json:"provisioned_baseline" yaml:"provisioned_baseline"`
+	ProvisionedCandidate  int       `json:"provisioned_candidate" yaml:"provisioned_candidate"`
+	ScalingLimit          bool      `json:"scaling_limit" yaml:"scaling_limit"`
+	InitP50               Duration  `json:"init_p50" yaml:"init_p50"`
+	InitP99               Duration  `json:"init_p99" yaml:"init_p99"`
+	KeepAlive             Duration  `json:"keep_alive" yaml:"keep_alive"`
 }
 
 // Default is the documented default comparison, deploysim's
@@ -131,6 +146,7 @@ func Default() File {
 		CompareConfidence: 0.98, // Kayenta's default (rollback.BaselineComparison)
 		SequentialAlpha:   0.05,
 	}
+	c.defaultExecution()
 	if p, ok := d.Policy.(rollback.Alarms); ok {
 		c.EvaluationInterval = Duration(p.EvaluationInterval)
 		c.PollInterval = Duration(p.PollInterval)

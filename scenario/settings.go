@@ -88,12 +88,12 @@ func stringSetting(key, arg, usage string, p func(*File) *string) Setting {
 }
 
 // settings lists the settings in the order help prints them.
-var settings = []Setting{
+var settings = append([]Setting{
 	{Key: "strategies", Arg: "LIST", Usage: "comma-separated strategy names (any strategy.Parse form: Canary10Percent5Minutes, Linear:20%,1m, Steps:10%,5m,50%,10m …; separate with ';' when a name has commas); empty: every Lambda preset",
 		apply: func(c *File, v string) error { c.Strategies = SplitStrategies(v); return nil },
 		show:  func(c *File) string { return strings.Join(c.Strategies, ",") }},
 	floatSetting("rps", "RATE", "mean requests per second through the alias", func(c *File) *float64 { return &c.RPS }),
-	stringSetting("traffic", "SHAPE", "arrivals: poisson, diurnal (±50% daily cycle, start 10:00, peak 14:00), bursty (5× bursts of 1m every 5m on average) or trace:FILE (per-second counts, CSV)", func(c *File) *string { return &c.Traffic }),
+	stringSetting("traffic", "SHAPE", "arrivals: poisson, diurnal (±50% daily cycle, start 10:00, peak 14:00), bursty (5× bursts of 1m every 5m on average), trace:FILE (per-second counts, CSV) or minutes (per_minute, as deploysim calibrate writes it)", func(c *File) *string { return &c.Traffic }),
 	floatSetting("error_rate", "P", "the candidate's error regression: probability that its fault fails an invocation, on top of the baseline error rate both versions share (0: a healthy candidate)", func(c *File) *float64 { return &c.ErrorRate }),
 	floatSetting("baseline_error_rate", "P", "error probability of both versions without the fault", func(c *File) *float64 { return &c.BaselineErrorRate }),
 	durSetting("fault_onset", "instant the candidate's fault starts showing", func(c *File) *Duration { return &c.FaultOnset }),
@@ -133,7 +133,7 @@ var settings = []Setting{
 	durSetting("rollback_latency", "time from the rollback decision to the weight being 0", func(c *File) *Duration { return &c.RollbackLatency }),
 	floatSetting("compare_confidence", "C", "confidence of policy compare's per-interval test", func(c *File) *float64 { return &c.CompareConfidence }),
 	floatSetting("sequential_alpha", "ALPHA", "false-rollback bound of policy sequential", func(c *File) *float64 { return &c.SequentialAlpha }),
-}
+}, executionSettings...)
 
 // SplitStrategies splits a strategy list as the strategies flag writes it. Compact names contain commas
 // (Linear:20%,1m), so a list that has a ';' is split on ';' only; otherwise

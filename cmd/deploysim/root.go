@@ -151,6 +151,7 @@ interrupted.`,
 		newPresetsCmd(s),
 		newReportCmd(s),
 		newRecommendCmd(s),
+		newCalibrateCmd(s),
 	)
 	root.SetHelpCommand(newHelpCmd())
 	root.InitDefaultCompletionCmd()

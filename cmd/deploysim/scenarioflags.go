@@ -32,6 +32,7 @@ var shorthands = map[string]string{"runs": "n", "strategies": "s"}
 type scenarioOptions struct {
 	fs     *pflag.FlagSet
 	file   string
+	from   []string // metric exports to calibrate from (calibrate.go)
 	alarms []string
 	vals   map[string]*settingValue
 	skip   map[string]bool
@@ -46,6 +47,7 @@ func addScenarioFlags(fs *pflag.FlagSet, skip ...string) *scenarioOptions {
 	}
 	d := scenario.Default()
 	fs.StringVar(&so.file, "scenario", "", "YAML or JSON `FILE` with the settings (see examples/scenario.yaml); flags override it")
+	fs.StringSliceVar(&so.from, "from", nil, "metric exports to calibrate from, as deploysim calibrate `FILE,...` reads them (over --scenario); flags override them")
 	if !so.skip["alarms"] {
 		fs.StringArrayVar(&so.alarms, "alarm", nil, "a CloudWatch alarm for policy alarms as `Key=Value,...`, repeatable (replaces the default): "+
 			"MetricName (Errors, ErrorRate, Invocations, Throttles, Duration, ConcurrentExecutions), "+
@@ -78,6 +80,9 @@ func (so *scenarioOptions) config(stdin io.Reader) (scenario.File, error) {
 		if c, err = scenario.Decode(so.file, data); err != nil {
 			return c, err
 		}
+	}
+	if err := calibrateFrom(&c, so.from); err != nil {
+		return c, err
 	}
 	var err error
 	so.fs.Visit(func(f *pflag.Flag) {
