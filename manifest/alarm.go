@@ -157,6 +157,7 @@ func (t *template) cloudWatchAlarm(id string, res at, fn *lambdaFn) (rollback.Al
 		return rollback.Alarm{}, false, t.warnOrErr(err, "alarm "+id+" not modelled")
 	}
 	al.Threshold = thr * al.Threshold // Threshold holds the metric-math scale until here
+	t.apiGatewayOverhead(id, props, fn, &al)
 	co, ok, err := get("ComparisonOperator")
 	if err != nil {
 		return rollback.Alarm{}, false, t.warnOrErr(err, "alarm "+id+" not modelled")
@@ -323,6 +324,9 @@ func (t *template) lambdaMetric(id string, mn, ns, dims, where at, fn *lambdaFn)
 	switch fn.kind {
 	case kindStates, kindAPI:
 		return t.serviceMetric(id, name, nss, mn, ns, dims, fn)
+	}
+	if nss.s == "AWS/ApiGateway" {
+		return t.apiGatewayMetric(id, mn, name.s, dims) // composite.go
 	}
 	if nss.s != "AWS/Lambda" {
 		t.warnf(ns, "alarm %s: namespace %s is not AWS/Lambda: the simulator publishes only Lambda's own metrics; not modelled", id, nss.s)

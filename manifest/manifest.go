@@ -67,6 +67,10 @@ type Deployable struct {
 	// Alarms are the CloudWatch alarms CodeDeploy watches (SAM,
 	// CloudFormation), as modelled; Policy is built from them.
 	Alarms []rollback.Alarm
+	// Composite holds the composite alarms CodeDeploy watches (with the
+	// metric alarms their rules refer to), nil when there are none;
+	// Policy is then a rollback.Composite (composite.go).
+	Composite *rollback.Composite
 	// Checks are the metric checks of an Argo Rollouts analysis or a Flagger
 	// canary analysis, as modelled; Policy is built from them.
 	Checks []Check

@@ -286,7 +286,9 @@ func TestAlarmMapping(t *testing.T) {
 	}{
 		{"errors", "      Namespace: AWS/Lambda\n      MetricName: Errors\n" + dims + rest, true, metrics.Alias, ""},
 		{"iterator-age", "      Namespace: AWS/Lambda\n      MetricName: IteratorAge\n" + dims + rest, false, 0, "not one the simulator publishes"},
-		{"api-gateway", "      Namespace: AWS/ApiGateway\n      MetricName: 5XXError\n" + rest, false, 0, "not AWS/Lambda"},
+		{"api-gateway", "      Namespace: AWS/ApiGateway\n      MetricName: 5XXError\n" + rest, true, metrics.Alias, "API Gateway 5XXError of the stage read as the function's Errors"},
+		{"api-gateway-4xx", "      Namespace: AWS/ApiGateway\n      MetricName: 4XXError\n" + rest, false, 0, "not one the simulator maps"},
+		{"other-namespace", "      Namespace: AWS/SQS\n      MetricName: NumberOfMessagesSent\n" + rest, false, 0, "not AWS/Lambda"},
 		{"other-alias", "      Namespace: AWS/Lambda\n      MetricName: Errors\n      Dimensions:\n        - {Name: Resource, Value: !Sub '${MyFn}:beta'}\n" + rest, true, metrics.Alias, "not the deployed alias"},
 		{"no-dims", "      Namespace: AWS/Lambda\n      MetricName: Errors\n" + rest, true, metrics.Alias, "every function in the account"},
 		{"literal-version", "      Namespace: AWS/Lambda\n      MetricName: Errors\n" + dims + "        - {Name: ExecutedVersion, Value: '12'}\n" + rest, true, metrics.Candidate, "fixed version"},

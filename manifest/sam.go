@@ -327,6 +327,12 @@ func (t *template) samFunction(id string, res at, gfn at) (*Deployable, error) {
 	}
 	d.Watched = len(alarmNodes)
 	for _, a := range alarmNodes {
+		if ok, err := t.compositeRef(a, fn, d); ok || err != nil {
+			if err != nil {
+				return nil, err
+			}
+			continue
+		}
 		alarm, ok, err := t.alarmRef(a, fn)
 		if err != nil {
 			return nil, err
@@ -384,7 +390,7 @@ func (t *template) samFunction(id string, res at, gfn at) (*Deployable, error) {
 			t.warnf(e.val, "%s hook %s: %s", e.key, s.s, hookAssumption(*hook))
 		}
 	}
-	d.Policy = alarmsPolicy(d.Alarms)
+	d.Policy = deployablePolicy(d)
 	return d, nil
 }
 
@@ -704,6 +710,12 @@ func (t *template) deploymentGroup(id string, res at) (*Deployable, error) {
 				if !ok {
 					return nil, t.errf(it, "an alarm of AlarmConfiguration.Alarms needs a Name")
 				}
+				if ok, err := t.compositeRef(name, fn, d); ok || err != nil {
+					if err != nil {
+						return nil, err
+					}
+					continue
+				}
 				a, ok, err := t.alarmRefAnyFunction(name, fn)
 				if err != nil {
 					return nil, err
@@ -738,7 +750,7 @@ func (t *template) deploymentGroup(id string, res at) (*Deployable, error) {
 			t.warnf(props, "deployment group %s: automatic rollback on alarm (AutoRollbackConfiguration with DEPLOYMENT_STOP_ON_ALARM) is off, so an alarm stops the deployment without rolling back; modelled as a rollback", id)
 		}
 	}
-	d.Policy = alarmsPolicy(d.Alarms)
+	d.Policy = deployablePolicy(d)
 	return d, nil
 }
 
