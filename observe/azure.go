@@ -299,7 +299,11 @@ func parseCount(b []byte) (float64, bool) {
 }
 
 // AzureDurations is one line of function_durations_percentiles.anon.dNN.csv:
-// the day's duration statistics of one function, in milliseconds.
+// the day's duration statistics of one function, in milliseconds. The
+// trace's description says percentile_Average_P is the weighted P-th
+// percentile of the execution time average (of the averages the trace
+// keeps per interval), so its spread is narrower than that of single
+// invocations.
 type AzureDurations struct {
 	Line                     int
 	Average, Count, Min, Max float64

@@ -99,6 +99,7 @@ func ReadFiles(paths []string, pick Pick) (Data, error) {
 			return Data{}, err
 		}
 		d.Series = append(d.Series, dur.Series(p, d.Azure.Series("").Points[0].T)...)
+		d.Warnings = append(d.Warnings, fmt.Sprintf("%s: the trace's percentile_Average_P are weighted percentiles of per-interval average durations, not of single invocations: the fitted lognormal's spread (its p99) is a lower bound", p))
 	}
 	return d, nil
 }
