@@ -147,7 +147,7 @@ func (c *File) Validate() error {
 		return c.bad("sequential_alpha", c.SequentialAlpha, "must be in (0, 1)")
 	}
 	switch c.Policy {
-	case "none", "compare", "sequential":
+	case "none", "compare", "sequential", "burnrate":
 	case "alarms":
 		if len(c.Alarms) == 0 {
 			return c.bad("policy", "alarms", "needs at least one --alarm")
@@ -156,7 +156,7 @@ func (c *File) Validate() error {
 			return c.bad("alarms", len(c.Alarms), fmt.Sprintf("at most %d alarms per deployment group", rollback.MaxAlarms))
 		}
 	default:
-		return c.bad("policy", fmt.Sprintf("%q", c.Policy), "must be none, alarms, compare or sequential")
+		return c.bad("policy", fmt.Sprintf("%q", c.Policy), "must be none, alarms, compare or sequential (or burnrate)")
 	}
 	// A policy setting given on the command line for another policy would
 	// be silently ignored: refuse it instead.
@@ -291,6 +291,8 @@ func (c *File) RollbackPolicy() (rollback.Policy, error) {
 		return rollback.BaselineComparison{Interval: iv, Confidence: c.CompareConfidence, NoData: rollback.NoDataHold}, nil
 	case "sequential":
 		return rollback.Sequential{Alpha: c.SequentialAlpha, Interval: time.Duration(c.EvaluationInterval)}, nil
+	case "burnrate":
+		return c.burnRatePolicy(), nil
 	}
 	return nil, nil
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/deploysim/deploysim/rollback"
 	"github.com/deploysim/deploysim/sim"
 )
 
@@ -51,12 +52,22 @@ var executionSettings = []Setting{
 	durSetting("init_p50", "median cold-start init duration (lognormal)", func(c *File) *Duration { return &c.InitP50 }),
 	durSetting("init_p99", "99th percentile cold-start init duration", func(c *File) *Duration { return &c.InitP99 }),
 	durSetting("keep_alive", "how long an idle environment stays warm", func(c *File) *Duration { return &c.KeepAlive }),
+	floatSetting("slo", "RATIO", "policy burnrate: the availability objective (0.999: 99.9 % good requests); the alias is paged at 14.4× the error budget's burn over 1 h and 5 min, or 6× over 6 h and 30 min", func(c *File) *float64 { return &c.SLO }),
 }
 
 func (c *File) defaultExecution() {
 	c.InitP50 = Duration(sim.DefaultInitP50)
 	c.InitP99 = Duration(sim.DefaultInitP99)
 	c.KeepAlive = Duration(sim.DefaultKeepAlive)
+	c.SLO = 0.999
+}
+
+// burnRatePolicy is the SRE workbook's paging alert on the alias's error
+// budget, polled by CodeDeploy every poll_interval.
+func (c *File) burnRatePolicy() rollback.Policy {
+	p := rollback.SREWorkbook(c.SLO)
+	p.PollInterval = time.Duration(c.PollInterval)
+	return p
 }
 
 // executionOn reports whether the settings need the execution model.
@@ -81,6 +92,9 @@ func (c *File) validateExecution() error {
 	}
 	if c.Traffic == "minutes" && perMinuteMean(c.PerMinute) == 0 && c.RPS > 0 {
 		return c.bad("per_minute", "all 0", "has no traffic to scale to rps")
+	}
+	if !(c.SLO > 0 && c.SLO < 1) {
+		return c.bad("slo", c.SLO, "must be in (0, 1): 0.999 for 99.9 % good requests")
 	}
 	if !(c.ErrorDispersion >= 0 && c.ErrorDispersion < 1) {
 		return c.bad("error_dispersion", c.ErrorDispersion, "must be in [0, 1) (0: binomial errors)")

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/deploysim/deploysim/rollback"
 	"github.com/deploysim/deploysim/sim"
 	"github.com/deploysim/deploysim/strategy"
 )
@@ -76,5 +77,29 @@ keep_alive: 5m
 	sc, err = f.Scenario(strategy.LambdaAllAtOnce)
 	if err != nil || sc.Concurrency.AccountLimit != 1050 {
 		t.Errorf("concurrency_limit 950 alone: %v, account %d", err, sc.Concurrency.AccountLimit)
+	}
+}
+
+// Policy burnrate is the SRE workbook's alert on slo, polled as the
+// alarms are.
+func TestBurnRatePolicy(t *testing.T) {
+	f, err := Decode("x.yaml", []byte("policy: burnrate\nslo: 0.99\npoll_interval: 30s\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	p, err := f.RollbackPolicy()
+	if err != nil {
+		t.Fatal(err)
+	}
+	br, ok := p.(rollback.BurnRate)
+	if !ok || br.SLO != 0.99 || br.PollInterval != 30*time.Second || br.Windows != nil {
+		t.Errorf("policy %#v, want the workbook's windows on 99 %%, polled every 30 s", p)
+	}
+	f, _ = Decode("x.yaml", []byte("policy: burnrate\nslo: 1\n"))
+	if err := f.Validate(); err == nil || !strings.Contains(err.Error(), "slo") {
+		t.Errorf("slo 1: %v", err)
 	}
 }

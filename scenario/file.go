@@ -76,7 +76,7 @@ type File struct {
 	Seed          uint64   `json:"seed" yaml:"seed"`
 	Horizon       Duration `json:"horizon" yaml:"horizon"`
 	Resolution    string   `json:"resolution" yaml:"resolution"`
-	// Policy is none, alarms, compare or sequential.
+	// Policy is none, alarms, compare, sequential or burnrate.
 	Policy string  `json:"policy" yaml:"policy"`
 	Alarms []Alarm `json:"alarms" yaml:"alarms"`
 	// IngestionDelay is the time from a period's end to its datapoint being
@@ -108,6 +108,8 @@ type File struct {
 	InitP50               Duration  `json:"init_p50" yaml:"init_p50"`
 	InitP99               Duration  `json:"init_p99" yaml:"init_p99"`
 	KeepAlive             Duration  `json:"keep_alive" yaml:"keep_alive"`
+	// SLO is policy burnrate's availability objective.
+	SLO float64 `json:"slo" yaml:"slo"`
 }
 
 // Default is the documented default comparison, deploysim's

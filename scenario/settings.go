@@ -126,7 +126,7 @@ var settings = append([]Setting{
 		show: func(c *File) string { return strconv.FormatUint(c.Seed, 10) }},
 	durSetting("horizon", "end of each run; traffic continues after a completed deployment until then (0: the run ends with the deployment)", func(c *File) *Duration { return &c.Horizon }),
 	stringSetting("resolution", "RES", "engine: auto, request or bucket", func(c *File) *string { return &c.Resolution }),
-	stringSetting("policy", "POLICY", "rollback policy: none, alarms (CodeDeploy watching --alarm), compare (Kayenta-like test against the baseline) or sequential (anytime-valid test)", func(c *File) *string { return &c.Policy }),
+	stringSetting("policy", "POLICY", "rollback policy: none, alarms (CodeDeploy watching --alarm), compare (Kayenta-like test against the baseline), sequential (anytime-valid test) or burnrate (the SRE workbook's multi-window burn-rate alert on --slo)", func(c *File) *string { return &c.Policy }),
 	durSetting("ingestion_delay", "time from a metric period's end to its datapoint being visible", func(c *File) *Duration { return &c.IngestionDelay }),
 	durSetting("evaluation_interval", "policy cadence (0: CloudWatch's for alarms, 1m for compare and sequential)", func(c *File) *Duration { return &c.EvaluationInterval }),
 	durSetting("poll_interval", "how often CodeDeploy reads alarm states (0: after every evaluation)", func(c *File) *Duration { return &c.PollInterval }),

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"time"
@@ -117,8 +118,8 @@ func runCalibrate(s streams, o *calibrateOptions, paths []string) error {
 }
 
 // calibrateFrom applies --from: the exports' calibration over c, with the
-// warnings on stderr (the scenario options have no stream of their own).
-func calibrateFrom(c *scenario.File, paths []string) error {
+// warnings on w (standard error when nil).
+func calibrateFrom(c *scenario.File, paths []string, w io.Writer) error {
 	if len(paths) == 0 {
 		return nil
 	}
@@ -126,8 +127,11 @@ func calibrateFrom(c *scenario.File, paths []string) error {
 	if err != nil {
 		return fmt.Errorf("--from: %w", err)
 	}
-	for _, w := range warns {
-		fmt.Fprintf(os.Stderr, "deploysim: --from: warning: %s\n", w)
+	if w == nil {
+		w = os.Stderr
+	}
+	for _, m := range warns {
+		fmt.Fprintf(w, "deploysim: --from: warning: %s\n", m)
 	}
 	return nil
 }

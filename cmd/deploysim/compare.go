@@ -63,6 +63,7 @@ Every scenario flag is also a --scenario file key ('-' written '_').`,
 	}
 	o.addFormatFlag(cmd, "table")
 	so = addScenarioFlags(cmd.Flags())
+	so.warn = s.err // --from warnings
 	registerCompletions(cmd)
 	return cmd
 }

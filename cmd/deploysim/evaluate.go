@@ -94,6 +94,7 @@ hook_only_detection, policy_never_fires).`,
 	so = addScenarioFlags(cmd.Flags(), evaluateSkips...)
 	rec.register(cmd.Flags())
 	eo.addFlags(cmd)
+	so.warn = s.err // --from warnings
 	registerCompletions(cmd)
 	return cmd
 }

@@ -54,6 +54,7 @@ charts:
 	fs.StringVarP(&po.x, "x", "x", "duration_s", "`FIGURE` on the x axis of --chart pareto: candidate_failures, excess_failures, users_hit, candidate_requests, exposure_s, time_to_detect_s, time_to_rollback_s, duration_s, detection_rate, false_rollback_rate … When the candidate is bad, duration_s and false_rollback_rate are measured on the same scenario without the fault (no horizon), so the default chart weighs how long a good release takes against how much a bad one hurts.")
 	fs.StringVarP(&po.y, "y", "y", "candidate_failures", "`FIGURE` on the y axis of --chart pareto (as --x)")
 	so = addScenarioFlags(fs)
+	so.warn = s.err // --from warnings
 	registerCompletions(cmd)
 	return cmd
 }

@@ -32,7 +32,8 @@ var shorthands = map[string]string{"runs": "n", "strategies": "s"}
 type scenarioOptions struct {
 	fs     *pflag.FlagSet
 	file   string
-	from   []string // metric exports to calibrate from (calibrate.go)
+	from   []string  // metric exports to calibrate from (calibrate.go)
+	warn   io.Writer // where --from's warnings go (nil: standard error)
 	alarms []string
 	vals   map[string]*settingValue
 	skip   map[string]bool
@@ -81,7 +82,7 @@ func (so *scenarioOptions) config(stdin io.Reader) (scenario.File, error) {
 			return c, err
 		}
 	}
-	if err := calibrateFrom(&c, so.from); err != nil {
+	if err := calibrateFrom(&c, so.from, so.warn); err != nil {
 		return c, err
 	}
 	var err error

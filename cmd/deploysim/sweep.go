@@ -186,6 +186,7 @@ definition and a script.`,
 	o.addFormatFlag(cmd, "")
 	cmd.Flags().Lookup("format").Usage += " (default table; json with --shard)"
 	so = addScenarioFlags(cmd.Flags(), "rps", "error_rate")
+	so.warn = s.err // --from warnings
 	registerCompletions(cmd)
 	return cmd
 }
