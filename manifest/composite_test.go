@@ -1,9 +1,11 @@
 package manifest
 
 import (
+	"math"
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/deploysim/deploysim/metrics"
 	"github.com/deploysim/deploysim/rollback"
@@ -87,5 +89,38 @@ func TestCompositeNotModelled(t *testing.T) {
 		if !found {
 			t.Errorf("%s: no warning in %v", name, d.Warnings)
 		}
+	}
+}
+
+// The workbook's burn-rate alert as a template declares it: four
+// metric-math alarms and the composite pairing them.
+func TestBurnRateTemplate(t *testing.T) {
+	f, err := ReadFile("testdata/sam-burn-rate.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := f.Deployables[0]
+	p, ok := d.Policy.(rollback.Composite)
+	if !ok {
+		t.Fatalf("policy %T, want rollback.Composite; warnings %v", d.Policy, d.Warnings)
+	}
+	if err := p.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]struct {
+		period    time.Duration
+		threshold float64
+	}{"Burn1h": {time.Hour, 0.0144}, "Burn5m": {5 * time.Minute, 0.0144}, "Burn6h": {6 * time.Hour, 0.006}, "Burn30m": {30 * time.Minute, 0.006}}
+	if len(p.Alarms.Alarms) != 4 {
+		t.Fatalf("%d member alarms, want 4", len(p.Alarms.Alarms))
+	}
+	for _, a := range p.Alarms.Alarms {
+		w, ok := want[a.Name]
+		if !ok || a.Metric != metrics.ErrorRate || a.Dimension != metrics.Alias || a.Period != w.period || math.Abs(a.Threshold-w.threshold) > 1e-12 {
+			t.Errorf("member %+v, want ErrorRate of the alias, period %v, threshold %v", a, w.period, w.threshold)
+		}
+	}
+	if len(p.Watch) != 1 || p.Watch[0] != "api-burn-rate-page" {
+		t.Errorf("watched %v", p.Watch)
 	}
 }
