@@ -240,6 +240,7 @@ func (c *cwReader) result(doc, i int, off int64, m *metricDataResult) error {
 	met, stat, ver := Recognise(m.ID, m.Label)
 	src := fmt.Sprintf("%s: MetricDataResults Id %q (Label %q)", c.name, m.ID, m.Label)
 	s := c.series1("id:"+m.ID, src, met, stat, ver)
+	s.id = m.ID
 	for j, ts := range m.Timestamps {
 		t, ok := parseTime(ts)
 		if !ok {

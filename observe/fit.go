@@ -121,7 +121,7 @@ func Fit(series []Series, opt Options) (Calibration, error) {
 			c.warn("%s: PartialData: the series may stop before the end of the range", s.Source)
 		}
 		if s.Metric == Unknown {
-			c.warn("%s: not a metric observe knows (name the query after one: inv, err, thr, dur_p99, conc, count, 5xx, latency): left out", s.Source)
+			c.warn("%s: not a metric observe knows (name the query after one: inv, err, thr, dur_p99, conc, count, 5xx, latency; or pass the --metric-data-queries file too): left out", s.Source)
 		}
 	}
 	if err := c.fitTraffic(series, opt); err != nil {

@@ -116,3 +116,20 @@ func itoa(i int) string {
 		}
 	}
 }
+
+func FuzzReadQueries(f *testing.F) {
+	addFiles(f, "queries.json")
+	f.Add([]byte(`[{"Id":"a","MetricStat":{"Metric":{"Namespace":"AWS/Lambda","MetricName":"Errors","Dimensions":[{"Name":"ExecutedVersion","Value":"3"}]},"Stat":"Sum"}},{"Id":"b","Expression":"a*2"}]`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		qs, err := ReadQueries(bytes.NewReader(b), "fuzz.json")
+		if err != nil {
+			if len(err.Error()) > 400 {
+				t.Fatalf("error of %d bytes: %.100s", len(err.Error()), err)
+			}
+			return
+		}
+		ss := []Series{{id: "a", Points: []Point{{V: 1}}}, {id: "b", Points: []Point{{V: 1}}}}
+		applyQueries(ss, qs)
+		fitAll(ss)
+	})
+}

@@ -321,3 +321,43 @@ func TestErrorsNamePlace(t *testing.T) {
 		}
 	}
 }
+
+// Ids that say nothing (m1, m2 …) are read through the queries file the
+// export was made with: MetricName, Stat and ExecutedVersion.
+func TestQueriesFile(t *testing.T) {
+	d := readTest(t, "get-metric-data-opaque-ids.json")
+	if s := find(t, d.Series, Unknown, "", ""); s == nil {
+		t.Fatal("opaque Ids recognised without the queries")
+	}
+	d = readTest(t, "get-metric-data-opaque-ids.json", "queries.json")
+	find(t, d.Series, Invocations, "Sum", "7")
+	find(t, d.Series, Duration, "p99", "")
+	c, err := Fit(d.Series, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	near(t, "MeanRate", c.MeanRate.Value, 240.0/60, 1e-12)
+	near(t, "ErrorRate", c.ErrorRate.Value, 3.0/720, 1e-15)
+	near(t, "LatencyP50", c.LatencyP50.Value, 100, 1e-9)
+	near(t, "LatencyP99", c.LatencyP99.Value, 500, 1e-9)
+	// The metric-math result (no MetricStat) stays unknown, with a warning.
+	if !hasWarning(c.Warnings, `Id "rate"`) {
+		t.Errorf("no warning about the expression result in %q", c.Warnings)
+	}
+	if _, err := ReadQueries(strings.NewReader(`[{"Expression": "m1"}]`), "q.json"); err == nil || !strings.Contains(err.Error(), "[0].Id") {
+		t.Errorf("a query without Id: %v", err)
+	}
+}
+
+func TestRecogniseRatios(t *testing.T) {
+	for _, s := range []string{"error rate", "errors_pct", "ErrorRate", "5xx_ratio", "Errors percent"} {
+		if m, _, _ := Recognise(s, ""); m != Unknown {
+			t.Errorf("Recognise(%q) = %v, want Unknown (a ratio)", s, m)
+		}
+	}
+	for _, s := range []string{"IntegrationLatency", "Duration p99.9", "duration"} {
+		if m, _, _ := Recognise(s, ""); m == Unknown {
+			t.Errorf("Recognise(%q) = Unknown: its letters spell rate or ratio, not its words", s)
+		}
+	}
+}

@@ -19,9 +19,10 @@ const (
 	FormatAzureInvocations        // invocations_per_function_md.anon.dNN.csv
 	FormatAzureDurations          // function_durations_percentiles.anon.dNN.csv
 	FormatCSV                     // timestamp,count
+	FormatQueries                 // the --metric-data-queries JSON of get-metric-data
 )
 
-var formatNames = [...]string{"unknown", "cloudwatch", "prometheus", "azure-invocations", "azure-durations", "csv"}
+var formatNames = [...]string{"unknown", "cloudwatch", "prometheus", "azure-invocations", "azure-durations", "csv", "queries"}
 
 // String names the format.
 func (f Format) String() string {
@@ -32,7 +33,7 @@ func (f Format) String() string {
 }
 
 // Sniff tells the format from the first bytes of a file (up to 4 kB are
-// enough): a JSON object is Prometheus when it has "resultType" or starts
+// enough): a JSON list is a --metric-data-queries file; a JSON object is Prometheus when it has "resultType" or starts
 // with "status", CloudWatch otherwise; a CSV is the Azure trace when its
 // header starts HashOwner,HashApp,HashFunction, else a per-minute CSV.
 func Sniff(head []byte) Format {
@@ -40,6 +41,9 @@ func Sniff(head []byte) Format {
 	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
 	if len(b) == 0 {
 		return FormatUnknown
+	}
+	if b[0] == '[' {
+		return FormatQueries
 	}
 	if b[0] == '{' {
 		if bytes.Contains(b, []byte(`"resultType"`)) || bytes.HasPrefix(bytes.TrimLeft(b[1:], " \t\r\n"), []byte(`"status"`)) {
@@ -62,12 +66,16 @@ type Data struct {
 	Series   []Series
 	Azure    *AzureFunction
 	Warnings []string
+	queries  []Query
 }
 
 // ReadFiles reads the files at paths, each in the format Sniff finds. An
 // Azure durations file needs the invocations file of the same day among
 // paths (it is read for the function picked there); pick chooses that
-// function (the zero Pick is the busiest).
+// function (the zero Pick is the busiest). A --metric-data-queries file
+// among paths says what each get-metric-data Id measures (by MetricName,
+// Stat and the ExecutedVersion dimension), over what Recognise reads from
+// the Id and Label.
 func ReadFiles(paths []string, pick Pick) (Data, error) {
 	if pick.Hash == "" && pick.Rank == 0 {
 		pick.Rank = 1
@@ -85,6 +93,7 @@ func ReadFiles(paths []string, pick Pick) (Data, error) {
 			return Data{}, err
 		}
 	}
+	applyQueries(d.Series, d.queries)
 	for _, p := range durations {
 		if d.Azure == nil {
 			return Data{}, &ParseError{File: p, Rule: "a durations file needs the invocations_per_function_md file of the same day among the inputs (it says which function)"}
@@ -118,6 +127,7 @@ func Read(r io.Reader, name string, pick Pick) (Data, error) {
 	if len(durations) > 0 {
 		return Data{}, &ParseError{File: name, Rule: "a durations file needs the invocations_per_function_md file of the same day (read both with ReadFiles)"}
 	}
+	applyQueries(d.Series, d.queries)
 	return d, nil
 }
 
@@ -152,6 +162,12 @@ func (d *Data) read(r io.Reader, name string, pick Pick, durations *[]string) er
 		d.Warnings = append(d.Warnings, fmt.Sprintf("%s: the Azure trace has no dates and no errors: the day starts at minute 0, and the error rate comes from elsewhere", name))
 	case FormatAzureDurations:
 		*durations = append(*durations, name)
+	case FormatQueries:
+		qs, err := ReadQueries(br, name)
+		if err != nil {
+			return err
+		}
+		d.queries = append(d.queries, qs...)
 	case FormatCSV:
 		s, err := ReadCSV(br, name)
 		if err != nil {

@@ -69,6 +69,8 @@ type Series struct {
 	// Partial is set when the export said PartialData and no later page
 	// completed the series.
 	Partial bool
+
+	id string // the get-metric-data Id, for a queries file
 }
 
 // Gaps counts the periods missing between the first and last point.
@@ -160,6 +162,9 @@ func recognise(s string) (Metric, string, string) {
 		}
 	}
 	folded := b.String()
+	if isRatio(s) {
+		return Unknown, "", ""
+	}
 	for _, mw := range metricWords {
 		for _, w := range mw.words {
 			if strings.Contains(folded, w) {
@@ -171,6 +176,35 @@ func recognise(s string) (Metric, string, string) {
 		}
 	}
 	return Unknown, "", ""
+}
+
+// isRatio reports whether a name has a word rate, ratio, percent or pct
+// ("error rate", "errors_pct", "ErrorRate"): words are split at
+// punctuation, spaces and lower-to-upper case changes.
+func isRatio(s string) bool {
+	var words []string
+	start := -1
+	for i, r := range s {
+		alnum := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9'
+		upperAfterLower := i > 0 && r >= 'A' && r <= 'Z' && s[i-1] >= 'a' && s[i-1] <= 'z'
+		if start >= 0 && (!alnum || upperAfterLower) {
+			words = append(words, strings.ToLower(s[start:i]))
+			start = -1
+		}
+		if alnum && start < 0 {
+			start = i
+		}
+	}
+	if start >= 0 {
+		words = append(words, strings.ToLower(s[start:]))
+	}
+	for _, w := range words {
+		switch w {
+		case "rate", "ratio", "percent", "pct":
+			return true
+		}
+	}
+	return false
 }
 
 func normStat(s string) string {
