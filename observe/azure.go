@@ -247,6 +247,12 @@ func ReadAzureInvocations(r io.Reader, name string, pick Pick) (AzureFunction, e
 			f.Counts[k] = v
 			total += v
 		}
+		keep := pick.Hash != "" || len(top) < pick.Rank || top[0].Total < total
+		if !keep {
+			spare = f // its counts are scratch for the next line
+			continue
+		}
+		// Names become strings only for the lines kept.
 		f.Owner, f.App, f.Function, f.Trigger = string(names[0]), string(names[1]), string(names[2]), string(names[3])
 		f.Line, f.Day, f.Total = ls.line, day, total
 		if pick.Hash != "" {
@@ -256,12 +262,10 @@ func ReadAzureInvocations(r io.Reader, name string, pick Pick) (AzureFunction, e
 		spare = nil
 		if len(top) < pick.Rank {
 			heap.Push(&top, f)
-		} else if top[0].Total < total {
+		} else {
 			spare = top[0]
 			top[0] = f
 			heap.Fix(&top, 0)
-		} else {
-			spare = f
 		}
 	}
 	if pick.Hash != "" {
