@@ -160,7 +160,11 @@ func (c *File) Validate() error {
 	}
 	// A policy setting given on the command line for another policy would
 	// be silently ignored: refuse it instead.
-	for _, kp := range [][2]string{{"alarms", "alarms"}, {"poll_interval", "alarms"}, {"compare_confidence", "compare"}, {"sequential_alpha", "sequential"}} {
+	polled := "alarms" // CodeDeploy polls alarm states, and burnrate's windows (execution.go)
+	if c.Policy == "burnrate" {
+		polled = "burnrate"
+	}
+	for _, kp := range [][2]string{{"alarms", "alarms"}, {"poll_interval", polled}, {"compare_confidence", "compare"}, {"sequential_alpha", "sequential"}} {
 		if c.origin.flags[kp[0]] && c.Policy != kp[1] {
 			return fmt.Errorf("%s: applies only to --policy %s (the policy is %s)", c.name(kp[0]), kp[1], c.Policy)
 		}

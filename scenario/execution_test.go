@@ -98,6 +98,11 @@ func TestBurnRatePolicy(t *testing.T) {
 	if !ok || br.SLO != 0.99 || br.PollInterval != 30*time.Second || br.Windows != nil {
 		t.Errorf("policy %#v, want the workbook's windows on 99 %%, polled every 30 s", p)
 	}
+	// --poll-interval applies to burnrate as to alarms.
+	f.MarkFlag("poll_interval")
+	if err := f.Validate(); err != nil {
+		t.Errorf("--poll-interval with policy burnrate: %v", err)
+	}
 	f, _ = Decode("x.yaml", []byte("policy: burnrate\nslo: 1\n"))
 	if err := f.Validate(); err == nil || !strings.Contains(err.Error(), "slo") {
 		t.Errorf("slo 1: %v", err)

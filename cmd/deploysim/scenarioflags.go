@@ -48,7 +48,9 @@ func addScenarioFlags(fs *pflag.FlagSet, skip ...string) *scenarioOptions {
 	}
 	d := scenario.Default()
 	fs.StringVar(&so.file, "scenario", "", "YAML or JSON `FILE` with the settings (see examples/scenario.yaml); flags override it")
-	fs.StringSliceVar(&so.from, "from", nil, "metric exports to calibrate from, as deploysim calibrate `FILE,...` reads them (over --scenario); flags override them")
+	if fs.Lookup("from") == nil { // report has a --from of its own (result files)
+		fs.StringSliceVar(&so.from, "from", nil, "metric exports to calibrate from, as deploysim calibrate `FILE,...` reads them (over --scenario); flags override them")
+	}
 	if !so.skip["alarms"] {
 		fs.StringArrayVar(&so.alarms, "alarm", nil, "a CloudWatch alarm for policy alarms as `Key=Value,...`, repeatable (replaces the default): "+
 			"MetricName (Errors, ErrorRate, Invocations, Throttles, Duration, ConcurrentExecutions), "+
