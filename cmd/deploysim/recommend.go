@@ -90,6 +90,7 @@ rows with "policy" and "alarms" added.`,
 	f.StringVar(&o.emit, "emit", "", "write a snippet to paste instead of the report: sam, cloudformation, argo or flagger")
 	f.StringVarP(&o.format, "format", "o", "table", "output `FORMAT`: table or json")
 	so = addScenarioFlags(f, "strategies", "runs")
+	so.warn = s.err // --from warnings
 	registerCompletions(cmd)
 	return cmd
 }
