@@ -67,7 +67,7 @@ inline, no script, nothing fetched from the network, and a layout that prints.
 	fs := cmd.Flags()
 	fs.StringVar(&ro.out, "out", "", "output `FILE`: .html (self-contained) or .md (PNG charts beside it) (required)")
 	fs.StringVar(&ro.title, "title", "", "the report's title (default: what was simulated)")
-	fs.StringSliceVar(&ro.from, "from", nil, "JSON `FILE` written by compare -o json or evaluate -o json, instead of simulating (repeatable)")
+	fs.StringSliceVar(&ro.from, "from", nil, "`FILE,...` to start from: the JSON compare/sweep/evaluate -o json wrote (reported as it is, nothing simulated), or metric exports to calibrate the simulated scenario from, as for compare --from (repeatable)")
 	so = addScenarioFlags(fs)
 	registerCompletions(cmd)
 	return cmd
@@ -81,13 +81,28 @@ func runReport(ctx context.Context, s streams, so *scenarioOptions, ro *reportOp
 		return fmt.Errorf("--out is required: a .html or .md file")
 	case ext != ".html" && ext != ".htm" && ext != ".md":
 		return fmt.Errorf("--out = %q: must end in .html or .md", clip(ro.out))
-	case len(ro.from) > 0 && len(args) > 0:
-		return fmt.Errorf("--from reads results already simulated: it takes no evaluate FILE")
+	}
+	// --from means "start from these files", as on every command: result
+	// files are reported as they are; metric exports calibrate the
+	// scenario that is then simulated (scenarioOptions.from).
+	var results []string
+	for _, path := range ro.from {
+		if isResultJSON(path) {
+			results = append(results, path)
+		} else {
+			so.from = append(so.from, path)
+		}
+	}
+	switch {
+	case len(results) > 0 && len(so.from) > 0:
+		return fmt.Errorf("--from mixes result JSON (%s) with metric exports (%s): report one kind at a time", clip(results[0]), clip(so.from[0]))
+	case len(results) > 0 && len(args) > 0:
+		return fmt.Errorf("--from %s holds results already simulated: it takes no evaluate FILE", clip(results[0]))
 	}
 	r := &report.Report{Title: ro.title}
 	switch {
-	case len(ro.from) > 0:
-		for _, path := range ro.from {
+	case len(results) > 0:
+		for _, path := range results {
 			st, err := studyFromJSON(path)
 			if err != nil {
 				return err
@@ -228,6 +243,24 @@ func studyFromFiles(ctx context.Context, s streams, so *scenarioOptions, paths [
 // first run of each strategy drawn again (seeded: the same runs); an
 // evaluate file's strategies are in the files it names, so its study has
 // the table, its charts and its warnings.
+// isResultJSON reports whether path holds the JSON of compare, sweep or
+// evaluate (a top-level object with "rows"), as opposed to a metric
+// export (CloudWatch's MetricDataResults or Datapoints, Prometheus'
+// status/data, a CSV). A file that cannot be read is left to the metric
+// readers, whose errors name it.
+func isResultJSON(path string) bool {
+	b, err := scenario.ReadFile(path, 256<<20)
+	if err != nil {
+		return false
+	}
+	var doc map[string]json.RawMessage
+	if json.Unmarshal(b, &doc) != nil {
+		return false
+	}
+	_, rows := doc["rows"]
+	return rows
+}
+
 func studyFromJSON(path string) (*report.Study, error) {
 	b, err := scenario.ReadFile(path, 256<<20)
 	if err != nil {

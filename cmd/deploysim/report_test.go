@@ -153,3 +153,29 @@ func TestReportEvaluate(t *testing.T) {
 		}
 	}
 }
+
+// --from means "start from these files" on report as on compare: a metric
+// export calibrates the simulated scenario (the per-minute CSV's mean of 75
+// a minute is 1.25 req/s, which the page's scenario shows), result JSON is
+// reported as it is, and the two kinds together are refused.
+func TestReportFromMetricExport(t *testing.T) {
+	dir := t.TempDir()
+	csv := filepath.Join("..", "..", "observe", "testdata", "per-minute.csv")
+	out := filepath.Join(dir, "r.html")
+	mustRun(t, "report", "--from", csv, "-n", "3", "-s", "AllAtOnce", "--horizon", "0", "--out", out)
+	page, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(page), "rps: 1.25") {
+		t.Errorf("the report's scenario is not the calibrated one (rps: 1.25)")
+	}
+	js := mustRun(t, "compare", "-o", "json", "-n", "2", "-s", "AllAtOnce", "--horizon", "0")
+	jsonPath := filepath.Join(dir, "run.json")
+	if err := os.WriteFile(jsonPath, []byte(js), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errs := runCLI(t, "report", "--from", jsonPath+","+csv, "--out", out); code != 2 || !strings.Contains(errs, "mixes result JSON") {
+		t.Errorf("--from result JSON and a metric export: exit %d, %q; want 2 and one line", code, errs)
+	}
+}
