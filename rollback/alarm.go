@@ -515,13 +515,26 @@ func (a *Alarm) datapoint(v *metrics.VersionStats) Datapoint {
 
 // Range returns the alarm's evaluation range at instant now, built from the
 // visible series s (whose Periods hold only the base periods visible at now)
-// and appended to dst[:0]. Alarm period j covers [j·Period, (j+1)·Period)
+// and appended to dst[:0], oldest first, RangeLength() datapoints.
+//
+// Period of 60 s or less: alarm period j covers [j·Period, (j+1)·Period)
 // since the deployment started, aggregating Period/s.Resolution base
-// periods; the range holds the RangeLength() periods that ended at or before
-// now, oldest first. A period before the deployment started, or none of
-// whose base periods is visible yet, is missing; a period only partly
-// visible is aggregated from what is visible, as CloudWatch evaluates a
-// datapoint whose late data has not all arrived.
+// periods; the range holds the periods that ended at or before now. A period
+// before the deployment started, or none of whose base periods is visible
+// yet, is missing; a period only partly visible is aggregated from what is
+// visible, as CloudWatch evaluates a datapoint whose late data has not all
+// arrived.
+//
+// Period over 60 s: CloudWatch evaluates every minute over a sliding window
+// ([observed], docs/model.md): the newest datapoint aggregates the last
+// Period of data ending at the newest visible minute (the evaluation instant
+// less the ingestion delay, minute-aligned), and each older one the Period
+// before it. The windows are built from the series' base periods (counts
+// summed, ratios recomputed from the summed counts, sketches merged), so a
+// 1-hour alarm has a datapoint from the first visible minute on. A window
+// reaching before the deployment start holds what the deployment published
+// (the simulator has no traffic before it); one entirely before it, or with
+// no data, is missing.
 func (a Alarm) Range(s *metrics.Series, now time.Duration, dst []Datapoint) ([]Datapoint, error) {
 	k, err := a.basePeriods(s)
 	if err != nil {
@@ -558,7 +571,16 @@ func newRangeCache(n int) rangeCache {
 	return c
 }
 
+// slides reports whether the alarm evaluates sliding windows of series s:
+// a period over a minute, on a series whose base periods divide a minute.
+func (a *Alarm) slides(s *metrics.Series) bool {
+	return a.Period > time.Minute && s.Resolution > 0 && time.Minute%s.Resolution == 0
+}
+
 func (a *Alarm) fillRange(s *metrics.Series, k int, now time.Duration, dst []Datapoint, scratch *metrics.VersionStats, cache *rangeCache) []Datapoint {
+	if a.slides(s) {
+		return a.fillSliding(s, k, now, dst, scratch)
+	}
 	r := a.RangeLength()
 	newest := int(now/a.Period) - 1 // the last alarm period that has ended by now
 	if now < 0 {
@@ -589,4 +611,55 @@ func (a *Alarm) fillRange(s *metrics.Series, k int, now time.Duration, dst []Dat
 		dst = append(dst, dp)
 	}
 	return dst
+}
+
+// fillSliding is fillRange for a sliding alarm (see Range): k base periods
+// per window, the newest ending at the newest visible minute. A window moves
+// by one minute per evaluation, so no datapoint is reused from the last one;
+// counts are summed alone (no sketch merge) when the statistic reads only
+// counts, which keeps an hour-long window at 60 additions.
+func (a *Alarm) fillSliding(s *metrics.Series, k int, now time.Duration, dst []Datapoint, scratch *metrics.VersionStats) []Datapoint {
+	q := int(time.Minute / s.Resolution) // base periods per minute
+	end := len(s.Periods) / q * q        // the newest visible minute
+	if now < 0 {
+		end = 0
+	} else if lim := int(now/time.Minute) * q; end > lim {
+		end = lim
+	}
+	r := a.RangeLength()
+	for i := 0; i < r; i++ {
+		to := end - (r-1-i)*k
+		if to <= 0 {
+			dst = append(dst, Datapoint{Missing: true})
+			continue
+		}
+		a.aggregate(s, to-k, to, scratch)
+		dst = append(dst, a.datapoint(scratch))
+	}
+	return dst
+}
+
+// aggregate merges base periods [from, to) of the alarm's dimension into
+// into; for a count metric (whose every statistic reads counts only) it sums
+// the counts and leaves the sketches empty.
+func (a *Alarm) aggregate(s *metrics.Series, from, to int, into *metrics.VersionStats) {
+	switch a.Metric {
+	case metrics.Invocations, metrics.Errors, metrics.Throttles, metrics.ErrorRate:
+	default:
+		s.Aggregate(a.Dimension, from, to, into)
+		return
+	}
+	into.Reset()
+	if from < 0 {
+		from = 0
+	}
+	if to > len(s.Periods) {
+		to = len(s.Periods)
+	}
+	for i := from; i < to; i++ {
+		v := &s.Periods[i].Dims[a.Dimension]
+		into.Invocations += v.Invocations
+		into.Errors += v.Errors
+		into.Throttles += v.Throttles
+	}
 }

@@ -445,25 +445,42 @@ func TestRange(t *testing.T) {
 	errs := []float64{1, 2, 3, 0, 0, 0, 4, 5, 6, 7, 8}
 	full := series(time.Minute, inv, errs)
 
+	// A 3-minute period slides (evaluated every minute): windows of 3 base
+	// periods ending at the newest visible minute, stepping back 3 minutes.
 	// At 12 min with 11 base periods visible (the 12th not yet ingested):
-	// alarm periods ending by 12 min are 0..3; range = periods 0..3.
-	// Period 0 = 1+2+3, period 1 has no invocations (missing), period 2 =
-	// 4+5+6, period 3 partly visible (base 9, 10 of 9..11) = 7+8.
+	// windows [8,11) = 6+7+8, [5,8) = 0+4+5, [2,5) = 3+0+0 (10 invocations:
+	// real), [-1,2) = what the deployment published, 1+2.
 	got, err := a.Range(full, 12*time.Minute, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []Datapoint{{Value: 6}, {Missing: true}, {Value: 15}, {Value: 15}}
+	want := []Datapoint{{Value: 3}, {Value: 3}, {Value: 9}, {Value: 21}}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("range at 12m: got %v, want %v", got, want)
 	}
-	// At 7 min: periods ending by then are 0, 1; the range starts before the
-	// deployment (periods -2, -1: missing).
+	// At 7 min with 7 visible: [4,7) = 0+0+4, [1,4) = 2+3+0, [-2,1) = 1,
+	// [-5,-2) entirely before the deployment: missing.
 	s := &metrics.Series{Resolution: time.Minute, Periods: full.Periods[:7]}
 	got, _ = a.Range(s, 7*time.Minute, got)
-	want = []Datapoint{{Missing: true}, {Missing: true}, {Value: 6}, {Missing: true}}
+	want = []Datapoint{{Missing: true}, {Value: 1}, {Value: 5}, {Value: 4}}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("range at 7m: got %v, want %v", got, want)
+	}
+	// At 6 min, 6 visible: the window [3,6) has no invocations, missing.
+	s.Periods = full.Periods[:6]
+	got, _ = a.Range(s, 6*time.Minute, got)
+	want = []Datapoint{{Missing: true}, {Missing: true}, {Value: 6}, {Missing: true}}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("range at 6m: got %v, want %v", got, want)
+	}
+	// A one-minute period keeps the periods aligned with the deployment
+	// start, the newest ending at the evaluation instant: at 12 min with 11
+	// visible, periods 8..11, the last not yet ingested.
+	c := testAlarm(2, 2, TreatMissing)
+	got, _ = c.Range(full, 12*time.Minute, nil)
+	want = []Datapoint{{Value: 6}, {Value: 7}, {Value: 8}, {Missing: true}}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("1-minute range at 12m: got %v, want %v", got, want)
 	}
 	// A period the series resolution does not divide is an error.
 	a.Period = 90 * time.Second

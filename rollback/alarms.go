@@ -22,8 +22,8 @@ const MaxAlarms = 10
 // states, so an alarm that goes to ALARM and back to OK between two polls is
 // never seen.
 //
-// All instants are aligned to the deployment start: alarm periods, alarm
-// evaluations at k·EvaluationInterval and polls at PollOffset+k·PollInterval
+// All instants are aligned to the deployment start: alarm periods of a
+// minute or less (longer ones slide: Alarm.Range), alarm evaluations at k·EvaluationInterval and polls at PollOffset+k·PollInterval
 // (k >= 1 and k >= 0 respectively, instants > 0). When an evaluation and a
 // poll fall on the same instant, the evaluation comes first.
 //
@@ -102,11 +102,17 @@ func (p Alarms) Validate() error {
 	return nil
 }
 
-// Resolution is the greatest common divisor of the alarm periods.
+// Resolution is the greatest common divisor of the alarm periods and, when
+// an alarm's period is over a minute, of a minute: such an alarm is
+// evaluated every minute over a sliding window (Alarm.Range), built from
+// 1-minute base periods.
 func (p Alarms) Resolution() time.Duration {
 	var g time.Duration
 	for i := range p.Alarms {
 		g = gcd(g, p.Alarms[i].Period)
+		if p.Alarms[i].Period > time.Minute {
+			g = gcd(g, time.Minute)
+		}
 	}
 	return g
 }

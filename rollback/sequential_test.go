@@ -140,21 +140,24 @@ func (sh alarmShape) thresholds() []float64 {
 }
 
 // fastDetect is the alarm-and-poll-every-minute controller with zero delay
-// on series s, evaluated directly on precomputed alarm-period datapoints
-// (each run's series is aggregated once per period length). It must agree
-// with the Monitor, which the benchmark checks on the winning alarm.
+// on series s, evaluated directly on precomputed datapoints: dps[e-1] is the
+// datapoint of the window of k minutes ending at minute e (each run's series
+// is aggregated once per window end; a period over a minute slides, see
+// Alarm.Range). It must agree with the Monitor, which the benchmark checks
+// on the winning alarm.
 func fastDetect(a *Alarm, dps []Datapoint, k int, buf []Datapoint) int {
 	st := StateInsufficientData
 	r := a.RangeLength()
-	for t := 1; t*1 <= len(dps)*k; t++ { // evaluation at t minutes
-		newest := t/k - 1
+	for t := 1; t <= len(dps); t++ { // evaluation at t minutes
 		buf = buf[:0]
 		for i := 0; i < r; i++ {
-			j := newest - (r - 1) + i
-			if j < 0 {
+			// Windows end at t, t-k, …: with zero delay the newest ends
+			// at the evaluation instant (for one minute the aligned
+			// periods, longer ones sliding).
+			if e := t - (r-1-i)*k; e <= 0 {
 				buf = append(buf, Datapoint{Missing: true})
 			} else {
-				buf = append(buf, dps[j])
+				buf = append(buf, dps[e-1])
 			}
 		}
 		st, _ = a.eval(buf, st)
@@ -225,8 +228,8 @@ func TestSequentialVersusBestAlarm(t *testing.T) {
 		out := make([][]Datapoint, len(runs))
 		var agg metrics.VersionStats
 		for i := range runs {
-			for j := 0; (j+1)*k <= H; j++ {
-				runs[i].Aggregate(metrics.Candidate, j*k, (j+1)*k, &agg)
+			for e := 1; e <= H; e++ {
+				a.aggregate(&runs[i], e-k, e, &agg)
 				out[i] = append(out[i], a.datapoint(&agg))
 			}
 		}
