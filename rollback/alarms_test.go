@@ -262,3 +262,124 @@ func BenchmarkControllerEvaluate(b *testing.B) {
 		m.Evaluate(Observation{Now: now, Series: &vis})
 	}
 }
+
+// TestSlidingStateSequence: alarms with a 5-minute period, evaluated every
+// minute over sliding windows, CodeDeploy never rolling back (the states
+// are read from the transitions). Errors per minute (100 invocations each):
+//
+//	minute  0 1 2 3 4 5 6 7 8 9 10 11
+//	errors  0 1 2 1 0 0 3 2 0 0 0  0
+//
+// With zero delay the newest window at t minutes is [t-5, t), clipped at
+// the deployment start, and older ones step back 5 minutes.
+//
+// A: Sum >= 5, 1 of 1. Newest window sums: t=1 [0,1) 0, t=2 1, t=3 3,
+// t=4 4, t=5 4, t=6 [1,6) 4, t=7 [2,7) 6, t=8 [3,8) 6, t=9 [4,9) 5,
+// t=10 [5,10) 5, t=11 [6,11) 5, t=12 [7,12) 2: OK at 1m, ALARM at 7m, OK
+// at 12m. (Periods aligned with the start would have alarmed at 10m only.)
+//
+// B: Sum >= 4, 2 of 2 (range of 4 windows, ending t, t-5, t-10, t-15):
+// t=1..3 one real window below 4: OK at 1m. t=4: [0,4) = 4 breaches, the
+// only real datapoint and 1 period old (< M = 2): INSUFFICIENT_DATA.
+// t=5: [0,5) 4, same. t=6: [1,6) 4 and [-4,1) 0: 1 of 2, OK. t=7: 6, 1;
+// t=8: 6, 3: OK. t=9: [4,9) 5 and [-1,4) 4: ALARM. t=10: 5, [0,5) 4;
+// t=11: 5, [1,6) 4: ALARM. t=12: 2, [2,7) 6: OK.
+//
+// With a 1-minute ingestion delay every window ends a minute earlier, so
+// each transition of A comes a minute later (and nothing is visible at 1m).
+func TestSlidingStateSequence(t *testing.T) {
+	errs := []float64{0, 1, 2, 1, 0, 0, 3, 2, 0, 0, 0, 0, 0}
+	inv := make([]float64, len(errs))
+	for i := range inv {
+		inv[i] = 100
+	}
+	full := series(time.Minute, inv, errs)
+	a := errorsAlarm("A", 5)
+	a.Period = 5 * time.Minute
+	b := errorsAlarm("B", 4)
+	b.Period, b.EvaluationPeriods, b.DatapointsToAlarm = 5*time.Minute, 2, 2
+	p := Alarms{Alarms: []Alarm{a, b}}
+	if p.Resolution() != time.Minute {
+		t.Fatalf("Resolution = %v, want 1m (sliding windows of 1-minute data)", p.Resolution())
+	}
+	run := func(delay, horizon time.Duration) []Transition {
+		m := p.NewMonitor()
+		vis := metrics.Series{Resolution: time.Minute}
+		for now := m.Next(0); now <= horizon; now = m.Next(now) {
+			vis.Periods = full.Periods[:min(len(full.Periods), max(0, int((now-delay)/time.Minute)))]
+			m.Evaluate(Observation{Now: now, Series: &vis, Weight: 0.1})
+		}
+		return m.Transitions()
+	}
+	I, O, A := StateInsufficientData, StateOK, StateAlarm
+	want := []Transition{
+		{1 * time.Minute, "A", I, O}, {1 * time.Minute, "B", I, O},
+		{4 * time.Minute, "B", O, I},
+		{6 * time.Minute, "B", I, O},
+		{7 * time.Minute, "A", O, A},
+		{9 * time.Minute, "B", O, A},
+		{12 * time.Minute, "A", A, O}, {12 * time.Minute, "B", A, O},
+	}
+	if got := run(0, 12*time.Minute); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("zero delay:\n got %v\nwant %v", got, want)
+	}
+	p.Alarms = p.Alarms[:1]
+	want = []Transition{{2 * time.Minute, "A", I, O}, {8 * time.Minute, "A", O, A}, {13 * time.Minute, "A", A, O}}
+	if got := run(time.Minute, 13*time.Minute); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("1-minute delay:\n got %v\nwant %v", got, want)
+	}
+}
+
+// TestSlidingHourAlarmClosedForm: a 1-hour Sum(Errors) >= k alarm (1 of 1)
+// on a 30-minute canary whose candidate fails at +5 % of 20 invocations a
+// minute, errors per minute Poisson(μ = 1). Within the first hour the
+// sliding window at t minutes holds every visible minute since the
+// deployment started, and its sum only grows, so the alarm has fired by t
+// iff Poisson(μ·(t − delay)) >= k: with k = 30, P(detected in 30 min) is
+// the Poisson(30) tail P(X >= 30) ≈ 0.524 with no delay, and the Poisson(29)
+// tail with a 1-minute delay. Periods aligned with the deployment start
+// never fired (no hour had ended). Tolerance: 4 binomial standard errors
+// of each detected fraction over the runs (false failure < 1e-4).
+func TestSlidingHourAlarmClosedForm(t *testing.T) {
+	const (
+		mu = 1.0
+		k  = 30.0
+		H  = 30
+	)
+	runs := 4000
+	if testing.Short() {
+		runs = 1000
+	}
+	a := errorsAlarm("Hour", k)
+	a.Period = time.Hour
+	p := Alarms{Alarms: []Alarm{a}}
+	rng := rand.New(rand.NewPCG(7, 8))
+	pois := distuv.Poisson{Lambda: mu, Src: rng}
+	full := &metrics.Series{Resolution: time.Minute, Periods: make([]metrics.Period, H)}
+	for _, delay := range []time.Duration{0, time.Minute} {
+		byMinute := [H + 1]int{} // detections at or before each minute
+		for r := 0; r < runs; r++ {
+			for i := range full.Periods {
+				d := &full.Periods[i].Dims[metrics.Candidate]
+				d.Invocations, d.Errors = 20, pois.Rand()
+			}
+			if at, _ := drive(p.Start(), full, delay, H*time.Minute); at != metrics.Never {
+				for m := int(at / time.Minute); m <= H; m++ {
+					byMinute[m]++
+				}
+			}
+		}
+		for _, m := range []int{10, 20, 30} {
+			minutes := float64(m) - delay.Minutes()
+			want := distuv.Poisson{Lambda: mu * minutes}.Survival(k - 1)
+			got := float64(byMinute[m]) / float64(runs)
+			se := math.Sqrt(want * (1 - want) / float64(runs))
+			if math.Abs(got-want) > 4*se+1e-9 {
+				t.Errorf("delay %v: P(detected by %d min) = %.4f, Poisson(%g) tail %.4f (±%.4f)", delay, m, got, mu*minutes, want, 4*se)
+			}
+			if m == H {
+				t.Logf("delay %v: P(detected in %d min) = %.4f, closed form %.4f, %d runs", delay, H, got, want, runs)
+			}
+		}
+	}
+}
