@@ -199,7 +199,9 @@ func (d Datapoint) real() bool { return !d.Missing && !math.IsNaN(d.Value) }
 //
 // At each evaluation CloudWatch fetches an evaluation range of RangeLength()
 // periods, oldest first, ending with the last period that has ended; periods
-// not yet ingested are missing. Evaluate turns that range into a state.
+// not yet ingested are missing. A period over a minute slides instead,
+// ending at the newest visible minute (see Range). Evaluate turns that range
+// into a state.
 type Alarm struct {
 	Name              string
 	Metric            metrics.Metric    // MetricName (ErrorRate = metric math Errors/Invocations)
@@ -517,7 +519,7 @@ func (a *Alarm) datapoint(v *metrics.VersionStats) Datapoint {
 // visible series s (whose Periods hold only the base periods visible at now)
 // and appended to dst[:0], oldest first, RangeLength() datapoints.
 //
-// Period of 60 s or less: alarm period j covers [j·Period, (j+1)·Period)
+// Period of 60 s or less, or of one base period: alarm period j covers [j·Period, (j+1)·Period)
 // since the deployment started, aggregating Period/s.Resolution base
 // periods; the range holds the periods that ended at or before now. A period
 // before the deployment started, or none of whose base periods is visible
@@ -529,7 +531,8 @@ func (a *Alarm) datapoint(v *metrics.VersionStats) Datapoint {
 // ([observed], docs/model.md): the newest datapoint aggregates the last
 // Period of data ending at the newest visible minute (the evaluation instant
 // less the ingestion delay, minute-aligned), and each older one the Period
-// before it. The windows are built from the series' base periods (counts
+// before it (on base periods longer than a minute, the newest visible base
+// period). The windows are built from the series' base periods (counts
 // summed, ratios recomputed from the summed counts, sketches merged), so a
 // 1-hour alarm has a datapoint from the first visible minute on. A window
 // reaching before the deployment start holds what the deployment published
@@ -572,9 +575,11 @@ func newRangeCache(n int) rangeCache {
 }
 
 // slides reports whether the alarm evaluates sliding windows of series s:
-// a period over a minute, on a series whose base periods divide a minute.
+// a period over a minute and longer than the base periods, which divide a
+// minute or are whole minutes.
 func (a *Alarm) slides(s *metrics.Series) bool {
-	return a.Period > time.Minute && s.Resolution > 0 && time.Minute%s.Resolution == 0
+	r := s.Resolution
+	return a.Period > time.Minute && a.Period > r && r > 0 && (time.Minute%r == 0 || r%time.Minute == 0)
 }
 
 func (a *Alarm) fillRange(s *metrics.Series, k int, now time.Duration, dst []Datapoint, scratch *metrics.VersionStats, cache *rangeCache) []Datapoint {
@@ -614,16 +619,20 @@ func (a *Alarm) fillRange(s *metrics.Series, k int, now time.Duration, dst []Dat
 }
 
 // fillSliding is fillRange for a sliding alarm (see Range): k base periods
-// per window, the newest ending at the newest visible minute. A window moves
+// per window, the newest ending at the newest visible minute (or base
+// period, when those are longer than a minute). A window moves
 // by one minute per evaluation, so no datapoint is reused from the last one;
 // counts are summed alone (no sketch merge) when the statistic reads only
 // counts, which keeps an hour-long window at 60 additions.
 func (a *Alarm) fillSliding(s *metrics.Series, k int, now time.Duration, dst []Datapoint, scratch *metrics.VersionStats) []Datapoint {
-	q := int(time.Minute / s.Resolution) // base periods per minute
-	end := len(s.Periods) / q * q        // the newest visible minute
+	// The window moves by a minute, or by a base period when those are
+	// longer (a series of 5-minute datapoints has nothing newer in between).
+	step := max(time.Minute, s.Resolution)
+	q := int(step / s.Resolution) // base periods per step
+	end := len(s.Periods) / q * q // the newest visible step
 	if now < 0 {
 		end = 0
-	} else if lim := int(now/time.Minute) * q; end > lim {
+	} else if lim := int(now/step) * q; end > lim {
 		end = lim
 	}
 	r := a.RangeLength()

@@ -473,6 +473,17 @@ func TestRange(t *testing.T) {
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("range at 6m: got %v, want %v", got, want)
 	}
+	// On 5-minute base periods a 15-minute window moves by a base period:
+	// at 22 min with 4 visible (errors 1, 2, 3, 4), [1,4) = 9, [-2,1) = 1,
+	// [-5,-2) missing.
+	d := testAlarm(1, 1, TreatMissing)
+	d.Period = 15 * time.Minute
+	five := series(5*time.Minute, []float64{10, 10, 10, 10}, []float64{1, 2, 3, 4})
+	got, _ = d.Range(five, 22*time.Minute, nil)
+	want = []Datapoint{{Missing: true}, {Value: 1}, {Value: 9}}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("15-minute window on 5-minute data at 22m: got %v, want %v", got, want)
+	}
 	// A one-minute period keeps the periods aligned with the deployment
 	// start, the newest ending at the evaluation instant: at 12 min with 11
 	// visible, periods 8..11, the last not yet ingested.

@@ -23,8 +23,9 @@ const MaxAlarms = 10
 // never seen.
 //
 // All instants are aligned to the deployment start: alarm periods of a
-// minute or less (longer ones slide: Alarm.Range), alarm evaluations at k·EvaluationInterval and polls at PollOffset+k·PollInterval
-// (k >= 1 and k >= 0 respectively, instants > 0). When an evaluation and a
+// minute or less (longer ones slide: Alarm.Range), alarm evaluations at
+// k·EvaluationInterval and polls at PollOffset+k·PollInterval (k >= 1 and
+// k >= 0 respectively, instants > 0). When an evaluation and a
 // poll fall on the same instant, the evaluation comes first.
 //
 // The zero PollInterval means "poll right after every alarm evaluation", the
@@ -102,17 +103,14 @@ func (p Alarms) Validate() error {
 	return nil
 }
 
-// Resolution is the greatest common divisor of the alarm periods and, when
-// an alarm's period is over a minute, of a minute: such an alarm is
-// evaluated every minute over a sliding window (Alarm.Range), built from
-// 1-minute base periods.
+// Resolution is the greatest common divisor of the alarm periods. An alarm
+// whose period is over a minute slides its windows over the base periods
+// the run publishes (Alarm.Range): with Lambda's 1-minute metrics
+// (Scenario.Period's default), one minute at a time.
 func (p Alarms) Resolution() time.Duration {
 	var g time.Duration
 	for i := range p.Alarms {
 		g = gcd(g, p.Alarms[i].Period)
-		if p.Alarms[i].Period > time.Minute {
-			g = gcd(g, time.Minute)
-		}
 	}
 	return g
 }
