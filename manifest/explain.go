@@ -59,7 +59,15 @@ func (d Deployable) Explain() Explanation {
 	if fc, ok := d.Policy.(rollback.FailedChecks); ok {
 		e.Policy = append(e.Policy, fmt.Sprintf("rolled back after %d failed checks, one every %v (%v with every check failing)", fc.Threshold, fc.Interval, time.Duration(fc.Threshold)*fc.Interval))
 	}
-	e.PolicyNeverFires = d.Watched > 0 && len(d.Alarms) == 0 && len(d.Checks) == 0
+	if d.Composite != nil {
+		for _, c := range d.Composite.Composites {
+			e.Policy = append(e.Policy, fmt.Sprintf("composite alarm %s: ALARM when %s", c.Name, c.Rule))
+		}
+		for _, a := range d.Composite.Alarms.Alarms {
+			e.Policy = append(e.Policy, "  member "+alarmLine(a))
+		}
+	}
+	e.PolicyNeverFires = d.Watched > 0 && len(d.Alarms) == 0 && len(d.Checks) == 0 && (d.Composite == nil || len(d.Composite.Composites) == 0)
 	switch {
 	case e.PolicyNeverFires:
 		e.Policy = append(e.Policy, fmt.Sprintf("none of the %d alarms or metrics declared could be modelled (see the warnings): nothing in the simulation rolls it back", d.Watched))

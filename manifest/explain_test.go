@@ -61,3 +61,17 @@ func TestExplain(t *testing.T) {
 		t.Errorf("modelled %q", e.Modelled)
 	}
 }
+
+// A deployment group watching a composite alarm (the SRE workbook's
+// multi-window burn rate, written as one composite over four metric alarms)
+// is watched: Explain shows the rule and its members, and the policy is
+// not flagged as one that never fires.
+func TestExplainComposite(t *testing.T) {
+	e := only(t, read(t, "testdata/sam-burn-rate.yaml")).Explain()
+	if e.PolicyNeverFires || e.HookOnlyDetection {
+		t.Errorf("never %v hook-only %v: a composite alarm watches it", e.PolicyNeverFires, e.HookOnlyDetection)
+	}
+	if len(e.Policy) != 5 || !strings.Contains(e.Policy[0], "composite alarm api-burn-rate-page: ALARM when (ALARM(Burn1h) AND ALARM(Burn5m)) OR (ALARM(Burn6h) AND ALARM(Burn30m))") {
+		t.Errorf("policy %q: want the composite's rule and its four member alarms", e.Policy)
+	}
+}

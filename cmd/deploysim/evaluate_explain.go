@@ -90,6 +90,8 @@ func watchedBy(d manifest.Deployable, e manifest.Explanation) string {
 		return fmt.Sprintf("nothing (%d declared, none modelled)", d.Watched)
 	case e.HookOnlyDetection:
 		return "hooks only"
+	case d.Composite != nil && len(d.Composite.Composites) > 0:
+		return plural(len(d.Composite.Composites), "composite alarm")
 	case len(d.Alarms) > 0:
 		return plural(len(d.Alarms), "alarm")
 	case len(d.Checks) > 0:
