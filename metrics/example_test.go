@@ -64,8 +64,8 @@ func ExampleSummary_Merge() {
 }
 
 // A Table compares strategies; here two made-up ones. Means carry the
-// half-width of their 95% interval (wide with two runs); quantiles are within
-// 1% of the exact nearest-rank value (59.75 for 60).
+// half-width of their 95% interval (wide with two runs); quantiles are the
+// exact nearest-rank values while a figure has at most ExactValues runs.
 func ExampleTable() {
 	var fast, slow metrics.Summary
 	fast.Add(run(40, 5*time.Minute))
@@ -73,39 +73,52 @@ func ExampleTable() {
 	slow.Add(run(4, 2*time.Minute))
 	slow.Add(run(6, 3*time.Minute))
 
-	t := metrics.Table{Figures: []metrics.Figure{metrics.CandidateFailures, metrics.TimeToDetect}}
+	var t metrics.Table
 	t.Add("Linear10PercentEvery1Minute", &fast)
 	t.Add("Canary10Percent5Minutes", &slow)
-	t.WriteText(os.Stdout)
+	t.WriteWith(os.Stdout, metrics.Text, metrics.WriteOptions{
+		Columns: []string{"runs", "detection_rate", "candidate_failures", "candidate_failures.p95", "time_to_detect_s", "time_to_detect_s.p99"},
+	})
 	// Output:
-	// strategy                     runs     detected [95% CI]  false rollbacks [95% CI]      failures    p95      detect s    p95
-	// Linear10PercentEvery1Minute     2     50.0% [9.5, 90.5]                         -  50.00 ±127.1  59.75         300.0  300.0
-	// Canary10Percent5Minutes         2  100.0% [34.2, 100.0]                         -   5.00 ±12.71   5.99  150.0 ±381.2  179.0
+	// strategy                     runs  detected [95% CI]  failures  failures p95  detect (s)  detect p99 (s)
+	// Linear10PercentEvery1Minute     2     50% [9.5,90.5]   50 ±127            60         300             300
+	// Canary10Percent5Minutes         2    100% [34.2,100]     5 ±13             6    150 ±381             180
 }
 
-// Shards of a sweep write JSON; ReadTable and Merge rebuild the whole table.
+// Shards of a sweep write JSON with their state; ReadTable and Merge
+// rebuild the whole table. Each shard records where its runs come from
+// (SetOrigin), so a shard given twice is refused.
 func ExampleReadTable() {
+	fp := metrics.Fingerprint("scenario: rps 100, error rate 5%", "Canary10Percent5Minutes")
 	var shard1, shard2 metrics.Table
 	var s1, s2 metrics.Summary
 	s1.Add(run(10, time.Minute))
 	s2.Add(run(30, metrics.Never))
+	s1.SetOrigin(fp, 0) // run 0
+	s2.SetOrigin(fp, 1) // run 1
 	shard1.Add("Canary10Percent5Minutes", &s1)
 	shard2.Add("Canary10Percent5Minutes", &s2)
 
 	var merged metrics.Table
-	for _, sh := range []*metrics.Table{&shard1, &shard2} {
+	for _, sh := range []*metrics.Table{&shard1, &shard2, &shard2} {
 		var file bytes.Buffer
-		sh.WriteJSON(&file)
+		sh.WriteWith(&file, metrics.JSON, metrics.WriteOptions{WithState: true})
 		t, err := metrics.ReadTable(&file)
 		if err != nil {
 			fmt.Println(err)
 			return
 		}
-		merged.Merge(t)
+		if err := merged.Merge(t); err != nil {
+			fmt.Println(err)
+		}
 	}
 	r := merged.Rows[0]
 	fmt.Println(r.Label, r.Summary.Runs(), r.Summary.Value(metrics.CandidateFailures), r.Summary.Value(metrics.DetectionRate))
-	// Output: Canary10Percent5Minutes 2 20 0.5
+	fmt.Println(merged.CheckComplete(2))
+	// Output:
+	// metrics: Table row "Canary10Percent5Minutes": metrics: Summary.Merge: bad runs [1, 2) counted twice: a shard given twice, or a copy of one under another name
+	// Canary10Percent5Minutes 2 20 0.5
+	// <nil>
 }
 
 // Pareto keeps the strategies that no other beats on both figures.

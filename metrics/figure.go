@@ -75,29 +75,31 @@ var figureNames = [...]string{
 	MissRate:            "miss_rate",
 }
 
+// figureLabels are the column headings, without the unit (figureUnit adds it).
 var figureLabels = [...]string{
 	CandidateFailures:   "failures",
 	ExcessFailures:      "excess failures",
 	UsersHit:            "users hit",
 	CandidateRequests:   "cand. requests",
-	Exposure:            "exposure s",
-	TimeToDetect:        "detect s",
-	TimeToRollback:      "rollback s",
-	DeployDuration:      "duration s",
+	Exposure:            "exposure",
+	TimeToDetect:        "detect",
+	TimeToRollback:      "rollback",
+	DeployDuration:      "duration",
 	ThrottledRequests:   "throttles",
 	ColdStarts:          "cold starts",
 	LostEvents:          "lost events",
 	FailedAttempts:      "failed attempts",
 	DelayedMessages:     "delayed msgs",
 	DeadLettered:        "dead-lettered",
-	CandidateP99Latency: "cand. p99 ms",
-	BaselineP99Latency:  "base p99 ms",
+	CandidateP99Latency: "cand. p99",
+	BaselineP99Latency:  "base p99",
 	DetectionRate:       "detected",
 	FalseRollbackRate:   "false rollbacks",
 	MissRate:            "missed",
 }
 
-// Label is the figure's short column heading in text and Markdown tables.
+// Label is the figure's short column heading in text and Markdown tables,
+// without its unit ("detect"; the table heading is "detect (s)").
 func (f Figure) Label() string {
 	if int(f) < len(figureLabels) && figureLabels[f] != "" {
 		return figureLabels[f]
@@ -159,6 +161,7 @@ func (f Figure) IsRate() bool { return f >= DetectionRate && f < numFigures }
 func (f Figure) HigherIsBetter() bool { return f == DetectionRate }
 
 func (f Figure) valid() bool { return f < numRunFigures || f.IsRate() }
+
 
 // perUnit is the number of stored units in one display unit of f: counts
 // are stored as whole numbers, times in nanoseconds (displayed in seconds),

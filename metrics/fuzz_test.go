@@ -100,7 +100,7 @@ func FuzzReadTable(f *testing.F) {
 			return
 		}
 		var out bytes.Buffer
-		if err := tb.WriteJSON(&out); err != nil {
+		if err := tb.WriteWith(&out, JSON, WriteOptions{WithState: true}); err != nil {
 			t.Fatalf("accepted table does not write: %v", err)
 		}
 		back, err := ReadTable(&out)

@@ -12,9 +12,11 @@ import (
 // looped over 2^63 buckets: a hang in deploysim merge).
 func TestSummaryJSONOffsetOverflow(t *testing.T) {
 	var s Summary
-	s.Add(&Run{Outcome: RolledBack, Bad: true, Candidate: VersionCounts{Requests: 10, Errors: 3},
-		FaultOnset: 0, FirstFailure: time.Second, Detected: time.Minute, WeightZero: time.Minute, Drained: time.Minute,
-		Promoted: Never, End: time.Minute})
+	for range ExactValues + 1 { // past the exact values: the state holds sketch buckets
+		s.Add(&Run{Outcome: RolledBack, Bad: true, Candidate: VersionCounts{Requests: 10, Errors: 3},
+			FaultOnset: 0, FirstFailure: time.Second, Detected: time.Minute, WeightZero: time.Minute, Drained: time.Minute,
+			Promoted: Never, End: time.Minute})
+	}
 	b, err := json.Marshal(&s)
 	if err != nil {
 		t.Fatal(err)

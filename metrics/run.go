@@ -3,6 +3,7 @@ package metrics
 import (
 	"fmt"
 	"math"
+	"strings"
 	"time"
 )
 
@@ -32,13 +33,17 @@ const (
 
 var outcomeNames = [...]string{"completed", "rolled-back", "false-rollback", "missed", "hook-aborted", "unfinished"}
 
-// String is the outcome's name as tables and JSON print it.
+// String is the outcome's name as people read it ("rolled-back").
 func (o Outcome) String() string {
 	if int(o) < len(outcomeNames) {
 		return outcomeNames[o]
 	}
 	return "unknown"
 }
+
+// Key is the outcome's key in JSON and on the command line, in snake_case
+// like every other key ("rolled_back").
+func (o Outcome) Key() string { return strings.ReplaceAll(o.String(), "-", "_") }
 
 // VersionCounts is what one version served in a run.
 type VersionCounts struct {

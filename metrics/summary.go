@@ -50,6 +50,7 @@ type Summary struct {
 	healthyStopped int64 // healthy runs rolled back or aborted
 	outcomes       [NumOutcomes]int64
 	figs           [numPopulations][numRunFigures]accumulator
+	origin         origin
 }
 
 // Population is the set of runs of a Summary that a figure is read over:
@@ -137,7 +138,36 @@ func (s *Summary) Add(r *Run) {
 
 // Merge adds every run counted in o to s. Merging the summaries of the parts
 // of a set of runs gives the summary of the whole, exactly.
-func (s *Summary) Merge(o *Summary) {
+//
+// It refuses, leaving s unchanged, what cannot be the parts of one set of
+// runs or would not add exactly: summaries of different scenarios (their
+// fingerprints differ, see SetOrigin), runs counted in both (their run
+// ranges overlap), a summary that records its origin with one that does
+// not (the check would be blind), and counts or sums that would overflow
+// their 64 or 128 bits. A nil s or o is an error.
+func (s *Summary) Merge(o *Summary) error {
+	if s == nil || o == nil {
+		return fmt.Errorf("metrics: Summary.Merge: nil Summary")
+	}
+	org, err := s.origin.merge(&o.origin, s.runs, o.runs)
+	if err != nil {
+		return fmt.Errorf("metrics: Summary.Merge: %w", err)
+	}
+	for _, c := range []struct {
+		name string
+		a, b int64
+	}{{"runs", s.runs, o.runs}, {"bad_runs", s.bad, o.bad}} {
+		if c.a+c.b < c.a || c.b < 0 {
+			return fmt.Errorf("metrics: Summary.Merge: %s = %d + %d overflows 64 bits", c.name, c.a, c.b)
+		}
+	}
+	for p := range s.figs {
+		for i := range s.figs[p] {
+			if _, _, _, err := s.figs[p][i].mergeCheck(&o.figs[p][i]); err != nil {
+				return fmt.Errorf("metrics: Summary.Merge: %s.%s: %w", Population(p), Figure(i), err)
+			}
+		}
+	}
 	s.runs += o.runs
 	s.bad += o.bad
 	s.badStopped += o.badStopped
@@ -150,12 +180,15 @@ func (s *Summary) Merge(o *Summary) {
 			s.figs[p][i].merge(&o.figs[p][i])
 		}
 	}
+	s.origin = org
+	return nil
 }
 
 // Reset empties s, keeping its memory.
 func (s *Summary) Reset() {
 	s.runs, s.bad, s.badStopped, s.healthyStopped = 0, 0, 0, 0
 	s.outcomes = [NumOutcomes]int64{}
+	s.origin = origin{}
 	for p := range s.figs {
 		for i := range s.figs[p] {
 			s.figs[p][i].reset()
@@ -165,14 +198,11 @@ func (s *Summary) Reset() {
 
 // Clone returns a copy of s that shares no memory with it.
 func (s *Summary) Clone() *Summary {
-	c := &Summary{runs: s.runs, bad: s.bad, badStopped: s.badStopped, healthyStopped: s.healthyStopped, outcomes: s.outcomes}
+	c := &Summary{runs: s.runs, bad: s.bad, badStopped: s.badStopped, healthyStopped: s.healthyStopped, outcomes: s.outcomes,
+		origin: s.origin.clone()}
 	for p := range s.figs {
 		for i := range s.figs[p] {
-			a, b := &c.figs[p][i], &s.figs[p][i]
-			*a = *b
-			a.pos, a.neg = store[int64]{}, store[int64]{}
-			a.pos.copyFrom(&b.pos)
-			a.neg.copyFrom(&b.neg)
+			c.figs[p][i] = s.figs[p][i].clone()
 		}
 	}
 	return c
@@ -182,7 +212,7 @@ func (s *Summary) Clone() *Summary {
 // order), bit for bit.
 func (s *Summary) Equal(o *Summary) bool {
 	if s.runs != o.runs || s.bad != o.bad || s.badStopped != o.badStopped ||
-		s.healthyStopped != o.healthyStopped || s.outcomes != o.outcomes {
+		s.healthyStopped != o.healthyStopped || s.outcomes != o.outcomes || !s.origin.equal(&o.origin) {
 		return false
 	}
 	for p := range s.figs {
@@ -218,9 +248,10 @@ type Stats struct {
 	StdDev float64 // sample standard deviation (n-1 denominator)
 	Min    float64 // exact
 	Max    float64 // exact
-	P50    float64 // nearest-rank quantiles within SketchAccuracy
+	P50    float64 // nearest-rank quantiles: exact order statistics when Exact, else within SketchAccuracy
 	P95    float64
 	P99    float64
+	Exact  bool    // the quantiles are order statistics of the values (N <= ExactValues), not sketch estimates
 	CILow  float64 // Student-t confidence interval for the mean
 	CIHigh float64
 	Level  float64 // the interval's confidence level
@@ -260,9 +291,9 @@ func (s *Summary) StatsOver(f Figure, p Population, level float64) Stats {
 	st.Mean = a.mean(per)
 	st.Min = float64(a.min) / sc
 	st.Max = float64(a.max) / sc
-	st.P50 = a.quantile(0.50) / sc
-	st.P95 = a.quantile(0.95) / sc
-	st.P99 = a.quantile(0.99) / sc
+	qs := a.quantiles(0.50, 0.95, 0.99)
+	st.P50, st.P95, st.P99 = qs[0]/sc, qs[1]/sc, qs[2]/sc
+	st.Exact = a.exact()
 	if a.n < 2 {
 		return st
 	}
@@ -287,7 +318,7 @@ func (s *Summary) Quantile(f Figure, q float64) float64 {
 	if a.n == 0 {
 		return math.NaN()
 	}
-	return a.quantile(q) / float64(f.perUnit())
+	return a.quantiles(q)[0] / float64(f.perUnit())
 }
 
 // Proportion is a rate over runs with its confidence interval.
@@ -370,120 +401,6 @@ func (s *Summary) Value(f Figure) float64 {
 	return a.mean(f.perUnit())
 }
 
-// accumulator is the exact, mergeable state of one figure, in integer units.
-type accumulator struct {
-	n        int64
-	sum      int128
-	sumSq    int128
-	min, max int64
-	zeros    int64
-	pos, neg store[int64]
-}
-
-func (a *accumulator) add(u int64) {
-	if a.n == 0 || u < a.min {
-		a.min = u
-	}
-	if a.n == 0 || u > a.max {
-		a.max = u
-	}
-	a.n++
-	a.sum = a.sum.add(int128From(u))
-	a.sumSq = a.sumSq.add(square(u))
-	switch {
-	case u > 0:
-		a.pos.add(BucketIndex(float64(u)), 1)
-	case u < 0:
-		a.neg.add(BucketIndex(float64(-u)), 1)
-	default:
-		a.zeros++
-	}
-}
-
-func (a *accumulator) merge(o *accumulator) {
-	if o.n == 0 {
-		return
-	}
-	if a.n == 0 || o.min < a.min {
-		a.min = o.min
-	}
-	if a.n == 0 || o.max > a.max {
-		a.max = o.max
-	}
-	a.n += o.n
-	a.sum = a.sum.add(o.sum)
-	a.sumSq = a.sumSq.add(o.sumSq)
-	a.zeros += o.zeros
-	a.pos.merge(&o.pos)
-	a.neg.merge(&o.neg)
-}
-
-func (a *accumulator) reset() {
-	a.n, a.sum, a.sumSq, a.min, a.max, a.zeros = 0, int128{}, int128{}, 0, 0, 0
-	a.pos.reset()
-	a.neg.reset()
-}
-
-func (a *accumulator) equal(o *accumulator) bool {
-	if a.n != o.n || a.sum != o.sum || a.sumSq != o.sumSq || a.min != o.min || a.max != o.max || a.zeros != o.zeros {
-		return false
-	}
-	return storesEqual(&a.pos, &o.pos) && storesEqual(&a.neg, &o.neg)
-}
-
-func storesEqual(a, b *store[int64]) bool {
-	ao, ac := a.trimmed()
-	bo, bc := b.trimmed()
-	if ao != bo || len(ac) != len(bc) {
-		return false
-	}
-	for i := range ac {
-		if ac[i] != bc[i] {
-			return false
-		}
-	}
-	return true
-}
-
-// mean is sum/(n·per) correctly rounded: the mean in display units.
-func (a *accumulator) mean(per int64) float64 {
-	den := new(big.Int).Mul(big.NewInt(a.n), big.NewInt(per))
-	m, _ := new(big.Rat).SetFrac(a.sum.big(), den).Float64()
-	return m
-}
-
-// variance is (n·Σx² - (Σx)²) / (n(n-1)·per²) computed exactly, then
-// rounded once: no cancellation, whatever the size of the mean.
-func (a *accumulator) variance(per int64) float64 {
-	n := big.NewInt(a.n)
-	num := new(big.Int).Mul(n, a.sumSq.big())
-	s := a.sum.big()
-	num.Sub(num, s.Mul(s, s))
-	p := big.NewInt(per)
-	den := new(big.Int).Mul(n, big.NewInt(a.n-1))
-	den.Mul(den, p).Mul(den, p)
-	v, _ := new(big.Rat).SetFrac(num, den).Float64()
-	return v
-}
-
-// quantile is the representative value, in units, of the bucket holding the
-// nearest-rank q-quantile, clamped to the exact [min, max].
-func (a *accumulator) quantile(q float64) float64 {
-	if q <= 0 {
-		return float64(a.min)
-	}
-	if q >= 1 {
-		return float64(a.max)
-	}
-	rank := int64(math.Ceil(q * float64(a.n)))
-	rank = max(1, min(a.n, rank))
-	v, ok := walk(&a.neg, a.zeros, &a.pos, rank)
-	if !ok {
-		return float64(a.max)
-	}
-	return math.Max(float64(a.min), math.Min(float64(a.max), v))
-}
-
 // int128 is a two's-complement 128-bit integer: the exact sums.
 type int128 struct {
 	hi int64
@@ -504,6 +421,16 @@ func square(v int64) int128 {
 func (a int128) add(b int128) int128 {
 	lo, carry := bits.Add64(a.lo, b.lo, 0)
 	return int128{hi: a.hi + b.hi + int64(carry), lo: lo}
+}
+
+// addChecked is a+b, and false if the sum leaves the 128-bit range (two
+// operands of one sign giving a result of the other).
+func (a int128) addChecked(b int128) (int128, bool) {
+	s := a.add(b)
+	if (a.hi < 0) == (b.hi < 0) && (s.hi < 0) != (a.hi < 0) {
+		return s, false
+	}
+	return s, true
 }
 
 func (a int128) big() *big.Int {

@@ -77,33 +77,125 @@ func paramsEqual(a, b []Param) bool {
 // the shards of a sweep gives the table of the whole sweep, whether the
 // shards split the runs or the grid points. o is not changed and t shares
 // no memory with it afterwards.
+//
+// Merge trusts nothing: it refuses (and leaves t unchanged) a row whose
+// Summary.Merge refuses (another scenario's runs, runs counted twice, an
+// overflow), and two rows with different labels or params whose summaries
+// have the same fingerprint (a row copied under another label). The error
+// names the row; a caller reading files prefixes the file's name.
 func (t *Table) Merge(o *Table) error {
+	if t == nil || o == nil {
+		return fmt.Errorf("metrics: Table.Merge: nil Table")
+	}
 	if err := o.checkUnique(); err != nil {
 		return err
 	}
 	if err := t.checkUnique(); err != nil {
 		return err
 	}
+	out := Table{Rows: make([]Row, len(t.Rows), len(t.Rows)+len(o.Rows)), Figures: t.Figures, Confidence: t.Confidence}
+	for i, r := range t.Rows {
+		out.Rows[i] = Row{Label: r.Label, Params: r.Params, Summary: r.Summary.Clone()}
+	}
 	for _, r := range o.Rows {
-		if r.Summary == nil {
-			return fmt.Errorf("metrics: Table row %q: Summary is nil", r.Label)
-		}
-		if mine := t.Find(r.Label, r.Params...); mine != nil {
-			mine.Summary.Merge(r.Summary)
+		if mine := out.Find(r.Label, r.Params...); mine != nil {
+			if err := mine.Summary.Merge(r.Summary); err != nil {
+				return fmt.Errorf("metrics: Table row %s: %w", r.name(), err)
+			}
 			continue
 		}
-		t.Rows = append(t.Rows, Row{Label: r.Label, Params: append([]Param(nil), r.Params...), Summary: r.Summary.Clone()})
+		out.Rows = append(out.Rows, Row{Label: r.Label, Params: append([]Param(nil), r.Params...), Summary: r.Summary.Clone()})
+	}
+	if err := out.checkUnique(); err != nil {
+		return err
+	}
+	for i := range t.Rows {
+		t.Rows[i].Summary = out.Rows[i].Summary // the same rows, merged; callers' *Row stay valid
+	}
+	t.Rows = append(t.Rows, out.Rows[len(t.Rows):]...)
+	return nil
+}
+
+// name is the row's label and params as an error message names it.
+func (r *Row) name() string {
+	s := fmt.Sprintf("%q", r.Label)
+	for _, p := range r.Params {
+		s += fmt.Sprintf(" %s=%s", p.Name, p.Value)
+	}
+	return s
+}
+
+// checkUnique refuses nil summaries, two rows with the same label and
+// params, and two rows whose summaries have the same fingerprint.
+func (t *Table) checkUnique() error {
+	fps := map[string]int{}
+	for i := range t.Rows {
+		r := &t.Rows[i]
+		if r.Summary == nil {
+			return fmt.Errorf("metrics: Table.Rows[%d] = %s: Summary is nil", i, r.name())
+		}
+		for j := 0; j < i; j++ {
+			if r.Label == t.Rows[j].Label && paramsEqual(r.Params, t.Rows[j].Params) {
+				return fmt.Errorf("metrics: Table.Rows[%d] = %s: duplicates row %d (label and params must be unique)", i, r.name(), j)
+			}
+		}
+		if fp := r.Summary.Fingerprint(); fp != "" {
+			if j, ok := fps[fp]; ok {
+				return fmt.Errorf("metrics: Table.Rows[%d] = %s: has the fingerprint %q of row %d = %s: a copy of another row under a new label", i, r.name(), fp, j, t.Rows[j].name())
+			}
+			fps[fp] = i
+		}
 	}
 	return nil
 }
 
-func (t *Table) checkUnique() error {
+// CheckComplete reports the first row of t that does not hold exactly runs
+// [0, runs) of each population it has (bad runs, healthy runs), as the
+// merge of every shard of a sweep of runs runs per point must: a row
+// without a recorded origin (Summary.SetOrigin), or with runs missing. It
+// allocates nothing in proportion to runs.
+func (t *Table) CheckComplete(runs int64) error {
+	if t == nil {
+		return fmt.Errorf("metrics: Table.CheckComplete: nil Table")
+	}
+	if runs <= 0 {
+		return fmt.Errorf("metrics: Table.CheckComplete: runs = %d: must be > 0", runs)
+	}
+	if err := t.checkUnique(); err != nil {
+		return err
+	}
 	for i := range t.Rows {
-		for j := 0; j < i; j++ {
-			if t.Rows[i].Label == t.Rows[j].Label && paramsEqual(t.Rows[i].Params, t.Rows[j].Params) {
-				return fmt.Errorf("metrics: Table.Rows[%d] = %q: duplicates row %d (label and params must be unique)", i, t.Rows[i].Label, j)
+		r := &t.Rows[i]
+		if r.Summary.Fingerprint() == "" {
+			return fmt.Errorf("metrics: Table row %s: no run ranges recorded (Summary.SetOrigin): completeness cannot be checked", r.name())
+		}
+		for p := Population(0); p < numPopulations; p++ {
+			rs := r.Summary.origin.ranges[p]
+			if len(rs) == 0 {
+				continue
+			}
+			if gap := firstGap(rs, runs); gap != nil {
+				return fmt.Errorf("metrics: Table row %s: %s runs [%d, %d) are missing (want runs [0, %d))", r.name(), p, gap.First, gap.End, runs)
+			}
+			if last := rs[len(rs)-1]; last.End > runs {
+				return fmt.Errorf("metrics: Table row %s: %s runs [%d, %d) are beyond the %d runs of the sweep", r.name(), p, max(last.First, runs), last.End, runs)
 			}
 		}
+	}
+	return nil
+}
+
+// firstGap returns the first range of [0, runs) that rs (canonical) misses.
+func firstGap(rs []RunRange, runs int64) *RunRange {
+	var next int64
+	for _, r := range rs {
+		if r.First > next {
+			return &RunRange{next, min(r.First, runs)}
+		}
+		next = r.End
+	}
+	if next < runs {
+		return &RunRange{next, runs}
 	}
 	return nil
 }
@@ -185,24 +277,62 @@ func ParseFormat(s string) (Format, error) {
 	return 0, fmt.Errorf("metrics: Format = %q: must be table, markdown, csv or json", s)
 }
 
-// Write renders t in format f.
-func (t *Table) Write(w io.Writer, f Format) error {
+// Write renders t in format f with the default options (WriteOptions{}).
+func (t *Table) Write(w io.Writer, f Format) error { return t.WriteWith(w, f, WriteOptions{}) }
+
+// WriteWith renders t in format f with options o: the columns of text,
+// Markdown and CSV, and whether JSON carries the mergeable state. A nil
+// Table, a row with a nil Summary or an unknown column is an error.
+func (t *Table) WriteWith(w io.Writer, f Format, o WriteOptions) error {
+	if t == nil {
+		return fmt.Errorf("metrics: Table.Write: nil Table")
+	}
+	if err := t.checkRows(); err != nil {
+		return err
+	}
 	switch f {
-	case Text:
-		return t.WriteText(w)
-	case Markdown:
-		return t.WriteMarkdown(w)
+	case Text, Markdown:
+		header, numeric, lines, sketch, err := t.cells(o)
+		if err != nil {
+			return err
+		}
+		var b bytes.Buffer
+		if f == Text {
+			writeAligned(&b, header, numeric, lines)
+		} else {
+			writeMarkdown(&b, header, numeric, lines)
+		}
+		if sketch {
+			fmt.Fprintf(&b, "~ quantile from the sketch, within %g%%: more than %d runs had the figure\n", 100*SketchAccuracy, ExactValues)
+		}
+		_, err = w.Write(b.Bytes())
+		return err
 	case CSV:
-		return t.WriteCSV(w)
+		return t.writeCSV(w, o)
 	case JSON:
-		return t.WriteJSON(w)
+		return t.writeJSON(w, o.WithState)
 	}
 	return fmt.Errorf("metrics: Format = %d: must be Text, Markdown, CSV or JSON", f)
 }
 
+// checkRows refuses rows without a Summary.
+func (t *Table) checkRows() error {
+	for i := range t.Rows {
+		if t.Rows[i].Summary == nil {
+			return fmt.Errorf("metrics: Table.Rows[%d] = %s: Summary is nil", i, t.Rows[i].name())
+		}
+	}
+	return nil
+}
+
 // cells builds the human table: a header and one line per row; numeric[i]
-// says whether column i holds numbers (right-aligned).
-func (t *Table) cells() (header []string, numeric []bool, lines [][]string) {
+// says whether column i holds numbers (right-aligned); sketch whether a
+// quantile shown came from the sketch.
+func (t *Table) cells(o WriteOptions) (header []string, numeric []bool, lines [][]string, sketch bool, err error) {
+	cols, err := t.columns(o, false)
+	if err != nil {
+		return nil, nil, nil, false, err
+	}
 	level := t.level()
 	pct := strconv.FormatFloat(level*100, 'g', -1, 64) + "%"
 	header = append(header, "strategy")
@@ -212,43 +342,34 @@ func (t *Table) cells() (header []string, numeric []bool, lines [][]string) {
 		header = append(header, n)
 		numeric = append(numeric, false)
 	}
-	header = append(header, "runs", DetectionRate.Label()+" ["+pct+" CI]", FalseRollbackRate.Label()+" ["+pct+" CI]")
-	numeric = append(numeric, true, true, true)
-	figs := t.shown(false)
-	for _, f := range figs {
-		header = append(header, f.Label(), "p95")
-		numeric = append(numeric, true, true)
+	for _, c := range cols {
+		header = append(header, c.header(pct))
+		numeric = append(numeric, true)
 	}
 	for _, r := range t.Rows {
 		line := []string{r.Label}
 		for _, n := range pnames {
 			line = append(line, paramValue(r.Params, n))
 		}
-		s := r.Summary
-		line = append(line, strconv.FormatInt(s.Runs(), 10), fmtRate(s.RateAt(DetectionRate, level)), fmtRate(s.RateAt(FalseRollbackRate, level)))
-		for _, f := range figs {
-			if f.IsRate() {
-				line = append(line, fmtRate(s.RateAt(f, level)), "")
-				continue
-			}
-			st := s.StatsAt(f, level)
-			mean := fmtNum(st.Mean)
-			if !math.IsNaN(st.CIHigh) {
-				mean += " ±" + fmtNum(st.CIHigh-st.Mean)
-			}
-			line = append(line, mean, fmtNum(st.P95))
+		for _, c := range cols {
+			text, sk := c.cell(r.Summary, level)
+			sketch = sketch || sk
+			line = append(line, text)
 		}
 		lines = append(lines, line)
 	}
-	return header, numeric, lines
+	return header, numeric, lines, sketch, nil
 }
 
-// fmtNum prints a figure for people: about four significant digits, "-" for
-// a figure no run had.
+// fmtNum prints a figure for people: whole numbers as they are (counts,
+// order statistics of counts, whole seconds), others to about four
+// significant digits, "-" for a figure no run had.
 func fmtNum(v float64) string {
 	switch a := math.Abs(v); {
 	case math.IsNaN(v):
 		return "-"
+	case a < 1e15 && v == math.Trunc(v):
+		return strconv.FormatFloat(v, 'f', 0, 64)
 	case a >= 1000:
 		return strconv.FormatFloat(v, 'f', 0, 64)
 	case a >= 100:
@@ -260,26 +381,52 @@ func fmtNum(v float64) string {
 	}
 }
 
+// fmtRate prints a rate in percent with its interval, compactly (no
+// trailing ".0"): "100% [98.1,100]", "2.5% [1.1,5.7]".
 func fmtRate(p Proportion) string {
 	if math.IsNaN(p.Value) {
 		return "-"
 	}
-	return fmt.Sprintf("%.1f%% [%.1f, %.1f]", 100*p.Value, 100*p.CILow, 100*p.CIHigh)
+	return fmtPct(p.Value) + "% [" + fmtPct(p.CILow) + "," + fmtPct(p.CIHigh) + "]"
 }
 
-// WriteText renders t as aligned columns: labels left, numbers right. Each
-// figure (Figure.Label) has two columns: its mean ± the half-width of the
-// mean's confidence interval, and its p95. Rates are in percent with their
-// Wilson interval; "-" marks a figure no run had. Times are in seconds.
-func (t *Table) WriteText(w io.Writer) error {
-	header, numeric, lines := t.cells()
+func fmtPct(v float64) string {
+	s := strconv.FormatFloat(100*v, 'f', 1, 64)
+	return strings.TrimSuffix(s, ".0")
+}
+
+// fmtHalf prints the half-width of an interval to two significant digits:
+// it says how far the mean may be off, not a figure of its own.
+func fmtHalf(v float64) string {
+	switch a := math.Abs(v); {
+	case a == 0:
+		return "0"
+	case a >= 10:
+		return strconv.FormatFloat(v, 'f', 0, 64)
+	case a >= 1:
+		return strconv.FormatFloat(v, 'f', 1, 64)
+	default:
+		return strconv.FormatFloat(v, 'g', 2, 64)
+	}
+}
+
+// WriteText renders t as aligned columns (labels left, numbers right) with
+// DefaultColumns: the strategy and its params, runs, the detection and
+// false-rollback rates in percent with their Wilson interval, then each
+// figure's mean ± the half-width of the mean's confidence interval and its
+// p95 in a column named after it ("failures p95"). Headers carry the unit
+// ("detect (s)"); "-" marks a figure no run had; "~" marks a quantile from
+// the sketch (more than ExactValues runs), explained in a last line. See
+// WriteWith for other columns.
+func (t *Table) WriteText(w io.Writer) error { return t.WriteWith(w, Text, WriteOptions{}) }
+
+func writeAligned(b *bytes.Buffer, header []string, numeric []bool, lines [][]string) {
 	width := make([]int, len(header))
 	for _, l := range append([][]string{header}, lines...) {
 		for i, c := range l {
 			width[i] = max(width[i], len([]rune(c)))
 		}
 	}
-	var b bytes.Buffer
 	for _, l := range append([][]string{header}, lines...) {
 		for i, c := range l {
 			pad := strings.Repeat(" ", width[i]-len([]rune(c)))
@@ -296,14 +443,13 @@ func (t *Table) WriteText(w io.Writer) error {
 		}
 		b.WriteByte('\n')
 	}
-	_, err := w.Write(b.Bytes())
-	return err
 }
 
-// WriteMarkdown renders t as a Markdown table with numbers right-aligned.
-func (t *Table) WriteMarkdown(w io.Writer) error {
-	header, numeric, lines := t.cells()
-	var b bytes.Buffer
+// WriteMarkdown renders t as a Markdown table with numbers right-aligned,
+// with the columns of WriteText.
+func (t *Table) WriteMarkdown(w io.Writer) error { return t.WriteWith(w, Markdown, WriteOptions{}) }
+
+func writeMarkdown(b *bytes.Buffer, header []string, numeric []bool, lines [][]string) {
 	row := func(l []string) {
 		b.WriteString("|")
 		for _, c := range l {
@@ -324,8 +470,6 @@ func (t *Table) WriteMarkdown(w io.Writer) error {
 	for _, l := range lines {
 		row(l)
 	}
-	_, err := w.Write(b.Bytes())
-	return err
 }
 
 var statColumns = []string{"n", "mean", "stddev", "min", "max", "p50", "p95", "p99", "ci_low", "ci_high"}
@@ -333,9 +477,21 @@ var statColumns = []string{"n", "mean", "stddev", "min", "max", "p50", "p95", "p
 // WriteCSV renders t for spreadsheets and scripts: one header line, then one
 // line per row with strategy, the params, runs, the rates with their
 // intervals, the outcome counts and, per figure, the columns
-// <figure>_{n,mean,stddev,min,max,p50,p95,p99,ci_low,ci_high}. Numbers are
-// written at full precision; a figure no run had is an empty cell.
-func (t *Table) WriteCSV(w io.Writer) error {
+// <figure>_{n,mean,stddev,min,max,p50,p95,p99,ci_low,ci_high} (of
+// Table.Figures when set, else of every figure). Numbers are written at
+// full precision; a figure no run had is an empty cell. With
+// WriteOptions.Columns (WriteWith), the columns are the strategy, the
+// params and those named, headed by their names.
+func (t *Table) WriteCSV(w io.Writer) error { return t.WriteWith(w, CSV, WriteOptions{}) }
+
+func (t *Table) writeCSV(w io.Writer, o WriteOptions) error {
+	cols, err := t.columns(o, true)
+	if err != nil {
+		return err
+	}
+	if cols != nil {
+		return t.writeCSVColumns(w, cols)
+	}
 	level := t.level()
 	pnames := t.paramNames()
 	head := append([]string{"strategy"}, pnames...)
@@ -344,7 +500,7 @@ func (t *Table) WriteCSV(w io.Writer) error {
 		head = append(head, f.String(), f.String()+"_ci_low", f.String()+"_ci_high")
 	}
 	for o := Outcome(0); o < NumOutcomes; o++ {
-		head = append(head, o.String())
+		head = append(head, o.Key())
 	}
 	figs := t.shown(true)
 	for _, f := range figs {
@@ -396,4 +552,33 @@ func csvNum(v float64) string {
 		return ""
 	}
 	return strconv.FormatFloat(v, 'g', -1, 64)
+}
+
+// writeCSVColumns writes the strategy, the params and cols at full precision.
+func (t *Table) writeCSVColumns(w io.Writer, cols []Column) error {
+	level := t.level()
+	pnames := t.paramNames()
+	head := append([]string{"strategy"}, pnames...)
+	for _, c := range cols {
+		head = append(head, c.Name)
+	}
+	cw := csv.NewWriter(w)
+	if err := cw.Write(head); err != nil {
+		return err
+	}
+	for _, r := range t.Rows {
+		line := []string{r.Label}
+		for _, n := range pnames {
+			line = append(line, paramValue(r.Params, n))
+		}
+		for _, c := range cols {
+			v, _ := c.value(r.Summary, level)
+			line = append(line, csvNum(v))
+		}
+		if err := cw.Write(line); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
 }

@@ -7,31 +7,36 @@ import (
 	"io"
 )
 
-// The JSON schema of a table (WriteJSON), stable for scripts:
+// The JSON of a table (WriteWith with JSON, WriteJSON, MarshalJSON), stable
+// for scripts and published as a JSON Schema (JSONSchema, schema.json);
+// every key is snake_case:
 //
 //	{"confidence": 0.95, "rows": [ROW, ...]}
 //
-// and of each ROW, in this key order:
+// and each ROW, in this key order:
 //
 //	"strategy": label, "params": [{"name", "value"}] (only for grid points), "runs": n,
 //	"confidence": level of every interval in the row,
 //	"detection_rate", "false_rollback_rate":
 //	    {"value", "ci_low", "ci_high", "successes", "trials"} (Wilson interval),
-//	"outcomes": {"completed": n, "rolled-back": n, ...} (every outcome),
+//	"outcomes": {"completed": n, "rolled_back": n, "false_rollback": n,
+//	    "missed": n, "hook_aborted": n, "unfinished": n},
 //	one object per per-run figure, keyed by its Figure name ("candidate_failures",
 //	"excess_failures", "users_hit", "candidate_requests", "exposure_s",
 //	"time_to_detect_s", "time_to_rollback_s", "duration_s", "throttles",
 //	"cold_starts", "lost_events", "failed_attempts", "delayed_messages",
 //	"dead_lettered", "candidate_p99_ms", "baseline_p99_ms"):
-//	    {"n", "mean", "stddev", "min", "max", "p50", "p95", "p99", "ci_low", "ci_high"}
+//	    {"n", "mean", "stddev", "min", "max", "p50", "p95", "p99", "ci_low", "ci_high",
+//	     "quantiles": "exact" (order statistics, n <= ExactValues) or "sketch" (within SketchAccuracy)}
 //	    (times in seconds; null where no run had the figure; read over the
 //	    runs the figure is about, Summary.Population: "duration_s" over the
 //	    healthy runs, every other figure over the bad ones, unless the row
 //	    has none of those),
-//	"state": the row's mergeable Summary (Summary.MarshalJSON).
+//	"state": the row's mergeable Summary (Summary.MarshalJSON), only with
+//	    WriteOptions.WithState (and always from MarshalJSON).
 //
-// Readers rebuild a row from "strategy", "params" and "state" alone; the
-// derived numbers are for people and scripts.
+// Readers (ReadTable) rebuild a row from "strategy", "params" and "state"
+// alone; the derived numbers are for people and scripts.
 
 type propJSON struct {
 	Value     num   `json:"value"`
@@ -52,6 +57,8 @@ type statsJSON struct {
 	P99    num   `json:"p99"`
 	CILow  num   `json:"ci_low"`
 	CIHigh num   `json:"ci_high"`
+	// Quantiles says where p50, p95 and p99 come from: "exact" or "sketch".
+	Quantiles string `json:"quantiles"`
 }
 
 // obj writes a JSON object whose keys keep the order they are written in.
@@ -88,13 +95,13 @@ func (o *obj) bytes() ([]byte, error) {
 	return o.b.Bytes(), o.err
 }
 
-// MarshalJSON writes the row in the schema above, with intervals at
-// DefaultConfidence (Table.WriteJSON uses the table's level).
-func (r Row) MarshalJSON() ([]byte, error) { return r.marshal(DefaultConfidence) }
+// MarshalJSON writes the row in the schema above with its state, with
+// intervals at DefaultConfidence (a Table writes its own level).
+func (r Row) MarshalJSON() ([]byte, error) { return r.marshal(DefaultConfidence, true) }
 
-func (r Row) marshal(level float64) ([]byte, error) {
+func (r Row) marshal(level float64, withState bool) ([]byte, error) {
 	if r.Summary == nil {
-		return nil, fmt.Errorf("metrics: Row %q: Summary is nil", r.Label)
+		return nil, fmt.Errorf("metrics: Row %s: Summary is nil", r.name())
 	}
 	s := r.Summary
 	var o obj
@@ -110,7 +117,7 @@ func (r Row) marshal(level float64) ([]byte, error) {
 	}
 	var oc obj
 	for k := Outcome(0); k < NumOutcomes; k++ {
-		oc.field(k.String(), s.Outcomes(k))
+		oc.field(k.Key(), s.Outcomes(k))
 	}
 	ob, err := oc.bytes()
 	if err != nil {
@@ -119,10 +126,16 @@ func (r Row) marshal(level float64) ([]byte, error) {
 	o.field("outcomes", json.RawMessage(ob))
 	for _, f := range RunFigures {
 		st := s.StatsAt(f, level)
+		q := "sketch"
+		if st.Exact || st.N == 0 {
+			q = "exact"
+		}
 		o.field(f.String(), statsJSON{N: st.N, Mean: num(st.Mean), StdDev: num(st.StdDev), Min: num(st.Min), Max: num(st.Max),
-			P50: num(st.P50), P95: num(st.P95), P99: num(st.P99), CILow: num(st.CILow), CIHigh: num(st.CIHigh)})
+			P50: num(st.P50), P95: num(st.P95), P99: num(st.P99), CILow: num(st.CILow), CIHigh: num(st.CIHigh), Quantiles: q})
 	}
-	o.field("state", s)
+	if withState {
+		o.field("state", s)
+	}
 	return o.bytes()
 }
 
@@ -154,8 +167,14 @@ func (r *Row) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// MarshalJSON writes {"confidence": level, "rows": [...]} (schema above).
-func (t *Table) MarshalJSON() ([]byte, error) {
+// MarshalJSON writes {"confidence": level, "rows": [...]} (schema above),
+// each row with its mergeable state, so that UnmarshalJSON reads it back.
+func (t *Table) MarshalJSON() ([]byte, error) { return t.marshal(true) }
+
+func (t *Table) marshal(withState bool) ([]byte, error) {
+	if t == nil {
+		return nil, fmt.Errorf("metrics: Table.MarshalJSON: nil Table")
+	}
 	var b bytes.Buffer
 	b.WriteString(`{"confidence":`)
 	lv, _ := json.Marshal(t.level())
@@ -165,7 +184,7 @@ func (t *Table) MarshalJSON() ([]byte, error) {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		rb, err := r.marshal(t.level())
+		rb, err := r.marshal(t.level(), withState)
 		if err != nil {
 			return nil, err
 		}
@@ -178,6 +197,9 @@ func (t *Table) MarshalJSON() ([]byte, error) {
 // UnmarshalJSON reads any JSON object with a "rows" key in the row schema
 // (other keys, such as the command line's "scenario", are ignored).
 func (t *Table) UnmarshalJSON(b []byte) error {
+	if t == nil {
+		return fmt.Errorf("metrics: Table.UnmarshalJSON: nil Table")
+	}
 	var j struct {
 		Confidence *float64 `json:"confidence"`
 		Rows       *[]Row   `json:"rows"`
@@ -202,9 +224,13 @@ func (t *Table) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// WriteJSON writes t in the schema above, indented, ending with a newline.
-func (t *Table) WriteJSON(w io.Writer) error {
-	b, err := t.MarshalJSON()
+// WriteJSON writes t in the schema above without the rows' state,
+// indented, ending with a newline; WriteWith with WithState writes the
+// document ReadTable reads back.
+func (t *Table) WriteJSON(w io.Writer) error { return t.WriteWith(w, JSON, WriteOptions{}) }
+
+func (t *Table) writeJSON(w io.Writer, withState bool) error {
+	b, err := t.marshal(withState)
 	if err != nil {
 		return err
 	}
@@ -217,8 +243,10 @@ func (t *Table) WriteJSON(w io.Writer) error {
 	return err
 }
 
-// ReadTable reads a table that WriteJSON (or a document with a "rows" key in
-// the same schema) wrote, ready to Merge with others.
+// ReadTable reads a table that WriteWith wrote in JSON with WithState (or
+// any document with a "rows" key in the same schema, such as the command
+// line's shards), ready to Merge with others. Every row's state is checked
+// (Summary.UnmarshalJSON) and the rows must be unique, also by fingerprint.
 func ReadTable(r io.Reader) (*Table, error) {
 	b, err := io.ReadAll(r)
 	if err != nil {

@@ -39,13 +39,14 @@ func TestTableText(t *testing.T) {
 	if len(lines) != 4 {
 		t.Fatalf("want header + 3 rows, got %d lines:\n%s", len(lines), buf.String())
 	}
-	for _, h := range []string{"strategy", "runs", "detected [95% CI]", "false rollbacks [95% CI]", "failures", "users hit", "detect s", "rollback s", "duration s"} {
+	for _, h := range []string{"strategy", "detected [95% CI]", "false rollbacks", "failures", "failures p95", "detect (s)", "duration (s)"} {
 		if !strings.Contains(lines[0], h) {
 			t.Errorf("header lacks %q: %s", h, lines[0])
 		}
 	}
-	if n := strings.Count(lines[0], " p95"); n != len(DefaultFigures) {
-		t.Errorf("header has %d p95 columns, want %d", n, len(DefaultFigures))
+	// A percentile column says whose it is: no bare "p95".
+	if strings.Contains(lines[0], "  p95") {
+		t.Errorf("header has a bare p95 column: %s", lines[0])
 	}
 	// Every line has the same width (right-aligned last column).
 	for i, l := range lines {
@@ -53,12 +54,12 @@ func TestTableText(t *testing.T) {
 			t.Errorf("line %d width %d, header %d:\n%s", i, len([]rune(l)), len([]rune(lines[0])), buf.String())
 		}
 	}
-	// A: detection 2/2 -> 100.0%; mean failures 3; mean detect 90 s.
-	if !strings.HasPrefix(lines[1], "A ") || !strings.Contains(lines[1], "100.0% [") || !strings.Contains(lines[1], "3.00 ±") || !strings.Contains(lines[1], "90.00 ±") {
+	// A: detection 2/2 -> 100%; mean failures 3 (p95 of {2, 4}: 4); mean detect 90 s.
+	if f := strings.Fields(lines[1]); !strings.HasPrefix(lines[1], "A ") || f[1] != "100%" || f[4] != "3" || f[6] != "4" || f[7] != "90" {
 		t.Errorf("row A: %s", lines[1])
 	}
 	// B: detection 0/2; no detection -> "-" for the times.
-	if !strings.HasPrefix(lines[2], "B ") || !strings.Contains(lines[2], "0.0% [0.0, ") || !strings.Contains(lines[2], " - ") {
+	if !strings.HasPrefix(lines[2], "B ") || !strings.Contains(lines[2], "0% [0,") || !strings.Contains(lines[2], " - ") {
 		t.Errorf("row B: %s", lines[2])
 	}
 }
@@ -72,13 +73,13 @@ func TestTableTextParams(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimRight(buf.String(), "\n"), "\n")
-	if f := strings.Fields(lines[0]); f[0] != "strategy" || f[1] != "rps" || f[2] != "error" || f[3] != "runs" {
+	if f := strings.Fields(lines[0]); f[0] != "strategy" || f[1] != "rps" || f[2] != "error" || f[3] != "detected" {
 		t.Errorf("header: %s", lines[0])
 	}
-	if f := strings.Fields(lines[1]); f[0] != "A" || f[1] != "1" || f[2] != "5%" || f[3] != "2" {
+	if f := strings.Fields(lines[1]); f[0] != "A" || f[1] != "1" || f[2] != "5%" || f[3] != "100%" {
 		t.Errorf("row A: %s", lines[1])
 	}
-	if f := strings.Fields(lines[3]); f[0] != "C" || f[1] != "10000" || f[2] != "1" {
+	if f := strings.Fields(lines[3]); f[0] != "C" || f[1] != "10000" || f[2] != "-" {
 		t.Errorf("row C (no error param): %s", lines[3])
 	}
 }
@@ -94,8 +95,8 @@ func TestTableMarkdown(t *testing.T) {
 	if len(lines) != 5 {
 		t.Fatalf("want header, rule and 3 rows, got %d", len(lines))
 	}
-	// 4 fixed columns + 2 per default figure; a pipe in a label is escaped.
-	cols := 4 + 2*len(DefaultFigures)
+	// The strategy and the default columns; a pipe in a label is escaped.
+	cols := 1 + len(DefaultColumns)
 	for i, l := range lines {
 		if n := strings.Count(strings.ReplaceAll(l, `\|`, ""), "|"); n != cols+1 {
 			t.Errorf("line %d has %d pipes, want %d: %s", i, n, cols+1, l)
@@ -161,7 +162,7 @@ func TestTableCSV(t *testing.T) {
 // TestTableJSONSchema: the keys the command line promises (issue 8).
 func TestTableJSONSchema(t *testing.T) {
 	var buf bytes.Buffer
-	if err := comparison().WriteJSON(&buf); err != nil {
+	if err := comparison().WriteWith(&buf, JSON, WriteOptions{WithState: true}); err != nil {
 		t.Fatal(err)
 	}
 	var doc struct {
@@ -192,7 +193,7 @@ func TestTableJSONSchema(t *testing.T) {
 			}
 		}
 		for _, f := range RunFigures {
-			var st map[string]*float64
+			var st map[string]any
 			if err := json.Unmarshal(row[f.String()], &st); err != nil {
 				t.Fatalf("row %d %v: %v", i, f, err)
 			}
@@ -205,6 +206,7 @@ func TestTableJSONSchema(t *testing.T) {
 	}
 	var a map[string]map[string]*float64
 	b, _ := json.Marshal(map[string]json.RawMessage{"cf": doc.Rows[0]["candidate_failures"], "ttd": doc.Rows[1]["time_to_detect_s"], "det": doc.Rows[0]["detection_rate"]})
+	b = bytes.ReplaceAll(b, []byte(`"exact"`), []byte("0"))
 	if err := json.Unmarshal(b, &a); err != nil {
 		t.Fatal(err)
 	}
@@ -217,7 +219,7 @@ func TestTableJSONRoundTrip(t *testing.T) {
 	tb := comparison()
 	tb.Rows[1].Params = []Param{{"rps", "100"}}
 	var buf bytes.Buffer
-	if err := tb.WriteJSON(&buf); err != nil {
+	if err := tb.WriteWith(&buf, JSON, WriteOptions{WithState: true}); err != nil {
 		t.Fatal(err)
 	}
 	first := append([]byte(nil), buf.Bytes()...)
@@ -234,7 +236,7 @@ func TestTableJSONRoundTrip(t *testing.T) {
 		}
 	}
 	var again bytes.Buffer
-	if err := back.WriteJSON(&again); err != nil {
+	if err := back.WriteWith(&again, JSON, WriteOptions{WithState: true}); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(first, again.Bytes()) {
@@ -270,7 +272,7 @@ func TestTableShardedMerge(t *testing.T) {
 	}
 	whole := build(func(string, int) bool { return true })
 	var want bytes.Buffer
-	if err := whole.WriteJSON(&want); err != nil {
+	if err := whole.WriteWith(&want, JSON, WriteOptions{WithState: true}); err != nil {
 		t.Fatal(err)
 	}
 	splits := map[string][]func(string, int) bool{
@@ -283,7 +285,7 @@ func TestTableShardedMerge(t *testing.T) {
 		var merged Table
 		for _, keep := range shards {
 			var file bytes.Buffer
-			if err := build(keep).WriteJSON(&file); err != nil {
+			if err := build(keep).WriteWith(&file, JSON, WriteOptions{WithState: true}); err != nil {
 				t.Fatal(err)
 			}
 			part, err := ReadTable(&file)
@@ -295,7 +297,7 @@ func TestTableShardedMerge(t *testing.T) {
 			}
 		}
 		var got bytes.Buffer
-		if err := merged.WriteJSON(&got); err != nil {
+		if err := merged.WriteWith(&got, JSON, WriteOptions{WithState: true}); err != nil {
 			t.Fatal(err)
 		}
 		if !bytes.Equal(got.Bytes(), want.Bytes()) {
@@ -378,7 +380,7 @@ func TestReadTableErrors(t *testing.T) {
 	cases := map[string]struct{ from, to, want string }{
 		"no state":      {`"state"`, `"stateX"`, `no "state" key`},
 		"runs mismatch": {`"runs": 2,`, `"runs": 3,`, "must equal the state's runs"},
-		"bad format":    {`"format": 2`, `"format": 3`, "Summary.format = 3"},
+		"bad format":    {`"format": 2`, `"format": 4`, "Summary.format = 4"},
 		"n > bad runs":  {`"n": 1,`, `"n": 2,`, "figures.candidate_failures.n = 2: must be in [0, bad runs = 1]"},
 		"counts":        {`"max": 4,`, `"max": 4, "zeros": 1,`, "candidate_failures: zeros and bucket counts add up to 2: must equal n = 1"},
 		"healthy key": {`"healthy_figures": {
