@@ -162,7 +162,6 @@ func (f Figure) HigherIsBetter() bool { return f == DetectionRate }
 
 func (f Figure) valid() bool { return f < numRunFigures || f.IsRate() }
 
-
 // perUnit is the number of stored units in one display unit of f: counts
 // are stored as whole numbers, times in nanoseconds (displayed in seconds),
 // the float figures in millionths. Dividing by it (rather than multiplying
