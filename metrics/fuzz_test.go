@@ -124,3 +124,52 @@ func FuzzReadTable(f *testing.F) {
 		}
 	})
 }
+
+// FuzzSummaryState: a Summary's state comes from files other processes
+// wrote (sweep shards) and people may edit. Whatever UnmarshalJSON accepts
+// must hold the invariants the derived numbers rely on (min <= mean <= max,
+// a deviation that is not negative, quantiles within [min, max]), write
+// back to the same state, and merge with itself or be refused without a
+// panic. Seeds: testdata/fuzz/FuzzSummaryState/.
+func FuzzSummaryState(f *testing.F) {
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var s Summary
+		if err := json.Unmarshal(b, &s); err != nil {
+			return
+		}
+		for p := Population(0); p < numPopulations; p++ {
+			for _, fig := range RunFigures {
+				st := s.StatsOver(fig, p, DefaultConfidence)
+				if st.N == 0 {
+					continue
+				}
+				if !(st.Min <= st.Mean && st.Mean <= st.Max) {
+					t.Fatalf("%v %v: mean %v outside [%v, %v]", p, fig, st.Mean, st.Min, st.Max)
+				}
+				if st.StdDev < 0 {
+					t.Fatalf("%v %v: stddev %v", p, fig, st.StdDev)
+				}
+				for _, q := range []float64{st.P50, st.P95, st.P99} {
+					if !(st.Min <= q && q <= st.Max) {
+						t.Fatalf("%v %v: quantile %v outside [%v, %v]", p, fig, q, st.Min, st.Max)
+					}
+				}
+			}
+		}
+		out, err := json.Marshal(&s)
+		if err != nil {
+			t.Fatalf("accepted state does not write: %v", err)
+		}
+		var back Summary
+		if err := json.Unmarshal(out, &back); err != nil {
+			t.Fatalf("written state does not read back: %v\n%s", err, out)
+		}
+		if !back.Equal(&s) {
+			t.Fatalf("state changed in the round trip")
+		}
+		c := s.Clone()
+		if err := c.Merge(&back); err == nil && s.Fingerprint() != "" && s.Runs() > 0 {
+			t.Fatalf("a state with an origin merged with itself")
+		}
+	})
+}
