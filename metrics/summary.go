@@ -5,8 +5,6 @@ import (
 	"math"
 	"math/big"
 	"math/bits"
-
-	"gonum.org/v1/gonum/stat/distuv"
 )
 
 // DefaultConfidence is the level of the confidence intervals a Summary
@@ -299,7 +297,7 @@ func (s *Summary) StatsOver(f Figure, p Population, level float64) Stats {
 	}
 	st.StdDev = math.Sqrt(a.variance(per))
 	if level > 0 && level < 1 {
-		t := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(a.n - 1)}.Quantile(1 - (1-level)/2)
+		t := criticalValue(level, a.n-1) // the same bits on every architecture (critical.go)
 		half := t * st.StdDev / math.Sqrt(float64(a.n))
 		st.CILow, st.CIHigh = st.Mean-half, st.Mean+half
 	}
@@ -368,7 +366,7 @@ func Wilson(k, n int64, level float64) Proportion {
 		p.CILow, p.CIHigh = nan, nan
 		return p
 	}
-	z := distuv.UnitNormal.Quantile(1 - (1-level)/2)
+	z := criticalValue(level, 0) // the same bits on every architecture (critical.go)
 	z2 := z * z
 	den := 1 + z2/nf
 	centre := (ph + z2/(2*nf)) / den
