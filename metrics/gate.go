@@ -178,7 +178,7 @@ func (g Gate) judge(s *Summary, level float64) (judged, value float64, reason st
 		return nan, nan, fmt.Sprintf("no run had %s: cannot show it is within the limit", c.Figure)
 	}
 	if sketch {
-		d := SketchAccuracy * math.Abs(v)
+		d := float64(SketchAccuracy * math.Abs(v)) // rounded on its own: no fused multiply-add
 		b := v - d
 		if upper {
 			b = v + d

@@ -370,7 +370,9 @@ func Wilson(k, n int64, level float64) Proportion {
 	z2 := z * z
 	den := 1 + z2/nf
 	centre := (ph + z2/(2*nf)) / den
-	half := z / den * math.Sqrt(ph*(1-ph)/nf+z2/(4*nf*nf))
+	// float64(): a product rounded on its own, so arm64 does not fuse
+	// centre ± half into one multiply-add (the same bits everywhere).
+	half := float64(z / den * math.Sqrt(ph*(1-ph)/nf+z2/(4*nf*nf)))
 	p.CILow = math.Max(0, centre-half)
 	p.CIHigh = math.Min(1, centre+half)
 	if k == 0 {
