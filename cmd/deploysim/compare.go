@@ -94,7 +94,7 @@ func runCompare(ctx context.Context, s streams, so *scenarioOptions, o *outputOp
 		warnBlindAlarms(s.err, sc) // the alarms are the same for every strategy
 	}
 	t, engine, err := compareTable(ctx, &c, ss, to)
-	return writeOutcome(s.out, f, t, []field{{"scenario", &c}, {"resolution", engine}}, func(w io.Writer) {
+	return writeOutcome(s.out, o, f, t, []field{{"scenario", &c}, {"resolution", engine}}, func(w io.Writer) {
 		fmt.Fprintf(w, "# %s\n", describe(&c, engine))
 	}, err)
 }
@@ -143,10 +143,14 @@ type partialNote struct {
 // when err is nil; after an interruption, the rows done, said to be
 // partial (in a comment line above a text table, under "partial" in JSON,
 // and in the error line on stderr), then an error wrapping errInterrupted;
-// otherwise only err.
-func writeOutcome(w io.Writer, f metrics.Format, t *metrics.Table, fields []field, header func(io.Writer), err error) error {
+// otherwise only err. A complete result is then judged by o's --fail-if
+// gates (a *gateError, exit status 1, when one fails); a partial one is not.
+func writeOutcome(w io.Writer, o *outputOptions, f metrics.Format, t *metrics.Table, fields []field, header func(io.Writer), err error) error {
 	if err == nil {
-		return writeResult(w, f, t, fields, header)
+		if werr := writeResult(w, o, f, t, fields, header); werr != nil {
+			return werr
+		}
+		return o.checkGates(t)
 	}
 	if !errors.Is(err, errInterrupted) {
 		return err
@@ -165,7 +169,7 @@ func writeOutcome(w io.Writer, f metrics.Format, t *metrics.Table, fields []fiel
 		}
 		fmt.Fprintf(w, "# partial: interrupted; the rows hold the %d runs done (each row's runs say how many)\n", n)
 	}
-	if werr := writeResult(w, f, t, fields, h); werr != nil {
+	if werr := writeResult(w, o, f, t, fields, h); werr != nil {
 		return werr
 	}
 	return fmt.Errorf("%w: the output is partial, %d runs", errInterrupted, n)
@@ -188,20 +192,22 @@ type field struct {
 	value any
 }
 
-// writeResult writes t in format f. JSON is one object: fields in order,
-// then the table's "confidence" and "rows" (metrics.Table's schema).
-// header, when set, writes a comment line above a text table.
-func writeResult(w io.Writer, f metrics.Format, t *metrics.Table, fields []field, header func(io.Writer)) error {
+// writeResult writes t in format f with o's columns and state. JSON is one
+// object: fields in order, then the table's "confidence" and "rows"
+// (metrics.Table's schema, `deploysim schema`). header, when set, writes a
+// comment line above a text table.
+func writeResult(w io.Writer, o *outputOptions, f metrics.Format, t *metrics.Table, fields []field, header func(io.Writer)) error {
 	if f != metrics.JSON {
 		if f == metrics.Text && header != nil {
 			header(w)
 		}
-		return t.Write(w, f)
+		return t.WriteWith(w, f, o.options())
 	}
-	tb, err := t.MarshalJSON()
-	if err != nil {
+	var tj bytes.Buffer
+	if err := t.WriteWith(&tj, metrics.JSON, o.options()); err != nil {
 		return err
 	}
+	tb := tj.Bytes()
 	var parts struct {
 		Confidence json.RawMessage `json:"confidence"`
 		Rows       json.RawMessage `json:"rows"`
@@ -231,7 +237,7 @@ func writeResult(w io.Writer, f metrics.Format, t *metrics.Table, fields []field
 		return err
 	}
 	out.WriteByte('\n')
-	_, err = w.Write(out.Bytes())
+	_, err := w.Write(out.Bytes())
 	return err
 }
 

@@ -18,7 +18,7 @@ import (
 // reference's order, on the documented default scenario. Each row holds the
 // 4 bad runs and their 4 healthy twins (deploysim.Estimate): 8 runs.
 func TestCompareDefaultsToLambdaPresets(t *testing.T) {
-	out := mustRun(t, "compare", "--runs", "4")
+	out := mustRun(t, "compare", "--runs", "4", "--columns", "runs,detection_rate")
 	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
 	presets := strategy.LambdaPresets()
 	if len(lines) != 2+len(presets) {

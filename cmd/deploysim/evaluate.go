@@ -158,13 +158,14 @@ func runEvaluate(ctx context.Context, s streams, so *scenarioOptions, o *outputO
 		fields = append(fields, field{"file", paths[0]})
 	}
 	fields = append(fields, field{"files", paths}, field{"resolution", engine}, field{"warnings", warnings})
-	err = writeEvaluateOutcome(stdout, f, t, fields, func(w io.Writer) {
+	err = writeEvaluateOutcome(stdout, o, f, t, fields, func(w io.Writer) {
 		h := c
 		h.Policy = "from the file"
 		fmt.Fprintf(w, "# %s: %d deployables; %s\n", strings.Join(paths, ", "), len(t.Rows), describe(&h, engine))
 	}, infos, runErr)
-	if err != nil && !errors.Is(runErr, errInterrupted) {
-		return err
+	var gate *gateError
+	if err != nil && !errors.Is(runErr, errInterrupted) && !errors.As(err, &gate) {
+		return err // a failed --fail-if comes after the warnings
 	}
 	if eo.explain && (f == metrics.Text || f == metrics.Markdown) {
 		writeExplain(stdout, infos)

@@ -148,12 +148,12 @@ func writeExplain(w io.Writer, infos []rowInfo) {
 // as fields of the row: "strategy" stays the label; "declared",
 // "modelled", "policy", "hooks", "hook_only_detection" and
 // "policy_never_fires" say what was read.
-func writeEvaluateResult(w io.Writer, f metrics.Format, t *metrics.Table, fields []field, header func(io.Writer), infos []rowInfo) error {
+func writeEvaluateResult(w io.Writer, o *outputOptions, f metrics.Format, t *metrics.Table, fields []field, header func(io.Writer), infos []rowInfo) error {
 	if f != metrics.JSON {
-		return writeResult(w, f, t, fields, header)
+		return writeResult(w, o, f, t, fields, header)
 	}
 	var buf bytes.Buffer
-	if err := writeResult(&buf, f, t, fields, header); err != nil {
+	if err := writeResult(&buf, o, f, t, fields, header); err != nil {
 		return err
 	}
 	var doc struct {
@@ -219,11 +219,14 @@ func writeEvaluateResult(w io.Writer, f metrics.Format, t *metrics.Table, fields
 // writeEvaluateOutcome is writeOutcome with the rows' explanations in JSON
 // (writeEvaluateResult); an interrupted run's partial table is written as
 // writeOutcome writes it.
-func writeEvaluateOutcome(w io.Writer, f metrics.Format, t *metrics.Table, fields []field, header func(io.Writer), infos []rowInfo, runErr error) error {
+func writeEvaluateOutcome(w io.Writer, o *outputOptions, f metrics.Format, t *metrics.Table, fields []field, header func(io.Writer), infos []rowInfo, runErr error) error {
 	if runErr != nil {
-		return writeOutcome(w, f, t, fields, header, runErr)
+		return writeOutcome(w, o, f, t, fields, header, runErr)
 	}
-	return writeEvaluateResult(w, f, t, fields, header, infos)
+	if err := writeEvaluateResult(w, o, f, t, fields, header, infos); err != nil {
+		return err
+	}
+	return o.checkGates(t) // --fail-if
 }
 
 // nothingToSimulate is the stderr line when the files declare no gradual

@@ -33,7 +33,7 @@ func TestEvaluateSAM(t *testing.T) {
 	// With no alarm the fault is never detected; with one on candidate
 	// errors at 20 req/s (2 candidate req/s at 10 %, 5 % failing: 6 errors a
 	// minute) it always is.
-	if !strings.Contains(unwatched, "0.0% [0.0,") || !strings.Contains(watched, "100.0% [") {
+	if !strings.Contains(unwatched, "0% [0,") || !strings.Contains(watched, "100% [") {
 		t.Errorf("detection rates:\n%s\n%s", watched, unwatched)
 	}
 	if !strings.Contains(out, "\nwarnings (") || !strings.Contains(out, "sam.yaml:") {

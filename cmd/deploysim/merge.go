@@ -82,7 +82,7 @@ func runMerge(s streams, o *outputOptions, names []string) error {
 	if err := json.Unmarshal(fields[1].value.(json.RawMessage), &g); err != nil {
 		return fmt.Errorf("%s: grid: %v", names[0], err)
 	}
-	return writeResult(s.out, f, t, fields, sweepHeader(&c, g, fields[2].value.(string)))
+	return writeOutcome(s.out, o, f, t, fields, sweepHeader(&c, g, fields[2].value.(string)), nil)
 }
 
 // maxShardFile bounds a shard file: it holds a mergeable summary (a few
@@ -208,6 +208,10 @@ func mergeShards(names []string, files [][]byte) (*metrics.Table, []field, error
 	}
 	if len(out.Rows) != len(merged.Rows) {
 		return nil, nil, fmt.Errorf("the shards hold %d rows, the grid has %d", len(merged.Rows), len(out.Rows))
+	}
+	// Each row's recorded run ranges must make up runs [0, runs) exactly.
+	if err := out.CheckComplete(int64(c.Runs)); err != nil {
+		return nil, nil, fmt.Errorf("%s: %v", names[0], err)
 	}
 	fields := []field{{"scenario", json.RawMessage(first.Scenario)}, {"grid", json.RawMessage(first.Grid)}, {"resolution", engineName(engines)}}
 	return out, fields, nil

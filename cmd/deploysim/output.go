@@ -14,12 +14,14 @@ import (
 // JSON) is added here once and reaches every command that writes a table.
 type outputOptions struct {
 	// format is --format/-o: table, markdown, csv or json.
-	format string
+	format     string
+	tableFlags // --columns, --wide, --with-state, --fail-if (tableflags.go)
 }
 
 // addFormatFlag registers --format (-o, as kubectl's) with its default.
 func (o *outputOptions) addFormatFlag(cmd *cobra.Command, def string) {
 	cmd.Flags().StringVarP(&o.format, "format", "o", def, "output `FORMAT`: table, markdown, csv or json")
+	o.tableFlags.add(cmd)
 }
 
 // parseFormat reads --format, naming the flag when the value is not a format.

@@ -152,6 +152,7 @@ interrupted.`,
 		newReportCmd(s),
 		newRecommendCmd(s),
 		newCalibrateCmd(s),
+		newSchemaCmd(s),
 	)
 	root.SetHelpCommand(newHelpCmd())
 	root.InitDefaultCompletionCmd()

@@ -17,7 +17,7 @@ import (
 // deploysim.DefaultScenario, the documented default: the same rows, bit for
 // bit.
 func TestCompareDefaultIsLibraryDefault(t *testing.T) {
-	out := mustRun(t, "compare", "--format", "json", "--runs", "12")
+	out := mustRun(t, "compare", "--format", "json", "--with-state", "--runs", "12")
 	var doc struct {
 		Rows json.RawMessage `json:"rows"`
 	}

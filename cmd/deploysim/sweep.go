@@ -287,12 +287,13 @@ func runSweep(ctx context.Context, s streams, so *scenarioOptions, o *outputOpti
 		fields = append(fields, field{"shard", shard.String()})
 	}
 	fields = append(fields, field{"resolution", engine})
+	o.withState = o.withState || sharded // merge reads the state
 	if outPath == "" {
-		return writeOutcome(s.out, f, t, fields, sweepHeader(&c, g, engine), err)
+		return writeOutcome(s.out, o, f, t, fields, sweepHeader(&c, g, engine), err)
 	}
 	runErr := err
 	if werr := atomicfile.Write(outPath, func(w io.Writer) error {
-		err = writeOutcome(w, f, t, fields, sweepHeader(&c, g, engine), runErr)
+		err = writeOutcome(w, o, f, t, fields, sweepHeader(&c, g, engine), runErr)
 		if errors.Is(err, errInterrupted) {
 			return nil // the partial result is written; the error is the exit status's
 		}
@@ -339,10 +340,19 @@ func sweepTable(ctx context.Context, c *scenario.File, g grid, shard shardSpec, 
 		sum, engine, _, err := simulateRange(ctx, sc, u.from, u.to, p)
 		if sum != nil {
 			engines[engine] = true
+			// Where the runs come from, so merge refuses a shard of another
+			// sweep, one given twice or relabelled, and finds missing runs.
+			// An interrupted range holds runs that need not be consecutive:
+			// it records no origin (merge refuses partial shards anyway).
+			if err == nil {
+				if oerr := sum.SetOrigin(pointFingerprint(c, pt), int64(u.from)); oerr != nil {
+					return nil, "", oerr
+				}
+			}
 			if sums[u.point] == nil {
 				sums[u.point] = sum
-			} else {
-				sums[u.point].Merge(sum)
+			} else if merr := sums[u.point].Merge(sum); merr != nil {
+				return nil, "", merr
 			}
 		}
 		if errors.Is(err, errInterrupted) {
