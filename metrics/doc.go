@@ -30,19 +30,30 @@
 //     radius and detection times over the bad runs, the duration over the
 //     healthy ones. A Summary's state is made
 //     of integers only (counts, nanoseconds, millionths, their exact 128-bit
-//     sums and sums of squares, and integer quantile-sketch buckets), so
+//     sums and sums of squares, the values themselves up to ExactValues
+//     runs, and integer quantile-sketch buckets), so
 //     summaries merge exactly: the merge of the summaries of any split of the
 //     runs is the summary of all of them, bit for bit, and JSON carries that
 //     state without loss. A sweep can therefore be run in shards and merged.
 //
+// Merge trusts nothing it reads: a state that breaks an invariant (a mean
+// outside [min, max], a negative variance, counts that do not add up), sums
+// that would overflow, runs of another scenario or runs counted twice (see
+// Summary.SetOrigin) are refused with the reason.
+//
 // A Table puts one Summary per strategy (or sweep grid point) side by side and
-// renders it as text, Markdown, CSV or JSON; ReadTable and Table.Merge combine
-// the JSON of shards. Pareto finds the strategies no other beats on two
+// renders it as text (120 columns by default; WriteOptions chooses columns),
+// Markdown, CSV or JSON (snake_case keys, published as JSONSchema);
+// ReadTable and Table.Merge combine the JSON of shards. A Gate
+// ("false_rollback_rate > 0.05") judges a table for CI on the conservative
+// end of each interval. Pareto finds the strategies no other beats on two
 // figures at once, and Best picks the best one under constraints.
 //
-// Quantiles come from Sketch, a DDSketch-style log-bucket sketch whose
-// estimates are within SketchAccuracy (1%) relative error of the exact
-// nearest-rank sample quantile.
+// Quantiles over runs are exact order statistics up to ExactValues runs per
+// figure; beyond, and within one run (latencies), they come from Sketch, a
+// DDSketch-style log-bucket sketch whose estimates are within
+// SketchAccuracy (1%) relative error of the exact nearest-rank sample
+// quantile.
 //
 // The package knows nothing of the simulator, strategies or policies: it
 // imports only the standard library and gonum.

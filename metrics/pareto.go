@@ -184,6 +184,9 @@ type Choice struct {
 // wraps ErrNoneQualifies and names each row's first failed constraint when
 // no row qualifies.
 func Best(t *Table, objective Figure, constraints ...Constraint) (Choice, error) {
+	if t == nil {
+		return Choice{}, fmt.Errorf("metrics: Best: nil Table")
+	}
 	if !objective.valid() {
 		return Choice{}, fmt.Errorf("metrics: Best objective = %d: not a figure", objective)
 	}

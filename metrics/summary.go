@@ -15,9 +15,12 @@ const DefaultConfidence = 0.95
 // per-run Figure and separately for the bad and the healthy runs (see
 // Population), the number of runs that had it, exact integer sums of the
 // values and of their squares (counts as whole numbers, times in nanoseconds,
-// the float figures in millionths), the exact minimum and maximum, and an
+// the float figures in millionths), the exact minimum and maximum, the
+// values themselves while there are at most ExactValues of them, and an
 // integer-count quantile sketch with the buckets of Sketch; plus outcome
-// counts and the counts behind the detection and false-rollback rates.
+// counts and the counts behind the detection and false-rollback rates, and
+// where its runs come from when SetOrigin says (a fingerprint and run
+// ranges, which Merge checks).
 //
 // Because every part of that state is an integer that adds exactly, adding
 // runs in any order, or merging the summaries of any split of the runs,
@@ -25,8 +28,12 @@ const DefaultConfidence = 0.95
 // quantiles and intervals, which are derived only when read. That is what
 // lets a sweep be sharded across processes and combined (see Merge).
 //
-// Quantiles are nearest-rank over runs, within SketchAccuracy relative error
-// of the stored value (the float figures are first rounded to a millionth).
+// Quantiles are nearest-rank over runs: the exact order statistics of the
+// stored values (the float figures are first rounded to a millionth) up to
+// ExactValues runs, within SketchAccuracy relative error of them beyond
+// (Stats.Exact says which). Everything derived is computed from the integer
+// state with operations that round the same way on every architecture, so
+// a table prints the same digits on amd64, arm64 and 386.
 // Sums stay exact while |value| < 2^53 units (values beyond are clamped) and
 // the sum of squares fits 127 bits: at least 2^20 runs of the largest value,
 // far more for realistic ones.
@@ -305,9 +312,9 @@ func (s *Summary) StatsOver(f Figure, p Population, level float64) Stats {
 }
 
 // Quantile returns the nearest-rank q-quantile of figure f over the runs
-// of s.Population(f) that had it (NaN if none, or f is a rate), within
-// SketchAccuracy. Plotting it over q in (0, 1) draws the figure's
-// distribution function.
+// of s.Population(f) that had it (NaN if none, or f is a rate): exact up
+// to ExactValues runs, within SketchAccuracy beyond. Plotting it over q in
+// (0, 1) draws the figure's distribution function.
 func (s *Summary) Quantile(f Figure, q float64) float64 {
 	if f >= numRunFigures || math.IsNaN(q) {
 		return math.NaN()

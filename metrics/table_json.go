@@ -248,6 +248,9 @@ func (t *Table) writeJSON(w io.Writer, withState bool) error {
 // line's shards), ready to Merge with others. Every row's state is checked
 // (Summary.UnmarshalJSON) and the rows must be unique, also by fingerprint.
 func ReadTable(r io.Reader) (*Table, error) {
+	if r == nil {
+		return nil, fmt.Errorf("metrics: ReadTable: nil Reader")
+	}
 	b, err := io.ReadAll(r)
 	if err != nil {
 		return nil, fmt.Errorf("metrics: ReadTable: %w", err)
