@@ -30,18 +30,16 @@ type Row struct {
 // back (ReadTable) and merged (Merge) into the table of the whole sweep.
 type Table struct {
 	Rows []Row
-	// Figures the text and Markdown renderings show (mean, p95), in order;
-	// nil means DefaultFigures. CSV shows them all when nil.
+	// Figures the text and Markdown renderings show (each with its mean and
+	// p95, after the runs and the two rates), in order, when
+	// WriteOptions.Columns does not choose; nil means DefaultColumns. CSV
+	// shows every figure when nil.
 	Figures []Figure
 	// Confidence is the level of every interval printed; 0 means
 	// DefaultConfidence. JSON carries it; Figures, a rendering choice, is not
 	// written.
 	Confidence float64
 }
-
-// DefaultFigures are the columns of a text or Markdown table: the figures
-// the command line's JSON schema promises.
-var DefaultFigures = []Figure{CandidateFailures, UsersHit, TimeToDetect, TimeToRollback, DeployDuration}
 
 // Add appends a row and returns it.
 func (t *Table) Add(label string, s *Summary, params ...Param) *Row {
@@ -207,14 +205,12 @@ func (t *Table) level() float64 {
 	return t.Confidence
 }
 
-func (t *Table) shown(all bool) []Figure {
+// shown is the figures of the full CSV: Table.Figures, or all of them.
+func (t *Table) shown() []Figure {
 	if t.Figures != nil {
 		return t.Figures
 	}
-	if all {
-		return RunFigures
-	}
-	return DefaultFigures
+	return RunFigures
 }
 
 // paramNames lists the parameter names of every row, in order of first appearance.
@@ -502,7 +498,7 @@ func (t *Table) writeCSV(w io.Writer, o WriteOptions) error {
 	for o := Outcome(0); o < NumOutcomes; o++ {
 		head = append(head, o.Key())
 	}
-	figs := t.shown(true)
+	figs := t.shown()
 	for _, f := range figs {
 		if f.IsRate() {
 			continue

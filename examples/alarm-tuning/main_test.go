@@ -74,7 +74,7 @@ func TestRun(t *testing.T) {
 	s := out.String()
 	const runs = 60
 
-	grid := excheck.Table(t, s, "strategy", "threshold", "N", "runs", "detected", "false rollbacks", "rollback s")
+	grid := excheck.Table(t, s, "strategy", "threshold", "N", "runs", "detected", "false rollbacks", "rollback (s)")
 	closed := excheck.Table(t, s, "threshold", "N", "false rollbacks: closed", "sim", "detected: closed", "sim", "rollback s: closed", "sim")
 	type cell struct {
 		thr, n        string

@@ -42,22 +42,22 @@ func TestRun(t *testing.T) {
 	// The bad-candidate table: every preset at every rate.
 	// Every preset at every rate, each row holding 20 bad runs and their 20
 	// healthy twins.
-	bad := excheck.Table(t, s, "strategy", "rps", "runs", "detected", "false rollbacks", "failures", "users hit", "duration s", "rollback s")
+	bad := excheck.Table(t, s, "strategy", "rps", "runs", "detected", "false rollbacks", "failures", "users hit", "duration (s)", "rollback (s)")
 	for _, rate := range []string{"1", "100", "10000"} {
 		for _, p := range presetNames {
 			f := excheck.Row(t, bad, p.name, rate, "40")
 			// CodeDeploy watches alarms only while a deployment runs and
 			// AllAtOnce is over at t0, so it is never rolled back.
-			if p.name == "AllAtOnce" && f != nil && f[3] != "0.0%" {
-				t.Errorf("AllAtOnce at %s req/s detected %s, want 0.0%%: nothing watches it", rate, f[3])
+			if p.name == "AllAtOnce" && f != nil && f[3] != "0%" {
+				t.Errorf("AllAtOnce at %s req/s detected %s, want 0%%: nothing watches it", rate, f[3])
 			}
 			// From 100 req/s a watched preset's first minute holds ~600
 			// candidate requests failing at 5.1 %: its error rate is over
 			// 1 % for certain, the datapoint is seen at 2:00 (the minute,
 			// then 60 s of ingestion), and the alias flips 5 s later.
 			if p.name != "AllAtOnce" && rate != "1" && f != nil {
-				if f[3] != "100.0%" || f[len(f)-3] != "125.0" {
-					t.Errorf("%s at %s req/s: detected %s, rollback after %s s; want 100.0%% after 125.0", p.name, rate, f[3], f[len(f)-3])
+				if f[3] != "100%" || f[len(f)-3] != "125" {
+					t.Errorf("%s at %s req/s: detected %s, rollback after %s s; want 100%% after 125", p.name, rate, f[3], f[len(f)-3])
 				}
 			}
 		}
