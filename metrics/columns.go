@@ -42,6 +42,13 @@ var DefaultColumns = []string{
 	"time_to_detect_s", "duration_s",
 }
 
+// DefaultFigures are the per-run figures that describe a comparison in
+// full: the blast radius (failures, users hit), the times to detect and to
+// roll back, and the duration. Wider views than the text table (the
+// report's HTML) show them; DefaultColumns picks three of them to fit 120
+// columns.
+var DefaultFigures = []Figure{CandidateFailures, UsersHit, TimeToDetect, TimeToRollback, DeployDuration}
+
 // Column is one parsed column of a table.
 type Column struct {
 	Name    string  // the name as given ("candidate_failures.p95")
