@@ -229,6 +229,8 @@ func TestHTMLNumbersEqualJSON(t *testing.T) {
 				}
 			} else {
 				var m map[string]*float64
+				raw := bytes.ReplaceAll(raw, []byte(`"exact"`), []byte("null")) // "quantiles": the one string of a figure
+				raw = bytes.ReplaceAll(raw, []byte(`"sketch"`), []byte("null"))
 				if err := json.Unmarshal(raw, &m); err != nil {
 					t.Errorf("row %d %s: JSON %s: %v", i, fig, raw, err)
 					return

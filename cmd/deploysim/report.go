@@ -31,8 +31,8 @@ func newReportCmd(s streams) *cobra.Command {
 		Use:   "report [compare flags | evaluate FILE... | --from FILE...] --out report.html|report.md",
 		Short: "Write a report to share: scenario, table, charts, assumptions (HTML or Markdown)",
 		Long: `Simulates as compare does (or as evaluate does, for "report evaluate FILE..."),
-or reads the JSON that compare -o json or evaluate -o json wrote (--from), and
-writes one page: what was simulated, in words and as the scenario file; the
+or reads the JSON that compare or evaluate -o json --with-state wrote
+(--from), and writes one page: what was simulated, in words and as the scenario file; the
 comparison table (the numbers of compare -o json); the charts (weights over
 time with the rollback instant, one bad run against its alarm, the failures
 per strategy, the Pareto front of speed against harm); the assumptions that
@@ -46,7 +46,7 @@ inline, no script, nothing fetched from the network, and a layout that prints.
 		Example: `  deploysim report --out report.html
   deploysim report --rps 5 -s Canary10Percent5Minutes,Linear10PercentEvery1Minute --out report.md
   deploysim report evaluate template.yaml --out template-report.html
-  deploysim compare -o json > run.json && deploysim report --from run.json --out report.html`,
+  deploysim compare -o json --with-state > run.json && deploysim report --from run.json --out report.html`,
 		Args: func(_ *cobra.Command, args []string) error {
 			switch {
 			case len(args) == 0:
@@ -67,7 +67,7 @@ inline, no script, nothing fetched from the network, and a layout that prints.
 	fs := cmd.Flags()
 	fs.StringVar(&ro.out, "out", "", "output `FILE`: .html (self-contained) or .md (PNG charts beside it) (required)")
 	fs.StringVar(&ro.title, "title", "", "the report's title (default: what was simulated)")
-	fs.StringSliceVar(&ro.from, "from", nil, "`FILE,...` to start from: the JSON compare/sweep/evaluate -o json wrote (reported as it is, nothing simulated), or metric exports to calibrate the simulated scenario from, as for compare --from (repeatable)")
+	fs.StringSliceVar(&ro.from, "from", nil, "`FILE,...` to start from: the JSON compare/sweep/evaluate -o json --with-state wrote (reported as it is, nothing simulated), or metric exports to calibrate the simulated scenario from, as for compare --from (repeatable)")
 	so = addScenarioFlags(fs)
 	registerCompletions(cmd)
 	return cmd
