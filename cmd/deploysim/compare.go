@@ -26,9 +26,11 @@ func newCompareCmd(s streams) *cobra.Command {
 		Short: "Compare strategies on one scenario",
 		Long: `Simulates --runs deployments of each strategy on one scenario and prints one
 row per strategy: detection and false-rollback rates with 95% Wilson
-intervals, and the mean (± half-width of its 95% interval) and p95 of the
-candidate's failed requests, users hit, time to detect, time to rollback and
-deployment duration (seconds). With a bad candidate each run has a healthy
+intervals, the candidate's failed requests (mean ± half-width of its 95%
+interval, and p95), the time to detect and the deployment duration
+(seconds). --columns picks other columns by their JSON names, --wide shows
+every figure with its p50, p95 and p99. Quantiles are exact order
+statistics up to 10,000 runs, from a 1% sketch beyond (marked "~"). With a bad candidate each run has a healthy
 twin on the same seed (no fault, ending with the deployment; the row's runs
 count both): the bad runs give detection, blast radius and times to detect
 and roll back, the twins the false-rollback rate and the duration, as
@@ -46,7 +48,10 @@ measured over a 2-hour horizon.
 "rows": [{"strategy", "runs", "detection_rate", "false_rollback_rate" (each
 {value, ci_low, ci_high, ...}), "candidate_failures", "users_hit",
 "time_to_detect_s", "time_to_rollback_s", "duration_s", ... (each {n, mean,
-stddev, min, max, p50, p95, p99, ci_low, ci_high}), "state"}]}.
+stddev, min, max, p50, p95, p99, ci_low, ci_high, quantiles}), and with
+--with-state the mergeable "state"}]}; "deploysim schema" prints its JSON
+Schema. --fail-if 'EXPR' (repeatable) exits 1 naming the rows where EXPR
+holds, judged on the end of the confidence interval that fails it.
 
 Every scenario flag is also a --scenario file key ('-' written '_').`,
 		Example: `  deploysim compare
@@ -55,6 +60,8 @@ Every scenario flag is also a --scenario file key ('-' written '_').`,
   deploysim compare --error-rate 0 --horizon 0        # healthy candidate only
   deploysim compare --alarm MetricName=Errors,Dimension=candidate,Statistic=Sum,Period=60,EvaluationPeriods=1,DatapointsToAlarm=1,Threshold=5,ComparisonOperator=GreaterThanOrEqualToThreshold,TreatMissingData=notBreaching
   deploysim compare --policy sequential --sequential-alpha 0.01
+  deploysim compare --fail-if 'false_rollback_rate > 0.05' --fail-if 'candidate_failures.p95 > 100'
+  deploysim compare --columns runs,detection_rate,candidate_failures.p99,outcomes.missed
   deploysim compare -o json > run.json && deploysim compare --scenario run.json`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
