@@ -176,7 +176,9 @@ func writeOutcome(w io.Writer, o *outputOptions, f metrics.Format, t *metrics.Ta
 		}
 		fmt.Fprintf(w, "# partial: interrupted; the rows hold the %d runs done (each row's runs say how many)\n", n)
 	}
-	if werr := writeResult(w, o, f, t, fields, h); werr != nil {
+	partial := *o
+	partial.withState = true // what was done is a shard to merge with the rest
+	if werr := writeResult(w, &partial, f, t, fields, h); werr != nil {
 		return werr
 	}
 	return fmt.Errorf("%w: the output is partial, %d runs", errInterrupted, n)
