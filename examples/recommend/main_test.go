@@ -46,7 +46,7 @@ func TestRun(t *testing.T) {
 	if pct, _ := strconv.ParseFloat(m[3], 64); !(pct > 0 && pct < 100) {
 		t.Errorf("spent %s%% of an exhaustive grid", m[3])
 	}
-	front := excheck.Table(t, s, "strategy", "runs", "detected", "false rollbacks", "failures", "duration s")
+	front := excheck.Table(t, s, "strategy", "runs", "detected", "false rollbacks", "failures", "duration (s)")
 	if len(front) < 2 {
 		t.Errorf("Pareto front table: %d lines", len(front))
 	}
