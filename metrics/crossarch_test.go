@@ -62,8 +62,8 @@ func crossArchTable() *Table {
 // GOARCH=386 too, where math.Exp, math.Log and gonum's quantiles differ in
 // their last bits, and it passes on arm64 (fused multiply-adds) under
 // qemu-aarch64. Everything printed comes from integer state, correctly
-// rounded IEEE operations and the exact tables of sketch.go and
-// critical.go.
+// rounded IEEE operations, internal/xmath (the sketch's bucket values) and
+// critical.go (the interval's critical values).
 func TestCrossArchOutput(t *testing.T) {
 	tb := crossArchTable()
 	var b bytes.Buffer

@@ -2,7 +2,6 @@ package metrics
 
 import (
 	"math"
-	"math/big"
 
 	"github.com/deploysim/deploysim/internal/xmath"
 )
@@ -42,28 +41,25 @@ type Sketch struct {
 const minIndexable = 1e-9
 
 // BucketIndex returns the index of the bucket that holds v (> 1e-9): the
-// smallest integer i with v <= gamma^i, gamma^i taken exactly (gamma is the
-// float64 (1+SketchAccuracy)/(1-SketchAccuracy)), which is ceil(ln v / ln
-// gamma) computed without rounding. It is on every sketch insertion, so
-// for the values a simulation records (2^-31 <= v < 2^64) it avoids
-// math.Log: an estimate from the exponent and a table of the mantissa's
-// top bits is within one bucket, and comparisons with bucketBound, the
-// largest float64 at or below each gamma^i (computed exactly, see
-// makeBucketTables), settle it. The answer depends only on that table, so
-// it is the same on every architecture. Outside that range it is
-// bucketIndexSlow, ceil(ln v / ln gamma) in float64 with xmath.Log (the
-// same bits on every architecture, but not exact next to a bound).
+// integer i with ceil(ln v / ln gamma) = i, computed as bucketIndexSlow does
+// it. It is on every sketch insertion, so for the values a simulation
+// records (2^-30 <= v < 2^64) it avoids math.Log: an estimate from the
+// exponent and a table of the mantissa's top bits is within one bucket, and
+// comparisons with bucketBound, the exact largest float64 of each bucket
+// under bucketIndexSlow, settle it. The result is the same function of v,
+// bit for bit (TestBucketIndexMatchesDefinition checks every float64 within
+// 4096 ulps of every bound, where only the rounding of math.Log could
+// decide).
 func BucketIndex(v float64) int {
 	bits := math.Float64bits(v)
 	e := int(bits>>52) - 1023 // v = 2^e · (1 + m), sign bit clear for v > 0
 	if e < bucketFastMinExp || e > bucketFastMaxExp {
 		return bucketIndexSlow(v)
 	}
-	x := float64(float64(e)*math.Ln2) + bucketLogMant[(bits>>(52-bucketMantBits))&(1<<bucketMantBits-1)]
+	x := float64(e)*math.Ln2 + bucketLogMant[(bits>>(52-bucketMantBits))&(1<<bucketMantBits-1)]
 	i := int(x*bucketInvLogGamma) - bucketFastMin
 	// x underestimates ln v by less than one bucket, so i is the index or up
 	// to two below it; the bounds move it up (and down, for safety).
-	i = max(0, min(len(bucketBound)-1, i))
 	for v > bucketBound[i] {
 		i++
 	}
@@ -73,13 +69,12 @@ func BucketIndex(v float64) int {
 	return i + bucketFastMin
 }
 
-// bucketIndexSlow is the bucket index in float64 arithmetic, for values
-// outside the tables.
+// bucketIndexSlow is the definition of the bucket index.
 func bucketIndexSlow(v float64) int { return int(math.Ceil(xmath.Log(v) / sketchLogGamma)) }
 
 // The fast path of BucketIndex covers exponents [bucketFastMinExp,
-// bucketFastMaxExp] (about 4.7e-10 up to 1.8e19); bucketBound[k] is the
-// largest float64 at or below gamma^(bucketFastMin+k).
+// bucketFastMaxExp] (about 9.3e-10 up to 1.8e19); bucketBound[k] is the
+// largest float64 whose bucketIndexSlow is bucketFastMin+k.
 const (
 	bucketFastMinExp = -31
 	bucketFastMaxExp = 63
@@ -90,116 +85,45 @@ var (
 	bucketInvLogGamma = 1 / sketchLogGamma
 	// bucketLogMant[j] = ln(1 + j/2^bucketMantBits): the log of the
 	// mantissa truncated to its top bits, at most ln(1+2^-8) ≈ 0.0039 below
-	// ln of the full mantissa, a fifth of a bucket (ln gamma ≈ 0.02). It
-	// only starts the search, so its last bits do not matter.
+	// ln of the full mantissa, a fifth of a bucket (ln gamma ≈ 0.02).
 	bucketLogMant = func() (t [1 << bucketMantBits]float64) {
 		for j := range t {
 			t[j] = xmath.Log1p(float64(j) / (1 << bucketMantBits))
 		}
 		return t
 	}()
-	bucketFastMin                             = bucketIndexSlow(math.Ldexp(1, bucketFastMinExp)) - 2
-	bucketBound, bucketUpperTab, bucketValTab = makeBucketTables()
+	bucketFastMin = bucketIndexSlow(math.Ldexp(1, bucketFastMinExp)) - 2
+	bucketBound   = makeBucketBounds()
 )
 
-// makeBucketTables computes, for every bucket i of the fast range, from
-// gamma^i taken exactly: the largest float64 at or below it (bound), its
-// nearest float64 (upper) and the nearest float64 to 2·gamma^i/(1+gamma)
-// (the bucket's value). It uses integer arithmetic only (big.Float), so the
-// tables are the same on every architecture. gamma^i is carried as an
-// interval [lo, hi] of 128-bit numbers rounded down and up; when both ends
-// round to the same float64, that is the rounding of the exact value
-// (rounding is monotone). Otherwise, which is a chance of about 2^-60 per
-// entry, the entry is computed from the exact power (exactBucketEntry).
-func makeBucketTables() (bound, upper, value []float64) {
-	lo := bucketFastMin
+// makeBucketBounds finds, for each bucket of the fast range, the largest
+// float64 that bucketIndexSlow maps to it, by stepping ulp by ulp from
+// BucketUpper (which is within a few ulps of it).
+func makeBucketBounds() []float64 {
 	hi := bucketIndexSlow(math.Ldexp(1, bucketFastMaxExp+1)) + 2
-	n := hi - lo + 1
-	bound, upper, value = make([]float64, n), make([]float64, n), make([]float64, n)
-	g := new(big.Float).SetFloat64(sketchGamma)
-	down := func() *big.Float { return new(big.Float).SetPrec(128).SetMode(big.ToZero) }
-	up := func() *big.Float { return new(big.Float).SetPrec(128).SetMode(big.AwayFromZero) }
-	pLo, pHi := down().SetFloat64(1), up().SetFloat64(1)
-	one := big.NewFloat(1)
-	for k := 0; k <= max(hi, -lo); k++ {
-		if k > 0 {
-			pLo.Mul(pLo, g)
-			pHi.Mul(pHi, g)
+	b := make([]float64, hi-bucketFastMin+1)
+	for k := range b {
+		i := bucketFastMin + k
+		u := BucketUpper(i)
+		for bucketIndexSlow(u) > i {
+			u = math.Nextafter(u, 0)
 		}
-		if k <= hi {
-			bound[k-lo], upper[k-lo], value[k-lo] = bucketEntry(k, pLo, pHi)
+		for bucketIndexSlow(math.Nextafter(u, math.Inf(1))) <= i {
+			u = math.Nextafter(u, math.Inf(1))
 		}
-		if k > 0 && -k >= lo {
-			iLo, iHi := down().Quo(one, pHi), up().Quo(one, pLo)
-			bound[-k-lo], upper[-k-lo], value[-k-lo] = bucketEntry(-k, iLo, iHi)
-		}
+		b[k] = u
 	}
-	return bound, upper, value
+	return b
 }
 
-// onePlusGamma is 1+gamma, exact (54 bits).
-var onePlusGamma = new(big.Float).SetPrec(64).Add(big.NewFloat(1), new(big.Float).SetFloat64(sketchGamma))
-
-func round53(x *big.Float, mode big.RoundingMode) float64 {
-	f, _ := new(big.Float).SetPrec(53).SetMode(mode).Set(x).Float64()
-	return f
-}
-
-// bucketEntry rounds gamma^i, known to lie in [xLo, xHi], and its bucket
-// value; if the interval straddles a rounding boundary it falls back to
-// the exact power.
-func bucketEntry(i int, xLo, xHi *big.Float) (bound, upper, value float64) {
-	vLo := new(big.Float).SetPrec(128).SetMode(big.ToZero).Quo(new(big.Float).SetMantExp(xLo, 1), onePlusGamma)
-	vHi := new(big.Float).SetPrec(128).SetMode(big.AwayFromZero).Quo(new(big.Float).SetMantExp(xHi, 1), onePlusGamma)
-	bound, upper, value = round53(xLo, big.ToZero), round53(xLo, big.ToNearestEven), round53(vLo, big.ToNearestEven)
-	if bound != round53(xHi, big.ToZero) || upper != round53(xHi, big.ToNearestEven) || value != round53(vHi, big.ToNearestEven) {
-		return exactBucketEntry(i)
-	}
-	return bound, upper, value
-}
-
-// exactBucketEntry computes the entry of bucket i from gamma^|i| exactly
-// (its mantissa grows by 53 bits per power) and one correctly rounded
-// division.
-func exactBucketEntry(i int) (bound, upper, value float64) {
-	k := max(i, -i)
-	g := new(big.Float).SetFloat64(sketchGamma)
-	p := new(big.Float).SetFloat64(1)
-	for j := 1; j <= k; j++ {
-		p = new(big.Float).SetPrec(uint(53*(j+1)+64)).Mul(p, g)
-	}
-	quo := func(num, den *big.Float, mode big.RoundingMode) float64 {
-		f, _ := new(big.Float).SetPrec(53).SetMode(mode).Quo(num, den).Float64()
-		return f
-	}
-	if i >= 0 {
-		return round53(p, big.ToZero), round53(p, big.ToNearestEven), quo(new(big.Float).SetMantExp(p, 1), onePlusGamma, big.ToNearestEven)
-	}
-	one := big.NewFloat(1)
-	den := new(big.Float).SetPrec(p.Prec()+64).Mul(p, onePlusGamma)
-	return quo(one, p, big.ToZero), quo(one, p, big.ToNearestEven), quo(big.NewFloat(2), den, big.ToNearestEven)
-}
-
-// BucketUpper returns the upper bound gamma^i of bucket i, rounded to the
-// nearest float64; bucket i holds values in (gamma^(i-1), gamma^i].
-func BucketUpper(i int) float64 {
-	if k := i - bucketFastMin; k >= 0 && k < len(bucketUpperTab) {
-		return bucketUpperTab[k]
-	}
-	return xmath.Exp(float64(float64(i) * sketchLogGamma))
-}
+// BucketUpper returns the upper bound gamma^i of bucket i; bucket i holds
+// values in (BucketUpper(i-1), BucketUpper(i)].
+func BucketUpper(i int) float64 { return xmath.Exp(float64(float64(i) * sketchLogGamma)) }
 
 // bucketValue is the value reported for bucket i: the point 2·gamma^i/(1+gamma),
 // whose relative distance to both ends of the bucket is (gamma-1)/(gamma+1) =
-// SketchAccuracy, so every value in the bucket is within the guarantee. It
-// is exact arithmetic rounded once (a table) in the fast range, so the
-// quantiles a table prints are the same on every architecture.
-func bucketValue(i int) float64 {
-	if k := i - bucketFastMin; k >= 0 && k < len(bucketValTab) {
-		return bucketValTab[k]
-	}
-	return 2 * BucketUpper(i) / (1 + sketchGamma)
-}
+// SketchAccuracy, so every value in the bucket is within the guarantee.
+func bucketValue(i int) float64 { return 2 * BucketUpper(i) / (1 + sketchGamma) }
 
 // store is a dense run of bucket counts starting at bucket index offset.
 // It is shared by Sketch (float counts) and the Summary's exact integer
@@ -294,7 +218,7 @@ func (s *Sketch) note(v, n float64) {
 		s.max = v
 	}
 	s.count += n
-	s.sum += float64(v * n) // no fused multiply-add: the same sum on every architecture
+	s.sum += float64(v * n) // converted: not fused into a multiply-add on arm64 (same bits on every GOARCH)
 }
 
 // AddBucket records n positive values known only to lie in bucket i (used by
