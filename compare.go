@@ -176,7 +176,9 @@ func Estimate(ctx context.Context, sc sim.Scenario, runs int, opts EstimateOptio
 	if err != nil {
 		return nil, fmt.Errorf("healthy twin: %w", err)
 	}
-	sum.Merge(healthy)
+	if err := sum.Merge(healthy); err != nil {
+		return nil, fmt.Errorf("healthy twin: %w", err)
+	}
 	return sum, nil
 }
 

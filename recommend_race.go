@@ -81,7 +81,9 @@ func (r *race) extend(ctx context.Context, cs []*Candidate, to int) error {
 			return fmt.Errorf("deploysim: Recommend %s: %w", tasks[i].c.Configuration, fails[i])
 		}
 		t := &tasks[i]
-		t.c.Summary.Merge(t.sum)
+		if err := t.c.Summary.Merge(t.sum); err != nil {
+			return fmt.Errorf("deploysim: Recommend %s: %w", t.c.Configuration, err)
+		}
 		t.c.Runs = t.to
 		r.runs += 2 * (t.to - t.from)
 	}

@@ -167,7 +167,11 @@ func MonteCarlo(ctx context.Context, sc Scenario, runs int, opts MonteCarloOptio
 	}
 	sum := &metrics.Summary{}
 	for w := range parts {
-		sum.Merge(&parts[w])
+		// Merge refuses only a sum past its 128-bit range, which runs
+		// within Validate's bounds cannot reach; report it all the same.
+		if err := sum.Merge(&parts[w]); err != nil {
+			return nil, fmt.Errorf("sim: MonteCarlo: %w", err)
+		}
 	}
 	if sum.Runs() < int64(runs) {
 		// Only a cancellation stops the workers early without a failure.

@@ -30,15 +30,16 @@ intervals, the candidate's failed requests (mean ± half-width of its 95%
 interval, and p95), the time to detect and the deployment duration
 (seconds). --columns picks other columns by their JSON names, --wide shows
 every figure with its p50, p95 and p99. Quantiles are exact order
-statistics up to 10,000 runs, from a 1% sketch beyond (marked "~"). With a bad candidate each run has a healthy
-twin on the same seed (no fault, ending with the deployment; the row's runs
+statistics up to 10,000 runs, from a 1% sketch beyond (marked "~"). With a
+bad candidate each run has a healthy twin on the same seed (no fault, ending with the deployment; the row's runs
 count both): the bad runs give detection, blast radius and times to detect
 and roll back, the twins the false-rollback rate and the duration, as
 deploysim.Compare does.
 
 With no flags it compares every Lambda preset on the documented default:
-100 req/s of Poisson traffic, a bad candidate whose fault fails an extra 5%
-of its invocations (both versions fail 0.1% when healthy), 10,000 users, a
+a modest function at 5 req/s of Poisson traffic, a bad candidate whose fault
+fails an extra 2% of its invocations (both versions fail 0.1% when healthy),
+where the presets differ in every figure (deploysim.DefaultScenario), 10,000 users, a
 CloudWatch alarm on the candidate's error rate >= 1% in one minute watched by
 CodeDeploy (polled every minute, 60 s ingestion delay, 5 s rollback), runs
 measured over a 2-hour horizon.

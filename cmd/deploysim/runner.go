@@ -53,8 +53,8 @@ func simulateRange(ctx context.Context, sc sim.Scenario, from, to int, p *progre
 		}
 		if sum == nil {
 			sum = s
-		} else {
-			sum.Merge(s)
+		} else if err := sum.Merge(s); err != nil {
+			return nil, "", 0, err
 		}
 		done = b - from
 	}
