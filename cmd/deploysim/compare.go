@@ -103,7 +103,7 @@ func runCompare(ctx context.Context, s streams, so *scenarioOptions, o *outputOp
 	}
 	t, engine, err := compareTable(ctx, &c, ss, to)
 	return writeOutcome(s.out, o, f, t, []field{{"scenario", &c}, {"resolution", engine}}, func(w io.Writer) {
-		fmt.Fprintf(w, "# %s\n", describe(&c, engine))
+		io.WriteString(w, comment(describe(&c, engine)))
 	}, err)
 }
 
@@ -249,6 +249,50 @@ func writeResult(w io.Writer, o *outputOptions, f metrics.Format, t *metrics.Tab
 	out.WriteByte('\n')
 	_, err := w.Write(out.Bytes())
 	return err
+}
+
+// tableWidth is the terminal width the text table and its comment fit.
+const tableWidth = 120
+
+// comment writes s as "# " comment lines no wider than tableWidth, broken
+// after the commas and semicolons that separate its clauses (a clause
+// longer than a line stays whole).
+func comment(s string) string {
+	var b strings.Builder
+	line := "#"
+	for _, clause := range splitClauses(s) {
+		if len(line) > 1 && len(line)+1+len(clause) > tableWidth {
+			b.WriteString(line + "\n")
+			line = "#"
+		}
+		line += " " + clause
+	}
+	b.WriteString(line + "\n")
+	return b.String()
+}
+
+// splitClauses cuts s after each ", " or "; ", keeping the separator's
+// punctuation with the clause before it.
+func splitClauses(s string) []string {
+	var out []string
+	for s != "" {
+		i := strings.IndexAny(s, ",;")
+		for i >= 0 && (i+1 >= len(s) || s[i+1] != ' ') {
+			j := strings.IndexAny(s[i+1:], ",;")
+			if j < 0 {
+				i = -1
+				break
+			}
+			i += 1 + j
+		}
+		if i < 0 {
+			out = append(out, s)
+			break
+		}
+		out = append(out, s[:i+1])
+		s = s[i+2:]
+	}
+	return out
 }
 
 // describe summarises the scenario in one line for the text table's header.

@@ -20,6 +20,11 @@ import (
 func TestCompareDefaultsToLambdaPresets(t *testing.T) {
 	out := mustRun(t, "compare", "--runs", "4", "--columns", "runs,detection_rate")
 	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
+	// The comment may take two lines (it wraps at 120 columns): join them.
+	for len(lines) > 1 && strings.HasPrefix(lines[1], "# ") {
+		lines[0] += " " + strings.TrimPrefix(lines[1], "# ")
+		lines = append(lines[:1], lines[2:]...)
+	}
 	presets := strategy.LambdaPresets()
 	if len(lines) != 2+len(presets) {
 		t.Fatalf("%d lines, want a comment, a header and %d rows:\n%s", len(lines), len(presets), out)
@@ -437,5 +442,37 @@ func TestQueueDeadLetters(t *testing.T) {
 	dl := doc["rows"].([]any)[0].(map[string]any)["dead_lettered"].(map[string]any)["mean"].(float64)
 	if math.Abs(dl-16800) > 290 {
 		t.Errorf("dead-lettered messages = %.1f, want 16,800 ± 290", dl)
+	}
+}
+
+// The table's comment fits the 120-column terminal the table fits: broken
+// after its clauses, never inside one, every line a "# " comment.
+func TestCommentWraps(t *testing.T) {
+	long := strings.Repeat("a clause of twenty, ", 12) + "the end"
+	got := comment(long)
+	lines := strings.Split(strings.TrimSuffix(got, "\n"), "\n")
+	if len(lines) < 2 {
+		t.Fatalf("comment(%d bytes) = %d line(s), want it wrapped", len(long), len(lines))
+	}
+	var back []string
+	for _, l := range lines {
+		if len(l) > tableWidth || !strings.HasPrefix(l, "# ") {
+			t.Errorf("line %q: %d wide, want a \"# \" line of at most %d", l, len(l), tableWidth)
+		}
+		back = append(back, strings.TrimPrefix(l, "# "))
+	}
+	if strings.Join(back, " ") != long {
+		t.Errorf("the lines joined are %q, want the text back", strings.Join(back, " "))
+	}
+	// A comma not followed by a space (a list of names) is not a break.
+	if got := splitClauses("alarms(A,B), seed 1"); len(got) != 2 || got[0] != "alarms(A,B)," {
+		t.Errorf("splitClauses = %q", got)
+	}
+	// The default compare's comment and table both fit.
+	out := mustRun(t, "compare", "-n", "4")
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		if len(l) > tableWidth {
+			t.Errorf("compare's line is %d wide: %q", len(l), l)
+		}
 	}
 }

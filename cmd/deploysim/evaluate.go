@@ -161,7 +161,7 @@ func runEvaluate(ctx context.Context, s streams, so *scenarioOptions, o *outputO
 	err = writeEvaluateOutcome(stdout, o, f, t, fields, func(w io.Writer) {
 		h := c
 		h.Policy = "from the file"
-		fmt.Fprintf(w, "# %s: %d deployables; %s\n", strings.Join(paths, ", "), len(t.Rows), describe(&h, engine))
+		io.WriteString(w, comment(fmt.Sprintf("%s: %s; %s", strings.Join(paths, ", "), plural(len(t.Rows), "deployable"), describe(&h, engine))))
 	}, infos, runErr)
 	var gate *gateError
 	if err != nil && !errors.Is(runErr, errInterrupted) && !errors.As(err, &gate) {

@@ -308,7 +308,7 @@ func runSweep(ctx context.Context, s streams, so *scenarioOptions, o *outputOpti
 // writes the same one).
 func sweepHeader(c *scenario.File, g grid, engine string) func(io.Writer) {
 	return func(w io.Writer) {
-		fmt.Fprintf(w, "# sweep over rps %v × error_rate %v; %s\n", g.RPS, g.ErrorRate, describeGrid(c, engine, true))
+		io.WriteString(w, comment(fmt.Sprintf("sweep over rps %v × error_rate %v; %s", g.RPS, g.ErrorRate, describeGrid(c, engine, true))))
 	}
 }
 
