@@ -114,8 +114,8 @@ type File struct {
 
 // Default is the documented default comparison, deploysim's
 // DefaultScenario (root package): a bad candidate whose fault fails an extra
-// 5 % of its invocations at 100 req/s, both versions failing 0.1 % when
-// healthy, 10,000 Zipf users, one CloudWatch error-rate alarm watched by
+// 2 % of its invocations at 5 req/s (DefaultFaultErrorProb, DefaultRate),
+// both versions failing 0.1 % when healthy, 10,000 Zipf users, one CloudWatch error-rate alarm watched by
 // CodeDeploy, a 2-hour horizon. Its numbers are read from that scenario, so
 // the file and the library cannot drift apart. Only the run count is
 // the file's own: enough runs for intervals a few percent wide, few

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/deploysim/deploysim"
 	"github.com/deploysim/deploysim/metrics"
 	"github.com/deploysim/deploysim/scenario"
 	"github.com/deploysim/deploysim/strategy"
@@ -37,12 +38,7 @@ and roll back, the twins the false-rollback rate and the duration, as
 deploysim.Compare does.
 
 With no flags it compares every Lambda preset on the documented default:
-a modest function at 5 req/s of Poisson traffic, a bad candidate whose fault
-fails an extra 2% of its invocations (both versions fail 0.1% when healthy),
-where the presets differ in every figure (deploysim.DefaultScenario), 10,000 users, a
-CloudWatch alarm on the candidate's error rate >= 1% in one minute watched by
-CodeDeploy (polled every minute, 60 s ingestion delay, 5 s rollback), runs
-measured over a 2-hour horizon.
+` + defaultScenarioSentence() + `
 
 --format json writes {"scenario": every effective setting (a valid
 --scenario file), "resolution": "request" or "bucket", "confidence": 0.95,
@@ -74,6 +70,19 @@ Every scenario flag is also a --scenario file key ('-' written '_').`,
 	so.warn = s.err // --from warnings
 	registerCompletions(cmd)
 	return cmd
+}
+
+// defaultScenarioSentence describes deploysim.DefaultScenario from the
+// constants that build it, so that the help cannot quote a default the
+// library no longer has (it once said 100 req/s and 5 % after both moved).
+func defaultScenarioSentence() string {
+	return fmt.Sprintf(`a modest function at %g req/s of Poisson traffic, a bad candidate whose fault
+fails an extra %g%% of its invocations (both versions fail %g%% when healthy),
+where the presets differ in every figure (deploysim.DefaultScenario), 10,000 users, a
+CloudWatch alarm on the candidate's error rate >= %g%% in one minute watched by
+CodeDeploy (polled every minute, 60 s ingestion delay, 5 s rollback), runs
+measured over a %g-hour horizon.`, deploysim.DefaultRate, 100*deploysim.DefaultFaultErrorProb,
+		100*deploysim.DefaultBaselineErrorProb, 100*deploysim.DefaultAlarmThreshold, deploysim.DefaultHorizon.Hours())
 }
 
 // runCompare simulates the scenario the flags describe and writes the table.
