@@ -3,6 +3,8 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -32,5 +34,23 @@ func TestCompareHelpQuotesTheDefaults(t *testing.T) {
 		if !strings.Contains(help, want) {
 			t.Errorf("compare --help lacks %q (the effective default)", want)
 		}
+	}
+}
+
+// The README's shard loop, `sweep --shard i/3 --out shards/`, runs in a
+// fresh checkout where shards/ does not exist yet: --out DIR/ creates it
+// (it failed with the temporary file's name), and merge reads the result.
+func TestSweepOutCreatesTheShardFolder(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "shards") + string(os.PathSeparator)
+	for _, i := range []string{"0/2", "1/2"} {
+		mustRun(t, "sweep", "-n", "2", "-s", "AllAtOnce", "--rps", "1,2", "--shard", i, "--out", dir)
+	}
+	for _, name := range []string{"shard-0-of-2.json", "shard-1-of-2.json"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			t.Errorf("sweep --out %s: %v", dir, err)
+		}
+	}
+	if out := mustRun(t, "merge", dir); !strings.Contains(out, "AllAtOnce") {
+		t.Errorf("merge %s: %q", dir, out)
 	}
 }
