@@ -266,6 +266,16 @@ func studyFromJSON(path string) (*report.Study, error) {
 	if err != nil {
 		return nil, err
 	}
+	// A sweep's rows each have their own rate and regression, which the
+	// page would describe as the scenario's single ones (5 req/s for a
+	// sweep over 1 and 100): refuse it rather than describe it wrongly.
+	var kind struct {
+		Grid  json.RawMessage `json:"grid"`
+		Shard string          `json:"shard"`
+	}
+	if json.Unmarshal(b, &kind) == nil && len(kind.Grid) > 0 {
+		return nil, fmt.Errorf("%s: the output of sweep (a grid of rates and regressions): --from reads what compare -o json or evaluate -o json wrote", path)
+	}
 	t, err := metrics.ReadTable(bytes.NewReader(b))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
