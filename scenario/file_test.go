@@ -179,3 +179,16 @@ func TestReadFileRefusesNUL(t *testing.T) {
 		t.Errorf("ReadFile(UTF-16): %d bytes, %v; want %d bytes", len(b), err, len(utf16))
 	}
 }
+
+// A File built as a literal, not from Default or Decode, gets an error from
+// Scenario naming its traffic, not a nil dereference: Scenario is callable
+// without Validate.
+func TestZeroFileScenario(t *testing.T) {
+	for _, traffic := range []string{"", "poison"} {
+		f := File{Traffic: traffic}
+		sc, err := f.Scenario(nil)
+		if err == nil || !strings.Contains(err.Error(), "traffic") {
+			t.Errorf("File{Traffic: %q}.Scenario: %v, %v; want an error naming traffic", traffic, sc.Workload, err)
+		}
+	}
+}
