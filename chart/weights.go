@@ -1,6 +1,7 @@
 package chart
 
 import (
+	"fmt"
 	"image/color"
 	"strings"
 	"time"
@@ -114,6 +115,9 @@ func Weights(lines []WeightLine) (*plot.Plot, error) {
 func Schedules(ss []strategy.Strategy) (*plot.Plot, error) {
 	lines := make([]WeightLine, len(ss))
 	for i, s := range ss {
+		if s == nil {
+			return nil, fmt.Errorf("chart: Schedules strategies[%d] = nil: must be a strategy", i)
+		}
 		lines[i] = WeightLine{Label: s.Name(), Schedule: s.Schedule()}
 	}
 	return Weights(lines)
