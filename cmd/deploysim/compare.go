@@ -235,6 +235,12 @@ func writeResult(w io.Writer, o *outputOptions, f metrics.Format, t *metrics.Tab
 		return err
 	}
 	fields = append(fields, field{"confidence", parts.Confidence}, field{"rows", parts.Rows})
+	return writeFields(w, fields)
+}
+
+// writeFields writes fields as one indented JSON object, keys in order
+// (encoding/json would sort a map's), and a final newline.
+func writeFields(w io.Writer, fields []field) error {
 	var b bytes.Buffer
 	b.WriteByte('{')
 	for i, fl := range fields {
