@@ -72,7 +72,7 @@ func TestHostileInput(t *testing.T) {
 		{"merge not JSON", []string{"merge", write("x.json", "{{{")}, 2, "not a sweep shard"},
 		{"merge device", []string{"merge", "/dev/zero"}, 2, "NUL byte"},
 		{"merge 3 devices", []string{"merge", "/dev/zero", "/dev/zero", "/dev/zero"}, 2, "NUL byte"},
-		{"report from device", []string{"report", "--from", "/dev/zero", "--out", filepath.Join(dir, "r.md")}, 2, "NUL byte"},
+		{"report from device", []string{"report", "--from", "/dev/zero", "--out", filepath.Join(dir, "r.md")}, 2, "/dev/zero"},
 		{"report from a sweep shard", []string{"report", "--from", shard("s2.json", "0/1"), "--out", filepath.Join(dir, "r.md")}, 2, "the output of sweep"},
 		{"trace missing", []string{"compare", "--traffic", "trace:" + filepath.Join(dir, "none.csv")}, 2, "--traffic"},
 		{"trace garbage", []string{"compare", "--traffic", "trace:" + write("t.csv", "x,y,z\n")}, 2, "--traffic"},

@@ -67,7 +67,7 @@ inline, no script, nothing fetched from the network, and a layout that prints.
 	fs := cmd.Flags()
 	fs.StringVar(&ro.out, "out", "", "output `FILE`: .html (self-contained) or .md (PNG charts beside it) (required)")
 	fs.StringVar(&ro.title, "title", "", "the report's title (default: what was simulated)")
-	fs.StringSliceVar(&ro.from, "from", nil, "`FILE,...` to start from: the JSON compare/sweep/evaluate -o json --with-state wrote (reported as it is, nothing simulated), or metric exports to calibrate the simulated scenario from, as for compare --from (repeatable)")
+	fs.StringSliceVar(&ro.from, "from", nil, "`FILE,...` to start from: the JSON compare or evaluate -o json --with-state wrote (reported as it is, nothing simulated), or metric exports to calibrate the simulated scenario from, as for compare --from (repeatable)")
 	so = addScenarioFlags(fs)
 	registerCompletions(cmd)
 	return cmd
