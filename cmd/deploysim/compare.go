@@ -188,6 +188,11 @@ func writeOutcome(w io.Writer, o *outputOptions, f metrics.Format, t *metrics.Ta
 	}
 	partial := *o
 	partial.withState = true // what was done is a shard to merge with the rest
+	if len(partial.columns) == 0 && !partial.wide {
+		// The partial line points at each row's runs: show them, since
+		// the rows of an interrupted run hold different counts.
+		partial.columns = append([]string{"runs"}, metrics.DefaultColumns...)
+	}
 	if werr := writeResult(w, &partial, f, t, fields, h); werr != nil {
 		return werr
 	}
