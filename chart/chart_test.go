@@ -365,3 +365,21 @@ func TestLog10Ticks(t *testing.T) {
 		t.Errorf("major ticks on [0.01, 10] = %q", got)
 	}
 }
+
+// Arguments a caller can get wrong are errors, not panics: a PNG at a DPI
+// below 1 (vgimg panics on it) and a nil strategy among the schedules (as
+// deploysim.Compare refuses one).
+func TestBadArgumentsAreErrors(t *testing.T) {
+	p, err := Schedules([]strategy.Strategy{strategy.AllAtOnce{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, dpi := range []int{0, -96} {
+		if _, err := NewFigure(p).PNG(dpi); err == nil || !strings.Contains(err.Error(), "dpi") {
+			t.Errorf("PNG(%d): %v, want an error naming dpi", dpi, err)
+		}
+	}
+	if _, err := Schedules([]strategy.Strategy{strategy.AllAtOnce{}, nil}); err == nil || !strings.Contains(err.Error(), "strategies[1]") {
+		t.Errorf("Schedules with a nil strategy: %v, want an error naming strategies[1]", err)
+	}
+}

@@ -6,8 +6,6 @@ import (
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/plotutil"
-	"gonum.org/v1/plot/vg"
 
 	"github.com/deploysim/deploysim/metrics"
 )
@@ -77,15 +75,9 @@ func Failures(t *metrics.Table, f metrics.Figure) (*plot.Plot, error) {
 				pts[i] = plotter.XY{X: Log1p(pt.X), Y: pt.Y}
 			}
 		}
-		l, err := plotter.NewLine(pts)
-		if err != nil {
+		if err := addGroupLine(p, gi, pts, g.label); err != nil {
 			return nil, err
 		}
-		l.Color = Color(gi)
-		l.Dashes = plotutil.Dashes(gi / 10)
-		l.Width = vg.Points(1.5)
-		p.Add(l)
-		p.Legend.Add(wrapLabel(g.label, 52), l)
 	}
 	if logAxis {
 		p.X.Tick.Marker = Log1pTicks{}

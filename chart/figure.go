@@ -196,6 +196,10 @@ func (f *Figure) SVG() ([]byte, error) {
 
 // PNG renders the figure as PNG at dpi dots per inch.
 func (f *Figure) PNG(dpi int) ([]byte, error) {
+	// vgimg panics on a DPI below 1: an argument's error, returned.
+	if dpi <= 0 {
+		return nil, fmt.Errorf("chart: PNG dpi = %d: must be > 0", dpi)
+	}
 	w, h := f.size()
 	c := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(dpi))
 	f.Draw(draw.New(c))

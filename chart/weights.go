@@ -1,6 +1,7 @@
 package chart
 
 import (
+	"fmt"
 	"image/color"
 	"strings"
 	"time"
@@ -69,6 +70,22 @@ func WeightEnd(lines []WeightLine) time.Duration {
 	return end + end/10
 }
 
+// addGroupLine draws the gi-th group's line in the style every chart with
+// one line per strategy shares (Weights, Failures): its color, dashes after
+// the tenth, 1.5 pt, and its legend entry.
+func addGroupLine(p *plot.Plot, gi int, pts plotter.XYs, label string) error {
+	l, err := plotter.NewLine(pts)
+	if err != nil {
+		return err
+	}
+	l.Color = Color(gi)
+	l.Dashes = plotutil.Dashes(gi / 10)
+	l.Width = vg.Points(1.5)
+	p.Add(l)
+	p.Legend.Add(wrapLabel(label, 52), l)
+	return nil
+}
+
 // Weights draws each line's weight over time; a rolled-back line drops to 0
 // at its rollback, marked with a cross. Lines with the same points share
 // one legend entry, their labels joined.
@@ -83,15 +100,9 @@ func Weights(lines []WeightLine) (*plot.Plot, error) {
 	groups := groupSame(len(lines), func(i int) plotter.XYs { return WeightPoints(lines[i], end) }, func(i int) string { return lines[i].Label })
 	var marks plotter.XYs
 	for gi, g := range groups {
-		l, err := plotter.NewLine(g.pts)
-		if err != nil {
+		if err := addGroupLine(p, gi, g.pts, g.label); err != nil {
 			return nil, err
 		}
-		l.Color = Color(gi)
-		l.Dashes = plotutil.Dashes(gi / 10)
-		l.Width = vg.Points(1.5)
-		p.Add(l)
-		p.Legend.Add(wrapLabel(g.label, 52), l)
 		if ln := lines[g.first]; ln.rolledBack() {
 			marks = append(marks, plotter.XY{X: Minutes(ln.WeightZero), Y: 0})
 		}
@@ -114,6 +125,9 @@ func Weights(lines []WeightLine) (*plot.Plot, error) {
 func Schedules(ss []strategy.Strategy) (*plot.Plot, error) {
 	lines := make([]WeightLine, len(ss))
 	for i, s := range ss {
+		if s == nil {
+			return nil, fmt.Errorf("chart: Schedules strategies[%d] = nil: must be a strategy", i)
+		}
 		lines[i] = WeightLine{Label: s.Name(), Schedule: s.Schedule()}
 	}
 	return Weights(lines)

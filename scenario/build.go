@@ -237,6 +237,11 @@ func (c *File) Workload() (sim.Workload, error) {
 			return nil, err
 		}
 	}
+	if c.trace == nil {
+		// Not a shape and not trace:FILE (a File{} has Traffic ""):
+		// Validate's error, since Scenario may be called without it.
+		return nil, c.bad("traffic", fmt.Sprintf("%q", clip(c.Traffic)), "must be poisson, diurnal, bursty or trace:FILE")
+	}
 	return *c.trace, nil
 }
 

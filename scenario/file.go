@@ -114,8 +114,8 @@ type File struct {
 
 // Default is the documented default comparison, deploysim's
 // DefaultScenario (root package): a bad candidate whose fault fails an extra
-// 5 % of its invocations at 100 req/s, both versions failing 0.1 % when
-// healthy, 10,000 Zipf users, one CloudWatch error-rate alarm watched by
+// 2 % of its invocations at 5 req/s (DefaultFaultErrorProb, DefaultRate),
+// both versions failing 0.1 % when healthy, 10,000 Zipf users, one CloudWatch error-rate alarm watched by
 // CodeDeploy, a 2-hour horizon. Its numbers are read from that scenario, so
 // the file and the library cannot drift apart. Only the run count is
 // the file's own: enough runs for intervals a few percent wide, few
@@ -276,7 +276,7 @@ func ReadFile(path string, max int64) ([]byte, error) {
 		// Refused as it is opened, before a byte is read.
 		return nil, fmt.Errorf("%s: larger than %d MiB: must be at most that", path, max>>20)
 	}
-	data, err := io.ReadAll(io.LimitReader(f, max+1))
+	data, err := readText(path, io.LimitReader(f, max+1))
 	if err != nil {
 		return nil, err
 	}
@@ -284,6 +284,36 @@ func ReadFile(path string, max int64) ([]byte, error) {
 		return nil, fmt.Errorf("%s: larger than %d MiB: must be at most that", path, max>>20)
 	}
 	return data, nil
+}
+
+// readText reads r whole but stops at the first NUL byte, which no YAML or
+// JSON text holds (YAML forbids it, JSON escapes it): /dev/zero or a binary
+// file is refused at once instead of after max bytes held in memory (600 MB
+// to refuse /dev/zero at 256 MiB). UTF-16 and UTF-32 text, which YAML
+// allows with a byte order mark and which holds NULs, is read as before.
+func readText(path string, r io.Reader) ([]byte, error) {
+	var data []byte
+	buf := make([]byte, 64<<10)
+	for {
+		n, err := r.Read(buf)
+		data = append(data, buf[:n]...)
+		if k := bytes.IndexByte(buf[:n], 0); k >= 0 && !hasWideBOM(data) {
+			return nil, fmt.Errorf("%s: a NUL byte at offset %d: not a YAML or JSON text file", path, len(data)-n+k)
+		}
+		if err == io.EOF {
+			return data, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+}
+
+// hasWideBOM reports whether data starts with a UTF-16 or UTF-32 byte order
+// mark.
+func hasWideBOM(data []byte) bool {
+	return bytes.HasPrefix(data, []byte{0xFE, 0xFF}) || bytes.HasPrefix(data, []byte{0xFF, 0xFE}) ||
+		bytes.HasPrefix(data, []byte{0, 0, 0xFE, 0xFF})
 }
 
 // Decode reads a scenario file's content data (name names it in errors)

@@ -148,3 +148,47 @@ func TestDecodeClipsValues(t *testing.T) {
 		}
 	}
 }
+
+// A device or a binary file is refused at its first NUL byte, not after
+// max bytes held in memory; a UTF-16 file (YAML allows it, with its byte
+// order mark) still reads whole.
+func TestReadFileRefusesNUL(t *testing.T) {
+	if _, err := os.Stat("/dev/zero"); err == nil {
+		_, err := ReadFile("/dev/zero", 1<<40) // would exhaust memory if read
+		if err == nil || !strings.Contains(err.Error(), "NUL byte at offset 0") {
+			t.Errorf("ReadFile(/dev/zero): %v, want the NUL byte refused", err)
+		}
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "bin.yaml")
+	if err := os.WriteFile(bin, []byte("runs: 3\n\x00junk"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadFile(bin, 1<<20); err == nil || !strings.Contains(err.Error(), "offset 8") {
+		t.Errorf("ReadFile(binary): %v, want the NUL at offset 8 named", err)
+	}
+	wide := filepath.Join(dir, "wide.yaml")
+	utf16 := []byte{0xFF, 0xFE}
+	for _, c := range "runs: 3\n" {
+		utf16 = append(utf16, byte(c), 0)
+	}
+	if err := os.WriteFile(wide, utf16, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := ReadFile(wide, 1<<20); err != nil || len(b) != len(utf16) {
+		t.Errorf("ReadFile(UTF-16): %d bytes, %v; want %d bytes", len(b), err, len(utf16))
+	}
+}
+
+// A File built as a literal, not from Default or Decode, gets an error from
+// Scenario naming its traffic, not a nil dereference: Scenario is callable
+// without Validate.
+func TestZeroFileScenario(t *testing.T) {
+	for _, traffic := range []string{"", "poison"} {
+		f := File{Traffic: traffic}
+		sc, err := f.Scenario(nil)
+		if err == nil || !strings.Contains(err.Error(), "traffic") {
+			t.Errorf("File{Traffic: %q}.Scenario: %v, %v; want an error naming traffic", traffic, sc.Workload, err)
+		}
+	}
+}

@@ -763,26 +763,9 @@ func (e *bucketEngine) maxCompletion(w, capAt time.Duration, d metrics.Dimension
 		return w
 	}
 	logU := xmath.Log(e.r.Float64())
-	// Conditioning on ending by capAt divides each group's CDF by its value
-	// at capAt: a constant of the search, summed once.
-	sumCap := 0.0
-	if capAt != metrics.Never {
-		capMs := ms(capAt)
-		for i := range e.groups {
-			g := &e.groups[i]
-			if g.d != d {
-				continue
-			}
-			a, b := ms(g.a), ms(g.b)
-			for k, n := range g.n {
-				if n > 0 {
-					sumCap += float64(n) * xmath.Log1p(-e.classLaw(g, k).pending(a, b, capMs))
-				}
-			}
-		}
-	}
-	return solve(w, hi, func(t time.Duration) float64 {
-		tm := ms(t)
+	// logEnded is the log of the groups' CDF at tm (ms): the sum over
+	// groups and classes of n·log(1 - pend(tm)).
+	logEnded := func(tm float64) float64 {
 		sum := 0.0
 		for i := range e.groups {
 			g := &e.groups[i]
@@ -796,6 +779,16 @@ func (e *bucketEngine) maxCompletion(w, capAt time.Duration, d metrics.Dimension
 				}
 			}
 		}
+		return sum
+	}
+	// Conditioning on ending by capAt divides each group's CDF by its value
+	// at capAt: a constant of the search, summed once.
+	sumCap := 0.0
+	if capAt != metrics.Never {
+		sumCap = logEnded(ms(capAt))
+	}
+	return solve(w, hi, func(t time.Duration) float64 {
+		sum := logEnded(ms(t))
 		// sum - sumCap >= logU, in logs of the negated sides: the log of
 		// the CDF's tail is close to linear in t, which regula falsi needs.
 		return xmath.Log(-logU) - xmath.Log(sumCap-sum)

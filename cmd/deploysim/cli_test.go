@@ -346,6 +346,11 @@ func TestInterruptKeepsWork(t *testing.T) {
 			if !strings.Contains(out.String(), "# partial: interrupted;") || !strings.Contains(out.String(), "AllAtOnce") {
 				t.Errorf("table: %q lacks the partial line or the row", out.String())
 			}
+			// The partial line says "each row's runs say how many": the
+			// runs column is there, though the default table omits it.
+			if lines := strings.Split(out.String(), "\n"); len(lines) < 3 || !strings.Contains(lines[2], "runs") {
+				t.Errorf("table: no runs column under the partial line: %q", out.String())
+			}
 			continue
 		}
 		var doc struct {

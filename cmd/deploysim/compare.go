@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/deploysim/deploysim"
 	"github.com/deploysim/deploysim/metrics"
 	"github.com/deploysim/deploysim/scenario"
 	"github.com/deploysim/deploysim/strategy"
@@ -37,12 +38,7 @@ and roll back, the twins the false-rollback rate and the duration, as
 deploysim.Compare does.
 
 With no flags it compares every Lambda preset on the documented default:
-a modest function at 5 req/s of Poisson traffic, a bad candidate whose fault
-fails an extra 2% of its invocations (both versions fail 0.1% when healthy),
-where the presets differ in every figure (deploysim.DefaultScenario), 10,000 users, a
-CloudWatch alarm on the candidate's error rate >= 1% in one minute watched by
-CodeDeploy (polled every minute, 60 s ingestion delay, 5 s rollback), runs
-measured over a 2-hour horizon.
+` + defaultScenarioSentence() + `
 
 --format json writes {"scenario": every effective setting (a valid
 --scenario file), "resolution": "request" or "bucket", "confidence": 0.95,
@@ -74,6 +70,19 @@ Every scenario flag is also a --scenario file key ('-' written '_').`,
 	so.warn = s.err // --from warnings
 	registerCompletions(cmd)
 	return cmd
+}
+
+// defaultScenarioSentence describes deploysim.DefaultScenario from the
+// constants that build it, so that the help cannot quote a default the
+// library no longer has (it once said 100 req/s and 5 % after both moved).
+func defaultScenarioSentence() string {
+	return fmt.Sprintf(`a modest function at %g req/s of Poisson traffic, a bad candidate whose fault
+fails an extra %g%% of its invocations (both versions fail %g%% when healthy),
+where the presets differ in every figure (deploysim.DefaultScenario), 10,000 users, a
+CloudWatch alarm on the candidate's error rate >= %g%% in one minute watched by
+CodeDeploy (polled every minute, 60 s ingestion delay, 5 s rollback), runs
+measured over a %g-hour horizon.`, deploysim.DefaultRate, 100*deploysim.DefaultFaultErrorProb,
+		100*deploysim.DefaultBaselineErrorProb, 100*deploysim.DefaultAlarmThreshold, deploysim.DefaultHorizon.Hours())
 }
 
 // runCompare simulates the scenario the flags describe and writes the table.
@@ -179,6 +188,11 @@ func writeOutcome(w io.Writer, o *outputOptions, f metrics.Format, t *metrics.Ta
 	}
 	partial := *o
 	partial.withState = true // what was done is a shard to merge with the rest
+	if len(partial.columns) == 0 && !partial.wide {
+		// The partial line points at each row's runs: show them, since
+		// the rows of an interrupted run hold different counts.
+		partial.columns = append([]string{"runs"}, metrics.DefaultColumns...)
+	}
 	if werr := writeResult(w, &partial, f, t, fields, h); werr != nil {
 		return werr
 	}
@@ -226,6 +240,12 @@ func writeResult(w io.Writer, o *outputOptions, f metrics.Format, t *metrics.Tab
 		return err
 	}
 	fields = append(fields, field{"confidence", parts.Confidence}, field{"rows", parts.Rows})
+	return writeFields(w, fields)
+}
+
+// writeFields writes fields as one indented JSON object, keys in order
+// (encoding/json would sort a map's), and a final newline.
+func writeFields(w io.Writer, fields []field) error {
 	var b bytes.Buffer
 	b.WriteByte('{')
 	for i, fl := range fields {

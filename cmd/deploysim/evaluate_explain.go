@@ -191,29 +191,7 @@ func writeEvaluateResult(w io.Writer, o *outputOptions, f metrics.Format, t *met
 		return err
 	}
 	out = append(out[:len(out):len(out)], field{"confidence", parts.Confidence}, field{"rows", rows})
-	var b bytes.Buffer
-	b.WriteByte('{')
-	for i, fl := range out {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		k, _ := json.Marshal(fl.key)
-		v, err := json.Marshal(fl.value)
-		if err != nil {
-			return fmt.Errorf("%s: %w", fl.key, err)
-		}
-		b.Write(k)
-		b.WriteByte(':')
-		b.Write(v)
-	}
-	b.WriteByte('}')
-	var ind bytes.Buffer
-	if err := json.Indent(&ind, b.Bytes(), "", "  "); err != nil {
-		return err
-	}
-	ind.WriteByte('\n')
-	_, err := w.Write(ind.Bytes())
-	return err
+	return writeFields(w, out)
 }
 
 // writeEvaluateOutcome is writeOutcome with the rows' explanations in JSON

@@ -67,7 +67,7 @@ inline, no script, nothing fetched from the network, and a layout that prints.
 	fs := cmd.Flags()
 	fs.StringVar(&ro.out, "out", "", "output `FILE`: .html (self-contained) or .md (PNG charts beside it) (required)")
 	fs.StringVar(&ro.title, "title", "", "the report's title (default: what was simulated)")
-	fs.StringSliceVar(&ro.from, "from", nil, "`FILE,...` to start from: the JSON compare/sweep/evaluate -o json --with-state wrote (reported as it is, nothing simulated), or metric exports to calibrate the simulated scenario from, as for compare --from (repeatable)")
+	fs.StringSliceVar(&ro.from, "from", nil, "`FILE,...` to start from: the JSON compare or evaluate -o json --with-state wrote (reported as it is, nothing simulated), or metric exports to calibrate the simulated scenario from, as for compare --from (repeatable)")
 	so = addScenarioFlags(fs)
 	registerCompletions(cmd)
 	return cmd
@@ -265,6 +265,16 @@ func studyFromJSON(path string) (*report.Study, error) {
 	b, err := scenario.ReadFile(path, 256<<20)
 	if err != nil {
 		return nil, err
+	}
+	// A sweep's rows each have their own rate and regression, which the
+	// page would describe as the scenario's single ones (5 req/s for a
+	// sweep over 1 and 100): refuse it rather than describe it wrongly.
+	var kind struct {
+		Grid  json.RawMessage `json:"grid"`
+		Shard string          `json:"shard"`
+	}
+	if json.Unmarshal(b, &kind) == nil && len(kind.Grid) > 0 {
+		return nil, fmt.Errorf("%s: the output of sweep (a grid of rates and regressions): --from reads what compare -o json or evaluate -o json wrote", path)
 	}
 	t, err := metrics.ReadTable(bytes.NewReader(b))
 	if err != nil {

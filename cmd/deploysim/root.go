@@ -162,6 +162,12 @@ interrupted.`,
 			// does not know, and exits 0; a script asking for tcsh
 			// should learn that it got nothing.
 			c.Args = cobra.ArbitraryArgs
+			// Every command's help shows how it is called; cobra's
+			// generated one had none.
+			c.Example = `  source <(deploysim completion bash)
+  deploysim completion zsh > "${fpath[1]}/_deploysim"
+  deploysim completion fish > ~/.config/fish/completions/deploysim.fish
+  deploysim completion powershell | Out-String | Invoke-Expression`
 			c.RunE = func(_ *cobra.Command, args []string) error {
 				if len(args) == 0 {
 					return fmt.Errorf("want a shell: bash, zsh, fish or powershell")

@@ -213,6 +213,12 @@ func runSweep(ctx context.Context, s streams, so *scenarioOptions, o *outputOpti
 			if !sharded {
 				return fmt.Errorf("--out = %q: a directory takes the files of --shard; give a file name", clip(outPath))
 			}
+			// Every task of an array writes into the same folder: the
+			// first creates it (the README's loop writes to shards/ in a
+			// fresh checkout); MkdirAll is safe when they race.
+			if err := os.MkdirAll(outPath, 0o755); err != nil {
+				return fmt.Errorf("--out = %q: %w", clip(outPath), err)
+			}
 			outPath = filepath.Join(outPath, shardFileName(shard))
 		}
 	}

@@ -3,6 +3,7 @@
 package atomicfile
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -21,7 +22,13 @@ func Write(path string, write func(io.Writer) error) (err error) {
 	}
 	f, err := os.CreateTemp(dir, "."+base+".tmp*")
 	if err != nil {
-		return err
+		// The temporary file's random name means nothing to the user:
+		// name the file they asked for, keep the cause.
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			return fmt.Errorf("write %s: %w", path, pe.Err)
+		}
+		return fmt.Errorf("write %s: %w", path, err)
 	}
 	defer func() {
 		if err != nil {

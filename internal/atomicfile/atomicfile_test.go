@@ -46,3 +46,16 @@ func TestWrite(t *testing.T) {
 		t.Errorf("a missing folder: want an error")
 	}
 }
+
+// A folder that does not exist is named as the user wrote the path, not by
+// the temporary file's random name, and the cause stays testable.
+func TestWriteNamesThePathNotTheTemporary(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "none", "x.json")
+	err := Write(out, func(w io.Writer) error { return nil })
+	if err == nil || !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("Write into a missing folder: %v, want a not-exist error", err)
+	}
+	if !strings.Contains(err.Error(), out) || strings.Contains(err.Error(), ".tmp") {
+		t.Errorf("error %q should name %s and no temporary file", err, out)
+	}
+}
