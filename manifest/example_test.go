@@ -152,7 +152,7 @@ spec:
 	// analysis: interval 1m, threshold 2, stepWeight 10, maxWeight 30
 	// Flagger: 1m0s × ⌈30/10⌉ = 3 steps of 10%, then 100% at 3m0s
 	// check error-rate: ErrorRate Sum of the candidate over 1m0s, fails when > 0.01; measured every 1m0s from 1m0s
-	// rolled back after 2 failed checks, one every 1m0s (2m0s with every check failing)
+	// rolled back on the tick after 2 failed checks, one every 1m0s (3m0s with every check failing; Flagger's documentation says 2m0s)
 }
 
 // A deployment configuration made outside the template (here with the

@@ -57,7 +57,9 @@ func (d Deployable) Explain() Explanation {
 		e.Policy = append(e.Policy, checkLine(c))
 	}
 	if fc, ok := d.Policy.(rollback.FailedChecks); ok {
-		e.Policy = append(e.Policy, fmt.Sprintf("rolled back after %d failed checks, one every %v (%v with every check failing)", fc.Threshold, fc.Interval, time.Duration(fc.Threshold)*fc.Interval))
+		// Flagger's scheduler checks the counter at the start of a tick, so
+		// the rollback comes on the tick after the threshold is reached.
+		e.Policy = append(e.Policy, fmt.Sprintf("rolled back on the tick after %d failed checks, one every %v (%v with every check failing; Flagger's documentation says %v)", fc.Threshold, fc.Interval, time.Duration(fc.Threshold+1)*fc.Interval, time.Duration(fc.Threshold)*fc.Interval))
 	}
 	if d.Composite != nil {
 		for _, c := range d.Composite.Composites {

@@ -33,7 +33,7 @@ func TestExplain(t *testing.T) {
 		t.Errorf("declared %q modelled %q", e.Declared, e.Modelled)
 	}
 	if len(e.Policy) != 3 || !strings.HasPrefix(e.Policy[0], "check error-rate: ErrorRate") || !strings.Contains(e.Policy[0], "> 0.01") ||
-		!strings.Contains(e.Policy[1], "p99") || e.Policy[2] != "rolled back after 15 failed checks, one every 15s (3m45s with every check failing)" {
+		!strings.Contains(e.Policy[1], "p99") || e.Policy[2] != "rolled back on the tick after 15 failed checks, one every 15s (4m0s with every check failing; Flagger's documentation says 3m45s)" {
 		t.Errorf("policy %q", e.Policy)
 	}
 
