@@ -123,6 +123,9 @@ func (c *Candidate) CompareArgs() ([]string, error) {
 	if f.Err != nil {
 		return nil, f.Err
 	}
+	if c.Strategy == nil {
+		return nil, fmt.Errorf("deploysim: Candidate.Strategy = nil: a candidate needs a strategy")
+	}
 	args := []string{"--strategies", c.Strategy.String()}
 	args = append(args, f.Args...)
 	return append(args, "--runs", strconv.Itoa(c.Runs)), nil
@@ -358,7 +361,11 @@ func (c *Candidate) Label() string {
 	case c.Policy != nil:
 		p = c.Policy.Name()
 	}
-	return c.Strategy.String() + " / " + p
+	st := "(no strategy)"
+	if c.Strategy != nil {
+		st = c.Strategy.String()
+	}
+	return st + " / " + p
 }
 
 // alarmShort is a one-glance alarm: "Errors(candidate) Sum >= 2, 2 of 3 × 60s".

@@ -415,3 +415,15 @@ func TestHalvingGate(t *testing.T) {
 		}
 	}
 }
+
+// The zero Candidate is a value the API answers, not a panic: Label names
+// what is missing and CompareArgs returns an error.
+func TestZeroCandidate(t *testing.T) {
+	var c Candidate
+	if got := c.Label(); !strings.Contains(got, "no strategy") {
+		t.Errorf("Label() = %q", got)
+	}
+	if _, err := c.CompareArgs(); err == nil {
+		t.Errorf("CompareArgs() of the zero Candidate: want an error")
+	}
+}
