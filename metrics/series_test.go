@@ -23,7 +23,8 @@ func statsFixture() *VersionStats {
 func pct(p float64) Statistic { return Statistic{Kind: Percentile, P: p} }
 
 // TestVersionStatsValue checks every metric × statistic against what
-// CloudWatch computes from the samples Lambda publishes (reference/aws.md):
+// CloudWatch computes from the samples Lambda publishes (docs/model.md,
+// "CloudWatch metrics and alarms"):
 // Invocations is a sample of 1 per invocation; Errors a sample per
 // invocation, 1 if it failed, so SampleCount = invocations and Average =
 // the error rate; Throttles a 1 per throttle; Duration one sample per

@@ -11,7 +11,7 @@ import (
 
 // Every CodeDeploy predefined configuration, run end to end: a healthy
 // candidate with no horizon is promoted at the instant the reference's table
-// gives (shared/reference/aws.md, "Deployment configurations": 100 % at 5,
+// gives (docs/model.md, "CodeDeploy deployments and presets": 100 % at 5,
 // 10, 15, 30 minutes for the canaries, at 9, 18, 27 and 90 minutes for the
 // linear configs, at 0 for all-at-once; ECS names have the same shapes), and
 // its exposure ∫w dt is the closed form of that schedule: 10 % × 60·M s for a

@@ -21,7 +21,8 @@ func linearTable(m float64) Schedule {
 }
 
 // TestPresets checks every predefined configuration against the table in
-// /work/shared/reference/aws.md ("Deployment configurations"): its names and
+// docs/model.md ("CodeDeploy deployments and presets", from AWS's "Working with
+// deployment configurations in CodeDeploy"): its names and
 // its whole schedule, written from the reference, not from the code.
 func TestPresets(t *testing.T) {
 	want := []struct {
