@@ -111,6 +111,17 @@ func codeDeployType(s strategy.Strategy) (preset string, custom string, err erro
 	return "", b.String(), nil
 }
 
+// codeDeployParts is what the SAM and CloudFormation writers share: the
+// deployment configuration (codeDeployType) and the alarms
+// (cloudWatchAlarms).
+func codeDeployParts(s strategy.Strategy, p rollback.Policy) (preset, custom string, alarms []rollback.Alarm, err error) {
+	if preset, custom, err = codeDeployType(s); err != nil {
+		return "", "", nil, err
+	}
+	alarms, err = cloudWatchAlarms(p)
+	return preset, custom, alarms, err
+}
+
 // cloudWatchAlarms returns the alarms of p, which must be CodeDeploy's
 // controller as rollback.CodeDeploy builds it.
 func cloudWatchAlarms(p rollback.Policy) ([]rollback.Alarm, error) {
@@ -213,11 +224,7 @@ func alarmResource(id string, a rollback.Alarm, version string) string {
 // alarm of p. The function's code properties are placeholders to replace
 // by the user's; the rest is what to merge into their template.
 func SAM(s strategy.Strategy, p rollback.Policy) (string, error) {
-	preset, custom, err := codeDeployType(s)
-	if err != nil {
-		return "", err
-	}
-	alarms, err := cloudWatchAlarms(p)
+	preset, custom, alarms, err := codeDeployParts(s, p)
 	if err != nil {
 		return "", err
 	}
@@ -253,11 +260,7 @@ func SAM(s strategy.Strategy, p rollback.Policy) (string, error) {
 // the function's alias and the version being deployed (an
 // AWS::Lambda::Version resource), and a placeholder function.
 func CloudFormation(s strategy.Strategy, p rollback.Policy) (string, error) {
-	preset, custom, err := codeDeployType(s)
-	if err != nil {
-		return "", err
-	}
-	alarms, err := cloudWatchAlarms(p)
+	preset, custom, alarms, err := codeDeployParts(s, p)
 	if err != nil {
 		return "", err
 	}
