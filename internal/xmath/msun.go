@@ -482,7 +482,17 @@ func expmulti(hi, lo float64, k int) float64 {
 	t := float64(r * r)
 	c := r - float64(t*(P1+float64(t*(P2+float64(t*(P3+float64(t*(P4+float64(t*P5)))))))))
 	y := 1 - ((lo - (float64(r*c))/(2-c)) - hi)
-	// TODO(rsc): make sure math.Ldexp can handle boundary k
+	return scale(y, k)
+}
+
+// scale is math.Ldexp(y, k) for y in [0.5, 2), bit for bit. For k in
+// [-1021, 1022] the product with 2^k is a normal float64 and so exact,
+// which needs neither Ldexp's call, its Frexp nor its branches (a fifth of
+// the per-request engine's cost was Exp, a third of that Ldexp).
+func scale(y float64, k int) float64 {
+	if -1021 <= k && k <= 1022 {
+		return y * math.Float64frombits(uint64(k+1023)<<52)
+	}
 	return math.Ldexp(y, k)
 }
 

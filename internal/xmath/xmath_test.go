@@ -101,3 +101,22 @@ func TestMsunAgreesWithMath(t *testing.T) {
 		}
 	}
 }
+
+// scale, Exp's shortcut for math.Ldexp, gives Ldexp's bits for every k
+// where it multiplies and at the boundaries where it hands over, for y over
+// the range Exp's reduction yields (e^r with |r| ≤ ln(2)/2, rounded) and
+// the edges of [0.5, 2).
+func TestScaleIsLdexp(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	ys := []float64{0.5, math.Nextafter(2, 0), 1, math.Sqrt2, 1 / math.Sqrt2}
+	for i := 0; i < 64; i++ {
+		ys = append(ys, 0.70+r.Float64()*0.72)
+	}
+	for _, y := range ys {
+		for k := -1100; k <= 1100; k++ {
+			if got, want := scale(y, k), math.Ldexp(y, k); math.Float64bits(got) != math.Float64bits(want) {
+				t.Fatalf("scale(%v, %d) = %v, math.Ldexp = %v", y, k, got, want)
+			}
+		}
+	}
+}
