@@ -638,23 +638,29 @@ func (e *bucketEngine) resolveAt(t time.Duration, retire bool) (inflight [metric
 		g := &e.groups[i]
 		a, b := ms(g.a), ms(g.b)
 		var gone [numClasses]int64
-		for k := clsSuccess; k <= clsError; k++ {
-			if g.n[k] == 0 {
-				continue
-			}
+		if n := g.n[clsSuccess] + g.n[clsError]; n > 0 {
+			// Successes and errors share one duration law: one draw of
+			// their durations, thinned bucket by bucket to those still
+			// running at t (durations at or below the zero threshold end
+			// at once) ...
 			l := &e.law[g.d][g.aff]
-			l.draw(e.r, g.n[k], &e.sk)
+			l.draw(e.r, n, &e.sk)
+			var x int64
 			for j := e.sk.min; j <= e.sk.max; j++ {
 				c := e.sk.counts[j-e.sk.base]
 				if c == 0 {
 					continue
 				}
-				x := binomialDraw(e.r, c, l.inflightInBucket(a, b, tm, j, e.sk.up(j-1), e.sk.up(j)))
-				e.sk.counts[j-e.sk.base] -= x
-				gone[k] += x
+				xj := binomialDraw(e.r, c, l.inflightInBucket(a, b, tm, j, e.sk.up(j-1), e.sk.up(j)))
+				e.sk.counts[j-e.sk.base] -= xj
+				x += xj
 			}
-			// Durations at or below the zero threshold end at once.
 			e.addLatency(g, &e.sk)
+			// ... and as a request's outcome is independent of its
+			// duration and arrival, the errors among the x still running
+			// are the marked ones of x drawn without replacement.
+			gone[clsError] = hypergeometricDraw(e.r, n, g.n[clsError], x)
+			gone[clsSuccess] = x - gone[clsError]
 		}
 		if n := g.n[clsTimeout]; n > 0 {
 			x := binomialDraw(e.r, n, e.tlaw[g.d].pending(a, b, tm))

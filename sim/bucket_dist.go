@@ -271,15 +271,16 @@ func (l *durLaw) iAt(j int) float64 {
 	if l.iTab == nil {
 		l.initTab()
 	}
-	x1, x2 := metrics.BucketUpper(j-1), metrics.BucketUpper(j)
 	i := j - l.tabBase
-	if i < 0 || i >= len(l.iTab) {
-		return l.IS(x1, x2)
+	if i >= 0 && i < len(l.iTab) {
+		if v := l.iTab[i]; v == v {
+			return v // the bounds cost a math.Exp each: only on a miss
+		}
 	}
-	if v := l.iTab[i]; v == v {
+	v := l.IS(metrics.BucketUpper(j-1), metrics.BucketUpper(j))
+	if i < 0 || i >= len(l.iTab) {
 		return v
 	}
-	v := l.IS(x1, x2)
 	l.iTab[i] = v
 	return v
 }

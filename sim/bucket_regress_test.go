@@ -75,7 +75,11 @@ func distRecord(k, p, i int, twin bool, r *metrics.Run) string {
 // fails one of the 24 comparisons at 2.4 %). Figures whose draws did not
 // change (outcomes, failures, times to detect and roll back, deploy
 // durations) must match run for run; the end instants, solved to the
-// nanosecond by another root finder, within 1 µs.
+// nanosecond by another root finder, within 1 µs. Failures are the
+// exception where runs end at the horizon with requests still running
+// (AllAtOnce): which of those are errors is drawn anew since the horizon's
+// thinning draws successes and errors together (a hypergeometric split), so
+// there the failures pass the KS test too.
 func TestBucketedSameDistributionAsBefore(t *testing.T) {
 	raw, err := os.ReadFile("testdata/bucket-before-issue14.csv")
 	if err != nil {
@@ -96,7 +100,7 @@ func TestBucketedSameDistributionAsBefore(t *testing.T) {
 	var r Runner
 	for k := 0; k < 2; k++ {
 		for _, p := range []int{0, 4, 8} {
-			var users, usersOld, p99, p99Old []float64
+			var users, usersOld, p99, p99Old, fail, failOld []float64
 			for _, twin := range []bool{false, true} {
 				for i := 0; i < 300; i++ {
 					s := distScenario(k, p)
@@ -115,6 +119,10 @@ func TestBucketedSameDistributionAsBefore(t *testing.T) {
 					}
 					// outcome, failures, TTD, TTR, deploy duration: same draws.
 					for _, c := range []int{4, 5, 7, 8, 9} {
+						if c == 5 && p == 8 {
+							fail, failOld = append(fail, num(now[5])), append(failOld, num(old[5]))
+							continue
+						}
 						if now[c] != old[c] {
 							t.Errorf("scenario %d preset %d run %d twin %v: field %d = %s, was %s", k, p, i, twin, c, now[c], old[c])
 						}
@@ -137,7 +145,10 @@ func TestBucketedSameDistributionAsBefore(t *testing.T) {
 			for _, c := range []struct {
 				name string
 				x, y []float64
-			}{{"users hit", users, usersOld}, {"candidate p99 latency", p99, p99Old}} {
+			}{{"users hit", users, usersOld}, {"candidate p99 latency", p99, p99Old}, {"failures", fail, failOld}} {
+				if c.name == "failures" && p != 8 {
+					continue // compared run for run above
+				}
 				if len(c.x) < 100 || len(c.y) < 100 {
 					t.Fatalf("scenario %d preset %d: %d and %d values of %s", k, p, len(c.x), len(c.y), c.name)
 				}

@@ -3,6 +3,7 @@ package sim
 import (
 	"errors"
 	"math"
+	"math/big"
 	"math/rand/v2"
 	"reflect"
 	"strings"
@@ -403,5 +404,66 @@ func TestBucketedAllocsFlat(t *testing.T) {
 	lo, hi := allocs(10), allocs(100000)
 	if lo > 64 || hi > 64 {
 		t.Errorf("allocations per run: %v at 10 req/s, %v at 100,000 req/s; want at most 64 each", lo, hi)
+	}
+}
+
+// hypergeometricDraw follows the exact law: a chi-square goodness-of-fit
+// at significance 0.001 per case against masses computed with exact
+// integers (math/big binomial coefficients, independent of the sampler's
+// log-gamma), over the symmetries (marks or draws above half the
+// population) and the edges; and at populations too large for exact
+// masses, the mean and variance of 20,000 draws match the closed forms,
+// k·m/n and k·(m/n)(1−m/n)(n−k)/(n−1), within 4.5 and 6 standard errors.
+func TestHypergeometricExact(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 17))
+	exact := func(n, m, k, j int64) float64 {
+		if j < 0 || j > m || k-j > n-m || j > k {
+			return 0
+		}
+		num := new(big.Int).Mul(new(big.Int).Binomial(m, j), new(big.Int).Binomial(n-m, k-j))
+		f, _ := new(big.Rat).SetFrac(num, new(big.Int).Binomial(n, k)).Float64()
+		return f
+	}
+	const draws = 100000
+	for _, c := range []struct{ n, m, k int64 }{
+		{10, 3, 4}, {50, 45, 10}, {200, 20, 150}, {1000, 500, 500}, {1000, 7, 900}, {3000, 300, 1200}, {20, 20, 5}, {20, 5, 20},
+	} {
+		cells := int(min(c.m, c.k)) + 2
+		counts := make([]float64, cells)
+		for i := 0; i < draws; i++ {
+			j := hypergeometricDraw(r, c.n, c.m, c.k)
+			if j < max(0, c.k+c.m-c.n) || j > min(c.k, c.m) {
+				t.Fatalf("Hypergeometric(%d, %d, %d) drew %d, outside its support", c.n, c.m, c.k, j)
+			}
+			counts[min(int(j), cells-1)]++
+		}
+		pmf := func(j int) float64 { return exact(c.n, c.m, c.k, int64(j)) }
+		if p := chiSquarePMF(counts, pmf, draws); p < 0.001 {
+			t.Errorf("Hypergeometric(%d, %d, %d): chi-square p = %.2g", c.n, c.m, c.k, p)
+		}
+	}
+	for _, c := range []struct{ n, m, k int64 }{{3e6, 3e4, 1.5e6}, {1e9, 1e7, 3e8}, {1e9, 5e8, 1e3}} {
+		const m = 20000
+		var sum, sum2 float64
+		for i := 0; i < m; i++ {
+			x := float64(hypergeometricDraw(r, c.n, c.m, c.k))
+			sum += x
+			sum2 += x * x
+		}
+		n, mk, k := float64(c.n), float64(c.m), float64(c.k)
+		mean := k * mk / n
+		v := k * (mk / n) * (1 - mk/n) * (n - k) / (n - 1)
+		gotMean := sum / m
+		gotVar := sum2/m - gotMean*gotMean
+		if math.Abs(gotMean-mean) > 4.5*math.Sqrt(v/m) {
+			t.Errorf("Hypergeometric(%d, %d, %d): mean %.2f, want %.2f (sd of the mean %.3f)", c.n, c.m, c.k, gotMean, mean, math.Sqrt(v/m))
+		}
+		// The sample variance's standard error is about v·sqrt(2/m).
+		if math.Abs(gotVar-v) > 6*v*math.Sqrt(2.0/m) {
+			t.Errorf("Hypergeometric(%d, %d, %d): variance %.1f, want %.1f", c.n, c.m, c.k, gotVar, v)
+		}
+	}
+	if hypergeometricDraw(r, 10, 0, 5) != 0 || hypergeometricDraw(r, 10, 10, 5) != 5 || hypergeometricDraw(r, 10, 4, 10) != 4 || hypergeometricDraw(r, 10, 4, 0) != 0 {
+		t.Error("Hypergeometric edges: no marks, all marked, all drawn, none drawn")
 	}
 }
