@@ -387,8 +387,23 @@ func fmtRate(p Proportion) string {
 }
 
 func fmtPct(v float64) string {
-	s := strconv.FormatFloat(100*v, 'f', 1, 64)
+	s := strconv.FormatFloat(100*v, 'f', PercentDecimals(v, 1), 64)
 	return strings.TrimSuffix(s, ".0")
+}
+
+// PercentDecimals is how many decimals (at least min) 100·p needs so that
+// a p strictly between 0 and 1 reads neither 0 nor 100: two significant
+// digits of its distance to the nearer end when min decimals would round
+// it away. With no success in n runs the Wilson upper bound is about
+// z²/n (3.84/n at 95 %, the "rule of three"): at n = 100,000 that is
+// 0.0038 %, which one decimal printed as [0,0], an interval that claims
+// certainty the runs cannot give.
+func PercentDecimals(p float64, min int) int {
+	x := 100 * math.Min(p, 1-p) // percent from the nearer end
+	if !(x > 0) || x >= 0.5*math.Pow(10, -float64(min)) {
+		return min // 0, 1, NaN, or it already shows
+	}
+	return max(min, 1-int(math.Floor(math.Log10(x))))
 }
 
 // fmtHalf prints the half-width of an interval to two significant digits:
