@@ -41,14 +41,19 @@ type Table struct {
 	Confidence float64
 }
 
-// Add appends a row and returns it.
+// Add appends a row and returns it. It needs a Table (a nil t panics, as
+// appending to a nil slice pointer would): the row has nowhere else to go.
 func (t *Table) Add(label string, s *Summary, params ...Param) *Row {
 	t.Rows = append(t.Rows, Row{Label: label, Params: params, Summary: s})
 	return &t.Rows[len(t.Rows)-1]
 }
 
-// Find returns the row with this label and these params, or nil.
+// Find returns the row with this label and these params, or nil (always
+// for a nil Table).
 func (t *Table) Find(label string, params ...Param) *Row {
+	if t == nil {
+		return nil
+	}
 	for i := range t.Rows {
 		if t.Rows[i].Label == label && paramsEqual(t.Rows[i].Params, params) {
 			return &t.Rows[i]
@@ -278,10 +283,13 @@ func (t *Table) Write(w io.Writer, f Format) error { return t.WriteWith(w, f, Wr
 
 // WriteWith renders t in format f with options o: the columns of text,
 // Markdown and CSV, and whether JSON carries the mergeable state. A nil
-// Table, a row with a nil Summary or an unknown column is an error.
+// Table or writer, a row with a nil Summary or an unknown column is an error.
 func (t *Table) WriteWith(w io.Writer, f Format, o WriteOptions) error {
 	if t == nil {
 		return fmt.Errorf("metrics: Table.Write: nil Table")
+	}
+	if w == nil {
+		return fmt.Errorf("metrics: Table.Write: nil io.Writer")
 	}
 	if err := t.checkRows(); err != nil {
 		return err
