@@ -93,7 +93,14 @@ func withInterval(c rollback.BaselineComparison, d time.Duration) rollback.Basel
 	return c
 }
 
-func fnum(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
+// fnum writes f as a flag value; -0 is written 0 (a threshold of -0 from a
+// space file or a caller's alarm is zero).
+func fnum(f float64) string {
+	if f == 0 {
+		f = 0 // clears the sign of -0
+	}
+	return strconv.FormatFloat(f, 'g', -1, 64)
+}
 
 // AlarmFlag writes a in the --alarm flag's Key=Value syntax, every field
 // given (CloudWatch's PutMetricAlarm names). An alarm whose period is not a

@@ -3,6 +3,7 @@ package deploysim
 import (
 	"context"
 	"errors"
+	"math"
 	"strings"
 	"testing"
 
@@ -68,5 +69,36 @@ func TestZeroInputsAreErrors(t *testing.T) {
 	}
 	if WithBake(nil, 1) != nil {
 		t.Errorf("WithBake(nil, 1) is not nil")
+	}
+}
+
+// A -0 threshold in a space file, or a caller's alarm at -0, is written
+// Threshold=0 in the recommended flags, not Threshold=-0.
+func TestSpaceFileNegativeZero(t *testing.T) {
+	_, sp, err := ParseSpaceFile("space.yaml", []byte("presets: false\nstrategies: [AllAtOnce]\nalarms:\n  metrics: [Errors]\n  thresholds: {Errors: [-0.0]}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sp.Policies) == 0 {
+		t.Fatal("no policy in the space")
+	}
+	alarms := 0
+	for _, p := range sp.Policies {
+		f := DescribePolicy(p)
+		if f.Policy != "alarms" {
+			continue
+		}
+		alarms++
+		if args := strings.Join(f.Args, " "); !strings.Contains(args, "Threshold=0,") || strings.Contains(args, "-0") {
+			t.Errorf("flags %s: want Threshold=0", args)
+		}
+	}
+	if alarms == 0 {
+		t.Error("no alarm policy in the space")
+	}
+	a := DefaultAlarm()
+	a.Threshold = math.Copysign(0, -1)
+	if s, err := AlarmFlag(a); err != nil || !strings.Contains(s, "Threshold=0,") {
+		t.Errorf("AlarmFlag(threshold -0) = %q, %v; want Threshold=0", s, err)
 	}
 }
