@@ -186,8 +186,12 @@ type Candidate struct {
 	Dropped string
 }
 
-// Feasible reports whether every limit is met at the confidence asked.
+// Feasible reports whether every limit is met at the confidence asked
+// (false for a nil Candidate).
 func (c *Candidate) Feasible() bool {
+	if c == nil {
+		return false
+	}
 	for _, v := range c.Verdicts {
 		if !v.Met {
 			return false

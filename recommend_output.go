@@ -42,6 +42,11 @@ func DescribePolicy(p rollback.Policy) PolicyFlags {
 		return PolicyFlags{Policy: "none", Args: []string{"--policy", "none"}}
 	case rollback.Alarms:
 		f := PolicyFlags{Policy: "alarms"}
+		if err := p.Validate(); err != nil {
+			// --policy alarms without an --alarm would run the default alarm.
+			f.Err = fmt.Errorf("deploysim: DescribePolicy: %w", err)
+			return f
+		}
 		if p.PollOffset != 0 {
 			f.Err = fmt.Errorf("PollOffset = %v: the command line has no flag for it", p.PollOffset)
 		}
@@ -69,6 +74,10 @@ func DescribePolicy(p rollback.Policy) PolicyFlags {
 		return f
 	case rollback.Sequential:
 		f := PolicyFlags{Policy: "sequential"}
+		if err := p.Validate(); err != nil {
+			f.Err = fmt.Errorf("deploysim: DescribePolicy: %w", err)
+			return f
+		}
 		if p.MinRatio != 0 || p.MaxRatio != 0 {
 			f.Err = fmt.Errorf("%s: MinRatio and MaxRatio have no flags", p.Name())
 			return f
@@ -84,13 +93,25 @@ func withInterval(c rollback.BaselineComparison, d time.Duration) rollback.Basel
 	return c
 }
 
-func fnum(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
+// fnum writes f as a flag value; -0 is written 0 (a threshold of -0 from a
+// space file or a caller's alarm is zero).
+func fnum(f float64) string {
+	if f == 0 {
+		f = 0 // clears the sign of -0
+	}
+	return strconv.FormatFloat(f, 'g', -1, 64)
+}
 
 // AlarmFlag writes a in the --alarm flag's Key=Value syntax, every field
 // given (CloudWatch's PutMetricAlarm names). An alarm whose period is not a
 // whole number of seconds or whose EvaluationRange is set (no such field on
-// the command line) is written all the same, with an error.
+// the command line) is written all the same, with an error. An alarm that
+// fails rollback.Alarm.Validate (the zero Alarm has no name, metric period
+// or evaluation periods) is not written: "" and its error, wrapped.
 func AlarmFlag(a rollback.Alarm) (string, error) {
+	if err := a.Validate(); err != nil {
+		return "", fmt.Errorf("deploysim: AlarmFlag: %w", err)
+	}
 	var err error
 	if a.Period%time.Second != 0 {
 		err = fmt.Errorf("alarm %s: Period = %v: --alarm takes whole seconds", a.Name, a.Period)
@@ -119,6 +140,9 @@ func AlarmFlag(a rollback.Alarm) (string, error) {
 // Pass another --seed to check them on fresh draws. The error says why
 // when the policy has no flags (DescribePolicy).
 func (c *Candidate) CompareArgs() ([]string, error) {
+	if c == nil {
+		return nil, fmt.Errorf("deploysim: CompareArgs: nil Candidate")
+	}
 	f := DescribePolicy(c.Policy)
 	if f.Err != nil {
 		return nil, f.Err
@@ -266,7 +290,7 @@ func (c Constraints) MarshalJSON() ([]byte, error) {
 // CompareArgs (null when its policy has no flags). scenario is written as
 // given (the command line passes its scenario settings).
 func (r *Recommendation) WriteJSON(w io.Writer, scenario any) error {
-	if r.Best == nil {
+	if r == nil || r.Best == nil {
 		return fmt.Errorf("deploysim: WriteJSON: empty recommendation")
 	}
 	best, err := r.Best.entryJSON()
@@ -349,6 +373,9 @@ func (r *Recommendation) paretoUnion() []*Candidate {
 // Label is how text output names a candidate: "strategy / policy", the
 // policy written as its --alarm values when it is CodeDeploy's alarms.
 func (c *Candidate) Label() string {
+	if c == nil {
+		return "(no candidate)"
+	}
 	f := DescribePolicy(c.Policy)
 	p := f.Policy
 	switch {
@@ -386,7 +413,7 @@ func alarmShort(a rollback.Alarm) string {
 // fronts as tables, what the search spent and the compare flags that
 // reproduce it.
 func (r *Recommendation) WriteText(w io.Writer) error {
-	if r.Best == nil {
+	if r == nil || r.Best == nil {
 		return fmt.Errorf("deploysim: WriteText: empty recommendation")
 	}
 	var b strings.Builder

@@ -432,9 +432,10 @@ func alarmName(m metrics.Metric, d metrics.Dimension) string {
 // WithBake returns s held open at 100 % for bake after its last step, as a
 // Steps ending with a pause at 100 % (s itself when bake is 0): the policy
 // keeps watching a release at full weight, as in a CodeDeploy
-// AfterAllowTraffic hook or an Argo post-promotion analysis.
+// AfterAllowTraffic hook or an Argo post-promotion analysis. A nil s stays
+// nil, for the caller's validation to name.
 func WithBake(s strategy.Strategy, bake time.Duration) strategy.Strategy {
-	if bake <= 0 {
+	if bake <= 0 || s == nil {
 		return s
 	}
 	var steps strategy.Steps

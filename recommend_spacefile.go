@@ -77,6 +77,7 @@ func ParseSpaceFile(name string, data []byte) (SpaceGrid, Space, error) {
 		line, msg := yamlLine(err)
 		return fail(line, msg)
 	}
+	clearNegativeZeros(&g)
 	sp, err := g.Space()
 	if err != nil {
 		var ge *gridError
@@ -165,4 +166,32 @@ func lineOf(doc *yaml.Node, path []string) (int, string) {
 		n = next
 	}
 	return line, where.String()
+}
+
+// clearNegativeZeros writes every -0 of g's number lists as 0: YAML keeps
+// the sign of "-0.0", and a threshold of -0 was echoed back as
+// Threshold=-0 in the recommended --alarm flags.
+func clearNegativeZeros(g *SpaceGrid) {
+	lists := [][]float64{g.Compare, g.Sequential}
+	if g.Canary != nil {
+		lists = append(lists, g.Canary.Percents)
+	}
+	if g.Linear != nil {
+		lists = append(lists, g.Linear.Percents)
+	}
+	if g.Exponential != nil {
+		lists = append(lists, g.Exponential.Starts, g.Exponential.Factors)
+	}
+	if g.Alarms != nil {
+		for _, th := range g.Alarms.Thresholds {
+			lists = append(lists, th)
+		}
+	}
+	for _, l := range lists {
+		for i := range l {
+			if l[i] == 0 {
+				l[i] = 0
+			}
+		}
+	}
 }

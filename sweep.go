@@ -27,7 +27,7 @@ type GridPoint struct {
 }
 
 // Scenario returns base with c applied: its strategy, its policy when set,
-// then its changes.
+// then its changes (a nil change changes nothing; Sweep refuses it).
 func (c GridPoint) Scenario(base sim.Scenario) sim.Scenario {
 	sc := base
 	sc.Strategy = c.Strategy
@@ -35,7 +35,9 @@ func (c GridPoint) Scenario(base sim.Scenario) sim.Scenario {
 		sc.Policy = c.Policy
 	}
 	for _, ch := range c.Changes {
-		ch(&sc)
+		if ch != nil {
+			ch(&sc)
+		}
 	}
 	return sc
 }
@@ -56,10 +58,15 @@ type AxisValue struct {
 // Vary is an Axis over numbers: each value v is labelled with %g and
 // applied with set(sc, v). Vary("rps", []float64{1, 10, 100}, func(sc
 // *sim.Scenario, v float64) { sc.Workload = sim.Poisson{Rate: v} }).
+// With a nil set the values have no Change, which Sweep refuses.
 func Vary(name string, values []float64, set func(sc *sim.Scenario, v float64)) Axis {
 	a := Axis{Name: name}
 	for _, v := range values {
-		a.Values = append(a.Values, AxisValue{Label: fmt.Sprintf("%g", v), Change: func(sc *sim.Scenario) { set(sc, v) }})
+		av := AxisValue{Label: fmt.Sprintf("%g", v)}
+		if set != nil {
+			av.Change = func(sc *sim.Scenario) { set(sc, v) }
+		}
+		a.Values = append(a.Values, av)
 	}
 	return a
 }
@@ -106,8 +113,13 @@ type SweepRow struct {
 	Summary *metrics.Summary
 }
 
-// Label is the row's label in a table: the strategy's name.
-func (r SweepRow) Label() string { return r.Point.Strategy.Name() }
+// Label is the row's label in a table: the strategy's name ("" for none).
+func (r SweepRow) Label() string {
+	if r.Point.Strategy == nil {
+		return ""
+	}
+	return r.Point.Strategy.Name()
+}
 
 // SweepResult is what Sweep returns: one row per GridPoint, in order.
 type SweepResult struct {
@@ -115,9 +127,13 @@ type SweepResult struct {
 }
 
 // Table is the result as a metrics.Table (labels and Params only), to
-// print, write as JSON or merge with other shards.
+// print, write as JSON or merge with other shards. A nil result is an
+// empty table.
 func (r *SweepResult) Table() metrics.Table {
 	var t metrics.Table
+	if r == nil {
+		return t
+	}
 	for _, row := range r.Rows {
 		t.Add(row.Label(), row.Summary, row.Point.Params...)
 	}
@@ -128,15 +144,25 @@ func (r *SweepResult) Table() metrics.Table {
 // the candidate is bad, as many healthy twins, on the same seeds for every
 // GridPoint: common random numbers). A nil strategy, a GridPoint whose scenario
 // fails validation or runs <= 0 is an error naming the GridPoint's index and
-// label, wrapping sim.ErrInvalid; cancelling ctx returns ctx.Err() wrapped.
+// label, wrapping sim.ErrInvalid; so is an empty points (Grid of no
+// strategy), which would otherwise return an empty result that hides the
+// mistake. Cancelling ctx returns ctx.Err() wrapped.
 func Sweep(ctx context.Context, base sim.Scenario, points []GridPoint, runs int, opts EstimateOptions) (*SweepResult, error) {
 	if runs <= 0 {
 		return nil, fmt.Errorf("deploysim: Sweep runs = %d: must be > 0: %w", runs, sim.ErrInvalid)
+	}
+	if len(points) == 0 {
+		return nil, fmt.Errorf("deploysim: Sweep points = []: must list at least one GridPoint (Grid needs at least one strategy): %w", sim.ErrInvalid)
 	}
 	res := &SweepResult{Rows: make([]SweepRow, 0, len(points))}
 	for i, c := range points {
 		if c.Strategy == nil {
 			return nil, fmt.Errorf("deploysim: Sweep points[%d].Strategy = nil: must be a strategy: %w", i, sim.ErrInvalid)
+		}
+		for j, ch := range c.Changes {
+			if ch == nil {
+				return nil, fmt.Errorf("deploysim: Sweep points[%d] (%s %v).Changes[%d] = nil: must be a change (Vary needs a set function): %w", i, c.Strategy.Name(), c.Params, j, sim.ErrInvalid)
+			}
 		}
 		sum, err := Estimate(ctx, c.Scenario(base), runs, opts)
 		if err != nil {

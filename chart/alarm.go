@@ -167,7 +167,7 @@ func addInstants(p *plot.Plot, v AlarmRun, top float64, legend bool) error {
 // Sum"); the threshold is in the same units.
 func Alarm(v AlarmRun) (*plot.Plot, error) {
 	if v.Series == nil || len(v.Series.Periods) == 0 {
-		return nil, fmt.Errorf("chart: %s recorded no metric periods (set sim.Scenario.KeepSeries)", v.Label)
+		return nil, fmt.Errorf("chart: Alarm of run %q: AlarmRun.Series has no metric period (set sim.Scenario.KeepSeries)", v.Label)
 	}
 	q := MetricQuantity(v.Metric, v.Statistic, v.Dimension, v.period())
 	p := newPlot()

@@ -20,8 +20,16 @@ type Ticks struct {
 	Suffix string
 }
 
-// Ticks returns the ticks of the range [min, max].
+// Ticks returns the ticks of the range [min, max]: one labelled tick at
+// min when the range is a single value (min >= max), none when it is not
+// finite (gonum's DefaultTicks panics on both).
 func (t Ticks) Ticks(min, max float64) []plot.Tick {
+	if math.IsNaN(min) || math.IsNaN(max) || math.IsInf(min, 0) || math.IsInf(max, 0) {
+		return nil
+	}
+	if min >= max {
+		return []plot.Tick{{Value: min, Label: FormatNumber(min, Decimals([]float64{min})) + t.Suffix}}
+	}
 	ts := plot.DefaultTicks{}.Ticks(min, max)
 	var major []float64
 	for _, tk := range ts {

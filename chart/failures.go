@@ -14,8 +14,12 @@ import (
 // s, as a staircase in the chart's units: x in f's Quantity, y the percent
 // of runs with at most x. It reads the summary's quantiles (nearest rank),
 // so it is exact when the summary keeps every value and within the
-// sketch's relative error otherwise. Empty when no run has the figure.
+// sketch's relative error otherwise. Empty when no run has the figure or s
+// is nil.
 func ECDF(s *metrics.Summary, f metrics.Figure) plotter.XYs {
+	if s == nil {
+		return nil
+	}
 	n := s.Stats(f).N
 	if n == 0 {
 		return nil
@@ -43,6 +47,9 @@ func ECDF(s *metrics.Summary, f metrics.Figure) plotter.XYs {
 // distributions (canaries rolled back before their second step) share one
 // curve and one legend entry.
 func Failures(t *metrics.Table, f metrics.Figure) (*plot.Plot, error) {
+	if t == nil {
+		return nil, fmt.Errorf("chart: Failures of %s: the table is nil", f)
+	}
 	q := QuantityOf(f)
 	p := newPlot()
 	p.Title.Text = fmt.Sprintf("Distribution over runs: %s", q.Title)

@@ -32,6 +32,24 @@ type Figure struct {
 // NewFigure returns a figure of the given panels at the default size.
 func NewFigure(panels ...*plot.Plot) *Figure { return &Figure{Panels: panels} }
 
+// check reports why f cannot be drawn: nil, no panel, or a nil panel.
+// Draw and Layout draw nothing for such a figure; WriterTo, Save, SVG and
+// PNG return the error rather than a blank image.
+func (f *Figure) check() error {
+	switch {
+	case f == nil:
+		return fmt.Errorf("the Figure is nil")
+	case len(f.Panels) == 0:
+		return fmt.Errorf("Figure.Panels is empty: nothing to draw")
+	}
+	for i, p := range f.Panels {
+		if p == nil {
+			return fmt.Errorf("Figure.Panels[%d] is nil", i)
+		}
+	}
+	return nil
+}
+
 func (f *Figure) size() (vg.Length, vg.Length) {
 	w, h := f.Width, f.Height
 	if w <= 0 {
@@ -49,6 +67,9 @@ const legendGap = 6 * vg.Millimeter
 // LegendWidth is the width the widest legend of the figure's panels takes
 // on canvas c, gap included; 0 when no panel has a legend entry.
 func (f *Figure) LegendWidth(c draw.Canvas) vg.Length {
+	if f.check() != nil {
+		return 0
+	}
 	var w vg.Length
 	for _, p := range f.Panels {
 		if r := p.Legend.Rectangle(c); r.Size().X > 0 && r.Size().Y > 0 {
@@ -91,7 +112,7 @@ func (f *Figure) Draw(c draw.Canvas) {
 // draw lays the figure out on c and calls do for each panel with its canvas,
 // its legend (moved out of the plot) and the legend's canvas.
 func (f *Figure) draw(c draw.Canvas, do func(p *plot.Plot, pc draw.Canvas, l plot.Legend, lc draw.Canvas)) {
-	if len(f.Panels) == 0 {
+	if f.check() != nil {
 		return
 	}
 	lw := f.LegendWidth(c)
@@ -138,6 +159,9 @@ func (f *Figure) draw(c draw.Canvas, do func(p *plot.Plot, pc draw.Canvas, l plo
 
 // WriterTo renders the figure in format ("png", "svg", "pdf", "eps", …).
 func (f *Figure) WriterTo(format string) (io.WriterTo, error) {
+	if err := f.check(); err != nil {
+		return nil, fmt.Errorf("chart: %w", err)
+	}
 	w, h := f.size()
 	c, err := draw.NewFormattedCanvas(w, h, format)
 	if err != nil {
@@ -150,6 +174,9 @@ func (f *Figure) WriterTo(format string) (io.WriterTo, error) {
 // Save writes the figure to file, in the format its extension names; a
 // failed write leaves the previous file as it was.
 func (f *Figure) Save(file string) error {
+	if err := f.check(); err != nil {
+		return fmt.Errorf("chart: %s: %w", file, err)
+	}
 	format := strings.ToLower(strings.TrimPrefix(filepath.Ext(file), "."))
 	wt, err := f.WriterTo(format)
 	if err != nil {
@@ -200,6 +227,9 @@ func (f *Figure) PNG(dpi int) ([]byte, error) {
 	if dpi <= 0 {
 		return nil, fmt.Errorf("chart: PNG dpi = %d: must be > 0", dpi)
 	}
+	if err := f.check(); err != nil {
+		return nil, fmt.Errorf("chart: %w", err)
+	}
 	w, h := f.size()
 	c := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(dpi))
 	f.Draw(draw.New(c))
@@ -212,8 +242,9 @@ func (f *Figure) PNG(dpi int) ([]byte, error) {
 
 // WrapTitle breaks text into lines no wider than width in style sty,
 // between words; a word wider than width keeps a line of its own.
+// A nil sty cannot measure: text is returned as it is.
 func WrapTitle(sty interface{ Width(string) vg.Length }, text string, width vg.Length) string {
-	if text == "" || sty.Width(text) <= width {
+	if text == "" || sty == nil || sty.Width(text) <= width {
 		return text
 	}
 	var lines []string

@@ -63,12 +63,19 @@ func Front(ps []Point, x, y metrics.Figure) []Point {
 
 // PointsOf reads every row's mean x and y (Summary.Value), x from xt's row
 // and y from yt's (pass the same table twice unless one figure comes from
-// a healthy twin), leaving out rows where either is NaN.
+// a healthy twin), leaving out rows where either is NaN or has no Summary.
+// Nil when either table is nil.
 func PointsOf(xt, yt *metrics.Table, x, y metrics.Figure) []Point {
+	if xt == nil || yt == nil {
+		return nil
+	}
 	var ps []Point
 	for i, r := range xt.Rows {
 		if i >= len(yt.Rows) {
 			break
+		}
+		if r.Summary == nil || yt.Rows[i].Summary == nil {
+			continue
 		}
 		vx, vy := r.Summary.Value(x), yt.Rows[i].Summary.Value(y)
 		if math.IsNaN(vx) || math.IsNaN(vy) {
@@ -232,13 +239,18 @@ func nearestOn(r vg.Rectangle, p vg.Point) vg.Point {
 // distance, that stays inside bounds and overlaps no box placed before it
 // and no anchor's marker (a square of side gap). When none is free, the
 // candidate with the least overlap is used. The result does not depend on
-// the drawing backend, so tests check the layout directly.
+// the drawing backend, so tests check the layout directly. An anchor without
+// a size (sizes shorter than anchors) gets an empty box at its anchor.
 func PlaceLabels(anchors, sizes []vg.Point, bounds vg.Rectangle, gap vg.Length) []vg.Rectangle {
 	out := make([]vg.Rectangle, len(anchors))
 	marker := func(a vg.Point) vg.Rectangle {
 		return vg.Rectangle{Min: vg.Point{X: a.X - gap/2, Y: a.Y - gap/2}, Max: vg.Point{X: a.X + gap/2, Y: a.Y + gap/2}}
 	}
 	for i, a := range anchors {
+		if i >= len(sizes) {
+			out[i] = vg.Rectangle{Min: a, Max: a}
+			continue
+		}
 		w, h := sizes[i].X, sizes[i].Y
 		best, bestCost := vg.Rectangle{}, math.Inf(1)
 		for ring := 1; ring <= 8 && bestCost > 0; ring++ {

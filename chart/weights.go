@@ -88,8 +88,12 @@ func addGroupLine(p *plot.Plot, gi int, pts plotter.XYs, label string) error {
 
 // Weights draws each line's weight over time; a rolled-back line drops to 0
 // at its rollback, marked with a cross. Lines with the same points share
-// one legend entry, their labels joined.
+// one legend entry, their labels joined. No line is an error: the chart
+// would be empty axes.
 func Weights(lines []WeightLine) (*plot.Plot, error) {
+	if len(lines) == 0 {
+		return nil, fmt.Errorf("chart: Weights: no line to draw")
+	}
 	p := newPlot()
 	p.Title.Text = "Candidate's share of traffic over time"
 	p.X.Label.Text = "minutes since traffic shifting started"
@@ -121,7 +125,8 @@ func Weights(lines []WeightLine) (*plot.Plot, error) {
 	return p, nil
 }
 
-// Schedules is Weights of each strategy's own schedule.
+// Schedules is Weights of each strategy's own schedule (an error for no
+// strategy or a nil one).
 func Schedules(ss []strategy.Strategy) (*plot.Plot, error) {
 	lines := make([]WeightLine, len(ss))
 	for i, s := range ss {

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"sort"
 	"strings"
 	"time"
@@ -228,16 +227,12 @@ func ReadFile(path string) (*File, error) { return Options{}.ReadFile(path) }
 // errors and warnings.
 func Read(name string, data []byte) (*File, error) { return Options{}.Read(name, data) }
 
-// ReadFile reads the file at path.
+// ReadFile reads the file at path. A file larger than 8 MiB is refused
+// unread (a device or pipe after 8 MiB), with its name, size and the limit.
 func (o Options) ReadFile(path string) (*File, error) {
-	f, err := os.Open(path)
+	data, err := readFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("manifest: %w", err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxInput+1))
-	if err != nil {
-		return nil, fmt.Errorf("manifest: %s: %w", path, err)
+		return nil, err
 	}
 	return o.Read(path, data)
 }
@@ -259,18 +254,15 @@ func (o Options) Read(name string, data []byte) (f *File, err error) {
 // the Kubernetes manifests together, so that a Rollout may use the
 // AnalysisTemplates of another file and a Canary its MetricTemplates. It
 // returns one File per path, in order; errors and warnings name the file
-// they are about.
+// they are about. Each file is checked as it is opened: one larger than
+// 8 MiB is refused unread (a device or pipe after 8 MiB), with its name,
+// size and the limit, before the next is read.
 func (o Options) ReadFiles(paths ...string) ([]*File, error) {
 	datas := make([][]byte, len(paths))
 	for i, p := range paths {
-		f, err := os.Open(p)
-		if err != nil {
-			return nil, fmt.Errorf("manifest: %w", err)
-		}
-		datas[i], err = io.ReadAll(io.LimitReader(f, maxInput+1))
-		f.Close()
-		if err != nil {
-			return nil, fmt.Errorf("manifest: %s: %w", p, err)
+		var err error
+		if datas[i], err = readFile(p); err != nil {
+			return nil, err
 		}
 	}
 	return o.readAll(paths, datas)
@@ -290,7 +282,7 @@ func (o Options) readAll(names []string, datas [][]byte) (files []*File, err err
 	for i, name := range names {
 		data := datas[i]
 		if len(data) > maxInput {
-			return nil, &Error{File: name, Err: fmt.Errorf("file is %d bytes: must be at most %d", len(data), maxInput)}
+			return nil, tooLarge(name, fmt.Sprintf("%d bytes", len(data)))
 		}
 		docs, err := parseDocuments(name, data)
 		if err != nil {

@@ -345,11 +345,15 @@ func (r *reader) plainString(a at) (string, error) {
 }
 
 // number parses a scalar (YAML number or quoted number, as CloudFormation
-// accepts both) as a finite float.
+// accepts both) as a finite float; -0 is read as 0, which the explanations
+// would otherwise echo as "> -0".
 func parseNumber(s string) (float64, bool) {
 	f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
 	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
 		return 0, false
+	}
+	if f == 0 {
+		f = 0 // clears the sign of -0
 	}
 	return f, true
 }

@@ -187,6 +187,9 @@ func parseCondition(s string) (condition, error) {
 	if err != nil {
 		return condition{}, fmt.Errorf("condition %q: bad number", s)
 	}
+	if f == 0 {
+		f = 0 // -0 is 0: explained as "< 0", not "< -0"
+	}
 	return condition{op: m[3], threshold: f, noDataOK: m[1] != "" || m[2] != ""}, nil
 }
 

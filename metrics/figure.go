@@ -240,8 +240,11 @@ func (f Figure) units(r *Run) (int64, bool) {
 
 // Of returns figure f of one run in its display unit (seconds for times), as
 // the Summary stores it (rounded to a millionth for the float figures), and
-// false when the run has no such value or f is a rate.
+// false when the run has no such value (or is nil) or f is a rate.
 func (f Figure) Of(r *Run) (float64, bool) {
+	if r == nil {
+		return 0, false
+	}
 	u, ok := f.units(r)
 	if !ok {
 		return 0, false

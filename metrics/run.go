@@ -60,7 +60,8 @@ type VersionCounts struct {
 func (c VersionCounts) Failures() int64 { return c.Errors + c.Timeouts }
 
 // Run is what one simulated deployment measured. Instants are time since the
-// deployment started; Never marks one that did not happen.
+// deployment started; Never marks one that did not happen. A nil *Run has
+// no value: its readers return 0 and false, Validate an error.
 type Run struct {
 	Seed       uint64
 	Resolution string // "request" or "bucket": the engine that produced the run
@@ -108,15 +109,25 @@ type Run struct {
 // Throttles is the number of invocations throttled on either version: the
 // concurrency limit is the function's, so the candidate's traffic can
 // throttle the baseline's.
-func (r *Run) Throttles() int64 { return r.Candidate.Throttles + r.Baseline.Throttles }
+func (r *Run) Throttles() int64 {
+	if r == nil {
+		return 0
+	}
+	return r.Candidate.Throttles + r.Baseline.Throttles
+}
 
 // ColdStarts is the number of invocations that paid an init on either version.
-func (r *Run) ColdStarts() int64 { return r.Candidate.ColdStarts + r.Baseline.ColdStarts }
+func (r *Run) ColdStarts() int64 {
+	if r == nil {
+		return 0
+	}
+	return r.Candidate.ColdStarts + r.Baseline.ColdStarts
+}
 
 // DeployDuration is the time the weight took to reach its final value, and
 // false if it never did (rolled back, aborted, or unfinished).
 func (r *Run) DeployDuration() (time.Duration, bool) {
-	if r.Promoted == Never {
+	if r == nil || r.Promoted == Never {
 		return 0, false
 	}
 	return r.Promoted, true
@@ -125,12 +136,15 @@ func (r *Run) DeployDuration() (time.Duration, bool) {
 // Stopped reports whether the deployment was stopped before completing: rolled
 // back (rightly or not) or aborted by a hook.
 func (r *Run) Stopped() bool {
-	return r.Outcome == RolledBack || r.Outcome == FalseRollback || r.Outcome == HookAborted
+	return r != nil && (r.Outcome == RolledBack || r.Outcome == FalseRollback || r.Outcome == HookAborted)
 }
 
 // Validate checks that the counts are non-negative and that each instant is
 // Never or a time since the start; it names the first field that breaks a rule.
 func (r *Run) Validate() error {
+	if r == nil {
+		return fmt.Errorf("metrics: Run.Validate: nil Run")
+	}
 	if r.Outcome >= NumOutcomes {
 		return fmt.Errorf("metrics: Run.Outcome = %d: must be below %d", r.Outcome, NumOutcomes)
 	}
@@ -183,11 +197,16 @@ func (r *Run) Validate() error {
 }
 
 // CandidateFailures is the number of failed requests the candidate served.
-func (r *Run) CandidateFailures() int64 { return r.Candidate.Failures() }
+func (r *Run) CandidateFailures() int64 {
+	if r == nil {
+		return 0
+	}
+	return r.Candidate.Failures()
+}
 
 // TimeToDetect is Detected - FaultOnset (or Detected when there was no fault), and false if nothing was detected.
 func (r *Run) TimeToDetect() (time.Duration, bool) {
-	if r.Detected == Never {
+	if r == nil || r.Detected == Never {
 		return 0, false
 	}
 	if r.FaultOnset == Never || r.FaultOnset > r.Detected {
@@ -198,7 +217,7 @@ func (r *Run) TimeToDetect() (time.Duration, bool) {
 
 // TimeToRollback is WeightZero - FaultOnset (or WeightZero when there was no fault), and false if there was no rollback.
 func (r *Run) TimeToRollback() (time.Duration, bool) {
-	if r.WeightZero == Never {
+	if r == nil || r.WeightZero == Never {
 		return 0, false
 	}
 	if r.FaultOnset == Never || r.FaultOnset > r.WeightZero {

@@ -247,8 +247,11 @@ func sketchStat(s *Sketch, st Statistic) (float64, bool) {
 	return 0, false
 }
 
-// Merge adds o's samples to v.
+// Merge adds o's samples to v (none for a nil o).
 func (v *VersionStats) Merge(o *VersionStats) {
+	if o == nil {
+		return
+	}
 	v.Invocations += o.Invocations
 	v.Errors += o.Errors
 	v.Throttles += o.Throttles
@@ -279,9 +282,16 @@ type Series struct {
 
 // Aggregate merges the base periods [from, to) of dimension d into one
 // datapoint, as CloudWatch aggregates raw data into a longer alarm period.
-// Indices are clamped to the series.
+// Indices are clamped to the series; a nil series is empty, and a nil into
+// receives nothing.
 func (s *Series) Aggregate(d Dimension, from, to int, into *VersionStats) {
+	if into == nil {
+		return
+	}
 	into.Reset()
+	if s == nil {
+		return
+	}
 	if from < 0 {
 		from = 0
 	}

@@ -27,7 +27,8 @@ var (
 // bits. Negative values are kept in a mirrored set of buckets with the same
 // guarantee; values with |v| <= 1e-9 count as 0. The zero value is an empty
 // sketch ready to use. A Sketch holds a slice: copy one with CopyFrom, not
-// with assignment.
+// with assignment. A nil *Sketch reads as an empty one (Count, Sum, Min,
+// Max, Mean, Quantile); the methods that record need a Sketch.
 type Sketch struct {
 	count    float64
 	sum      float64
@@ -239,8 +240,13 @@ func (s *Sketch) Reset() {
 	s.neg.reset()
 }
 
-// CopyFrom makes s a copy of o that shares no memory with it.
+// CopyFrom makes s a copy of o that shares no memory with it (empty for a
+// nil o).
 func (s *Sketch) CopyFrom(o *Sketch) {
+	if o == nil {
+		s.Reset()
+		return
+	}
 	s.count, s.sum, s.min, s.max, s.zeros = o.count, o.sum, o.min, o.max, o.zeros
 	s.pos.copyFrom(&o.pos)
 	s.neg.copyFrom(&o.neg)
@@ -265,20 +271,40 @@ func (s *Sketch) Merge(o *Sketch) {
 }
 
 // Count is the number of values recorded.
-func (s *Sketch) Count() float64 { return s.count }
+func (s *Sketch) Count() float64 {
+	if s == nil {
+		return 0
+	}
+	return s.count
+}
 
 // Sum is the sum of the values recorded.
-func (s *Sketch) Sum() float64 { return s.sum }
+func (s *Sketch) Sum() float64 {
+	if s == nil {
+		return 0
+	}
+	return s.sum
+}
 
 // Min is the smallest value recorded (0 when empty).
-func (s *Sketch) Min() float64 { return s.min }
+func (s *Sketch) Min() float64 {
+	if s == nil {
+		return 0
+	}
+	return s.min
+}
 
 // Max is the largest value recorded (0 when empty).
-func (s *Sketch) Max() float64 { return s.max }
+func (s *Sketch) Max() float64 {
+	if s == nil {
+		return 0
+	}
+	return s.max
+}
 
 // Mean is Sum/Count (NaN when empty).
 func (s *Sketch) Mean() float64 {
-	if s.count == 0 {
+	if s == nil || s.count == 0 {
 		return math.NaN()
 	}
 	return s.sum / s.count
@@ -290,7 +316,7 @@ func (s *Sketch) Mean() float64 {
 // [Min, Max]. q <= 0 gives Min and q >= 1 gives Max exactly. It returns NaN
 // for an empty sketch or a NaN q.
 func (s *Sketch) Quantile(q float64) float64 {
-	if s.count == 0 || math.IsNaN(q) {
+	if s == nil || s.count == 0 || math.IsNaN(q) {
 		return math.NaN()
 	}
 	if q <= 0 {

@@ -47,7 +47,9 @@ const DefaultConfidence = 0.95
 // the fallback for a Summary that has none of them.
 //
 // The zero value is an empty Summary ready to use. A Summary holds slices:
-// copy it with Clone.
+// copy it with Clone. A nil *Summary reads as an empty one (its readers
+// return 0 runs, NaN figures and rates); Add needs a Summary to count
+// into, and Merge returns an error for a nil one.
 type Summary struct {
 	runs           int64
 	bad            int64 // runs with a bad candidate
@@ -100,6 +102,7 @@ func populationOf(r *Run) Population {
 // choice depends only on the run counts, so it is the same for any order
 // of adding or merging.
 func (s *Summary) Population(f Figure) Population {
+	s = s.orEmpty()
 	p := f.Population()
 	if s.populationRuns(p) == 0 && s.populationRuns(1-p) > 0 {
 		return 1 - p
@@ -114,10 +117,25 @@ func (s *Summary) populationRuns(p Population) int64 {
 	return s.runs - s.bad
 }
 
+// empty is what a nil *Summary reads as. Readers never write to it.
+var empty Summary
+
+// orEmpty is s, or the empty Summary when s is nil.
+func (s *Summary) orEmpty() *Summary {
+	if s == nil {
+		return &empty
+	}
+	return s
+}
+
 // Add counts one run. It expects a run that passes Run.Validate: an
 // unknown outcome is counted as Unfinished (so outcome counts still add up
-// to Runs), negative counts are taken as they are.
+// to Runs), negative counts are taken as they are. A nil r is no run and
+// counts nothing.
 func (s *Summary) Add(r *Run) {
+	if r == nil {
+		return
+	}
 	s.runs++
 	if int(r.Outcome) < len(s.outcomes) {
 		s.outcomes[r.Outcome]++
@@ -189,8 +207,11 @@ func (s *Summary) Merge(o *Summary) error {
 	return nil
 }
 
-// Reset empties s, keeping its memory.
+// Reset empties s, keeping its memory (nothing to do for nil).
 func (s *Summary) Reset() {
+	if s == nil {
+		return
+	}
 	s.runs, s.bad, s.badStopped, s.healthyStopped = 0, 0, 0, 0
 	s.outcomes = [NumOutcomes]int64{}
 	s.origin = origin{}
@@ -201,8 +222,11 @@ func (s *Summary) Reset() {
 	}
 }
 
-// Clone returns a copy of s that shares no memory with it.
+// Clone returns a copy of s that shares no memory with it (nil for nil).
 func (s *Summary) Clone() *Summary {
+	if s == nil {
+		return nil
+	}
 	c := &Summary{runs: s.runs, bad: s.bad, badStopped: s.badStopped, healthyStopped: s.healthyStopped, outcomes: s.outcomes,
 		origin: s.origin.clone()}
 	for p := range s.figs {
@@ -214,8 +238,11 @@ func (s *Summary) Clone() *Summary {
 }
 
 // Equal reports whether s and o hold the same state (the same runs, up to
-// order), bit for bit.
+// order), bit for bit. A nil Summary equals only nil.
 func (s *Summary) Equal(o *Summary) bool {
+	if s == nil || o == nil {
+		return s == o
+	}
 	if s.runs != o.runs || s.bad != o.bad || s.badStopped != o.badStopped ||
 		s.healthyStopped != o.healthyStopped || s.outcomes != o.outcomes || !s.origin.equal(&o.origin) {
 		return false
@@ -231,13 +258,14 @@ func (s *Summary) Equal(o *Summary) bool {
 }
 
 // Runs is the number of runs counted.
-func (s *Summary) Runs() int64 { return s.runs }
+func (s *Summary) Runs() int64 { return s.orEmpty().runs }
 
 // BadRuns is the number of runs whose candidate had a fault.
-func (s *Summary) BadRuns() int64 { return s.bad }
+func (s *Summary) BadRuns() int64 { return s.orEmpty().bad }
 
 // Outcomes is the number of runs that ended with outcome o.
 func (s *Summary) Outcomes(o Outcome) int64 {
+	s = s.orEmpty()
 	if int(o) < len(s.outcomes) {
 		return s.outcomes[o]
 	}
@@ -281,6 +309,7 @@ func (s *Summary) StatsAt(f Figure, level float64) Stats {
 // twin's candidate failures, say, or the duration of the bad deployments
 // that were missed. TimeToDetect and TimeToRollback have no healthy values.
 func (s *Summary) StatsOver(f Figure, p Population, level float64) Stats {
+	s = s.orEmpty()
 	nan := math.NaN()
 	st := Stats{Mean: nan, StdDev: nan, Min: nan, Max: nan, P50: nan, P95: nan, P99: nan, CILow: nan, CIHigh: nan, Level: level}
 	if f >= numRunFigures || p >= numPopulations {
@@ -316,6 +345,7 @@ func (s *Summary) StatsOver(f Figure, p Population, level float64) Stats {
 // to ExactValues runs, within SketchAccuracy beyond. Plotting it over q in
 // (0, 1) draws the figure's distribution function.
 func (s *Summary) Quantile(f Figure, q float64) float64 {
+	s = s.orEmpty()
 	if f >= numRunFigures || math.IsNaN(q) {
 		return math.NaN()
 	}
@@ -342,6 +372,7 @@ func (s *Summary) Rate(f Figure) Proportion { return s.RateAt(f, DefaultConfiden
 
 // RateAt is Rate with an interval at level (in (0, 1)).
 func (s *Summary) RateAt(f Figure, level float64) Proportion {
+	s = s.orEmpty()
 	switch f {
 	case DetectionRate:
 		return Wilson(s.badStopped, s.bad, level)
@@ -395,6 +426,7 @@ func Wilson(k, n int64, level float64) Proportion {
 // figure over s.Population(f), or the value of a rate. NaN when no run had
 // it.
 func (s *Summary) Value(f Figure) float64 {
+	s = s.orEmpty()
 	if f.IsRate() {
 		return s.Rate(f).Value
 	}

@@ -41,14 +41,19 @@ type Table struct {
 	Confidence float64
 }
 
-// Add appends a row and returns it.
+// Add appends a row and returns it. It needs a Table (a nil t panics, as
+// appending to a nil slice pointer would): the row has nowhere else to go.
 func (t *Table) Add(label string, s *Summary, params ...Param) *Row {
 	t.Rows = append(t.Rows, Row{Label: label, Params: params, Summary: s})
 	return &t.Rows[len(t.Rows)-1]
 }
 
-// Find returns the row with this label and these params, or nil.
+// Find returns the row with this label and these params, or nil (always
+// for a nil Table).
 func (t *Table) Find(label string, params ...Param) *Row {
+	if t == nil {
+		return nil
+	}
 	for i := range t.Rows {
 		if t.Rows[i].Label == label && paramsEqual(t.Rows[i].Params, params) {
 			return &t.Rows[i]
@@ -278,10 +283,13 @@ func (t *Table) Write(w io.Writer, f Format) error { return t.WriteWith(w, f, Wr
 
 // WriteWith renders t in format f with options o: the columns of text,
 // Markdown and CSV, and whether JSON carries the mergeable state. A nil
-// Table, a row with a nil Summary or an unknown column is an error.
+// Table or writer, a row with a nil Summary or an unknown column is an error.
 func (t *Table) WriteWith(w io.Writer, f Format, o WriteOptions) error {
 	if t == nil {
 		return fmt.Errorf("metrics: Table.Write: nil Table")
+	}
+	if w == nil {
+		return fmt.Errorf("metrics: Table.Write: nil io.Writer")
 	}
 	if err := t.checkRows(); err != nil {
 		return err
@@ -387,8 +395,23 @@ func fmtRate(p Proportion) string {
 }
 
 func fmtPct(v float64) string {
-	s := strconv.FormatFloat(100*v, 'f', 1, 64)
+	s := strconv.FormatFloat(100*v, 'f', PercentDecimals(v, 1), 64)
 	return strings.TrimSuffix(s, ".0")
+}
+
+// PercentDecimals is how many decimals (at least min) 100·p needs so that
+// a p strictly between 0 and 1 reads neither 0 nor 100: two significant
+// digits of its distance to the nearer end when min decimals would round
+// it away. With no success in n runs the Wilson upper bound is about
+// z²/n (3.84/n at 95 %, the "rule of three"): at n = 100,000 that is
+// 0.0038 %, which one decimal printed as [0,0], an interval that claims
+// certainty the runs cannot give.
+func PercentDecimals(p float64, min int) int {
+	x := 100 * math.Min(p, 1-p) // percent from the nearer end
+	if !(x > 0) || x >= 0.5*math.Pow(10, -float64(min)) {
+		return min // 0, 1, NaN, or it already shows
+	}
+	return max(min, 1-int(math.Floor(math.Log10(x))))
 }
 
 // fmtHalf prints the half-width of an interval to two significant digits:

@@ -26,6 +26,12 @@ type htmlChart struct {
 // charts inline, no script, nothing fetched from the network, laid out to
 // print (each chart kept on one page).
 func (r *Report) WriteHTML(w io.Writer) error {
+	if err := r.check(); err != nil {
+		return err
+	}
+	if w == nil {
+		return fmt.Errorf("report: WriteHTML: nil io.Writer")
+	}
 	var studies []htmlStudy
 	for i, st := range r.Studies {
 		hs := htmlStudy{ID: fmt.Sprintf("s%d", i+1), Study: st}
@@ -55,6 +61,9 @@ func (r *Report) WriteHTML(w io.Writer) error {
 // PNG charts beside it for .md. Every file goes through a temporary one, so
 // a failed write leaves the previous report whole.
 func (r *Report) Save(path string) error {
+	if err := r.check(); err != nil {
+		return err
+	}
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".html", ".htm":
 		if err := atomicfile.Write(path, r.WriteHTML); err != nil {
@@ -64,7 +73,7 @@ func (r *Report) Save(path string) error {
 	case ".md", ".markdown":
 		return r.SaveMarkdown(path)
 	}
-	return fmt.Errorf("report: --out = %q: must end in .html or .md", path)
+	return fmt.Errorf("report: Save path = %q: must end in .html or .md (or .htm, .markdown)", path)
 }
 
 var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{

@@ -17,6 +17,9 @@ const ChartDPI = 110
 // SaveMarkdown writes the report to path as Markdown and each chart beside
 // it as a PNG named after path (report-s1-weights.png for report.md).
 func (r *Report) SaveMarkdown(path string) error {
+	if err := r.check(); err != nil {
+		return err
+	}
 	dir := filepath.Dir(path)
 	stem := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
 	var b bytes.Buffer
@@ -47,7 +50,14 @@ func writeBytes(b []byte) func(io.Writer) error {
 
 // WriteMarkdown writes the report as Markdown; save is called for each
 // chart with its id (s1-weights …) and returns the link to put in the page.
+// save may be nil only when no study has a chart.
 func (r *Report) WriteMarkdown(w io.Writer, save func(id string, f *chart.Figure) (string, error)) error {
+	if err := r.check(); err != nil {
+		return err
+	}
+	if w == nil {
+		return fmt.Errorf("report: WriteMarkdown: nil io.Writer")
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "# %s\n\n", r.Title)
 	b.WriteString("Written by deploysim. The runs are seeded: the same command gives the same numbers on any machine.\n\n")
@@ -78,6 +88,9 @@ func (r *Report) WriteMarkdown(w io.Writer, save func(id string, f *chart.Figure
 			b.WriteString("### Charts\n\n")
 		}
 		for _, c := range cs {
+			if save == nil {
+				return fmt.Errorf("report: %s: chart %s: WriteMarkdown's save function is nil", st.Title, c.ID)
+			}
 			link, err := save(id+"-"+c.ID, c.Figure)
 			if err != nil {
 				return fmt.Errorf("report: %s: chart %s: %w", st.Title, c.ID, err)

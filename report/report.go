@@ -27,6 +27,19 @@ type Report struct {
 	DocsURL string
 }
 
+// check reports what makes r unwritable: a nil Report or a nil study.
+func (r *Report) check() error {
+	if r == nil {
+		return fmt.Errorf("report: nil Report")
+	}
+	for i, st := range r.Studies {
+		if st == nil {
+			return fmt.Errorf("report: Report.Studies[%d] is nil", i)
+		}
+	}
+	return nil
+}
+
 func (r *Report) docsURL() string {
 	if r.DocsURL != "" {
 		return r.DocsURL

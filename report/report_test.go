@@ -260,7 +260,7 @@ func TestHTMLNumbersEqualJSON(t *testing.T) {
 			wantShown := short(got)
 			switch {
 			case stat == "value":
-				wantShown = num1(100 * got)
+				wantShown = pct1(got)
 			case stat == "":
 				wantShown = val
 			}

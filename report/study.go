@@ -109,6 +109,9 @@ func Simulate(ctx context.Context, title string, sc sim.Scenario, strategies []s
 // strategy's schedule cut where that run was rolled back. labels, when
 // given, name the curves (one per scenario); the strategies' names otherwise.
 func (st *Study) Illustrate(scs []sim.Scenario, labels ...string) error {
+	if st == nil {
+		return fmt.Errorf("report: Illustrate: nil Study")
+	}
 	st.Weights, st.Alarm = nil, nil
 	for i, sc := range scs {
 		if sc.Strategy == nil {

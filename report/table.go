@@ -70,9 +70,9 @@ func view(t *metrics.Table) tableView {
 			p := r.Summary.RateAt(f, level)
 			c := cell{Text: "–", Figure: f.String(), Stat: "value"}
 			if !math.IsNaN(p.Value) {
-				c.Text = num1(100*p.Value) + " %"
+				c.Text = pct1(p.Value) + " %"
 				c.Value = g(p.Value)
-				c.Note = "[" + num1(100*p.CILow) + ", " + num1(100*p.CIHigh) + "]"
+				c.Note = "[" + pct1(p.CILow) + ", " + pct1(p.CIHigh) + "]"
 			}
 			row = append(row, c)
 		}
@@ -98,6 +98,11 @@ func g(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 
 // num1 writes v with one decimal.
 func num1(v float64) string { return chart.FormatNumber(v, 1) }
+
+// pct1 writes a proportion in percent with one decimal, or as many more as
+// keep a p strictly between 0 and 1 from reading 0 or 100
+// (metrics.PercentDecimals): a 0-success interval is [0, 0.0038], not [0, 0].
+func pct1(p float64) string { return chart.FormatNumber(100*p, metrics.PercentDecimals(p, 1)) }
 
 // short writes v with four significant digits at most: 36,686, 61.17,
 // 0.5, 125.

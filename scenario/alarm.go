@@ -3,6 +3,7 @@ package scenario
 import (
 	"fmt"
 	"math"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -141,6 +142,7 @@ func ParseAlarm(s string) (Alarm, error) {
 			return a, err
 		}
 	}
+	clearNegativeZeros(reflect.ValueOf(&a))
 	return a, nil
 }
 

@@ -181,7 +181,10 @@ func (c *File) Validate() error {
 			return c.bad("traffic", fmt.Sprintf("%q", clip(c.Traffic)), "must be poisson, diurnal, bursty or trace:FILE (or minutes, with per_minute)")
 		}
 	}
-	return c.validateExecution()
+	if err := c.validateExecution(); err != nil {
+		return err
+	}
+	return c.validatePolicy()
 }
 
 // MaxConcurrencyLimit bounds concurrency_limit: far above any account's

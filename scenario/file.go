@@ -365,7 +365,11 @@ func decodeInto(name string, data []byte, c *File) error {
 			root = sc
 		}
 	}
-	return decodeStrict(name, "", root, reflect.ValueOf(c).Elem())
+	if err := decodeStrict(name, "", root, reflect.ValueOf(c).Elem()); err != nil {
+		return err
+	}
+	clearNegativeZeros(reflect.ValueOf(c))
+	return nil
 }
 
 // decodeStrict decodes n into v: a struct from a mapping whose keys are the

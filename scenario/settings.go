@@ -3,6 +3,7 @@ package scenario
 import (
 	"fmt"
 	"math"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -184,7 +185,11 @@ func Settings() []Setting { return append([]Setting(nil), settings...) }
 func (c *File) Set(key, v string) error {
 	for _, s := range settings {
 		if s.Key == key {
-			return s.apply(c, v)
+			if err := s.apply(c, v); err != nil {
+				return err
+			}
+			clearNegativeZeros(reflect.ValueOf(c))
+			return nil
 		}
 	}
 	return fmt.Errorf("unknown setting %q", key)

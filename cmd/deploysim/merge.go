@@ -80,7 +80,7 @@ func runMerge(s streams, o *outputOptions, names []string) error {
 	}
 	var g grid
 	if err := json.Unmarshal(fields[1].value.(json.RawMessage), &g); err != nil {
-		return fmt.Errorf("%s: grid: %v", names[0], err)
+		return fmt.Errorf("%s: grid: %w", names[0], err)
 	}
 	return writeOutcome(s.out, o, f, t, fields, sweepHeader(&c, g, fields[2].value.(string)), nil)
 }
@@ -103,7 +103,7 @@ func mergeShards(names []string, files [][]byte) (*metrics.Table, []field, error
 	for i, data := range files {
 		var d shardDoc
 		if err := json.Unmarshal(data, &d); err != nil {
-			return nil, nil, fmt.Errorf("%s: not a sweep shard: %v", names[i], err)
+			return nil, nil, fmt.Errorf("%s: not a sweep shard: %w", names[i], err)
 		}
 		if d.Shard == "" || len(d.Scenario) == 0 || len(d.Grid) == 0 {
 			return nil, nil, fmt.Errorf("%s: not a sweep shard: want the keys scenario, grid and shard (deploysim sweep --shard i/n)", names[i])
@@ -115,7 +115,7 @@ func mergeShards(names []string, files [][]byte) (*metrics.Table, []field, error
 		for _, k := range []*json.RawMessage{&d.Scenario, &d.Grid} {
 			var b bytes.Buffer
 			if err := json.Compact(&b, *k); err != nil {
-				return nil, nil, fmt.Errorf("%s: %v", names[i], err)
+				return nil, nil, fmt.Errorf("%s: %w", names[i], err)
 			}
 			*k = b.Bytes()
 		}
@@ -151,25 +151,25 @@ func mergeShards(names []string, files [][]byte) (*metrics.Table, []field, error
 		}
 		t, err := metrics.ReadTable(bytes.NewReader(data))
 		if err != nil {
-			return nil, nil, fmt.Errorf("%s: %v", names[i], err)
+			return nil, nil, fmt.Errorf("%s: %w", names[i], err)
 		}
 		if err := merged.Merge(t); err != nil {
-			return nil, nil, fmt.Errorf("%s: %v", names[i], err)
+			return nil, nil, fmt.Errorf("%s: %w", names[i], err)
 		}
 	}
 	var g grid
 	if err := json.Unmarshal(first.Grid, &g); err != nil {
-		return nil, nil, fmt.Errorf("%s: grid: %v", names[0], err)
+		return nil, nil, fmt.Errorf("%s: grid: %w", names[0], err)
 	}
 	var c struct {
 		Runs int64 `json:"runs"`
 	}
 	if err := json.Unmarshal(first.Scenario, &c); err != nil {
-		return nil, nil, fmt.Errorf("%s: scenario: %v", names[0], err)
+		return nil, nil, fmt.Errorf("%s: scenario: %w", names[0], err)
 	}
 	ps, err := g.points()
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %v", names[0], err)
+		return nil, nil, fmt.Errorf("%s: %w", names[0], err)
 	}
 	if c.Runs < 1 || c.Runs > scenario.MaxRuns {
 		return nil, nil, fmt.Errorf("%s: scenario: runs = %d: must be in [1, %d]", names[0], c.Runs, scenario.MaxRuns)
@@ -211,7 +211,7 @@ func mergeShards(names []string, files [][]byte) (*metrics.Table, []field, error
 	}
 	// Each row's recorded run ranges must make up runs [0, runs) exactly.
 	if err := out.CheckComplete(int64(c.Runs)); err != nil {
-		return nil, nil, fmt.Errorf("%s: %v", names[0], err)
+		return nil, nil, fmt.Errorf("%s: %w", names[0], err)
 	}
 	fields := []field{{"scenario", json.RawMessage(first.Scenario)}, {"grid", json.RawMessage(first.Grid)}, {"resolution", engineName(engines)}}
 	return out, fields, nil

@@ -85,11 +85,11 @@ func runPlot(ctx context.Context, s streams, so *scenarioOptions, po *plotOption
 	}
 	xf, err := metrics.ParseFigure(*xName)
 	if err != nil {
-		return fmt.Errorf("--x: %v", err)
+		return fmt.Errorf("--x: %w", err)
 	}
 	yf, err := metrics.ParseFigure(*yName)
 	if err != nil {
-		return fmt.Errorf("--y: %v", err)
+		return fmt.Errorf("--y: %w", err)
 	}
 	c, err := so.config(s.in)
 	if err != nil {

@@ -95,7 +95,7 @@ func (so *scenarioOptions) config(stdin io.Reader) (scenario.File, error) {
 		}
 		c.MarkFlag(v.s.Key)
 		if e := c.Set(v.s.Key, v.val); e != nil {
-			err = fmt.Errorf("--%s = %q: %v", f.Name, clip(v.val), e)
+			err = fmt.Errorf("--%s = %q: %w", f.Name, clip(v.val), e)
 		}
 	})
 	if err != nil {
@@ -107,10 +107,10 @@ func (so *scenarioOptions) config(stdin io.Reader) (scenario.File, error) {
 		for _, v := range so.alarms {
 			a, err := scenario.ParseAlarm(v)
 			if err != nil {
-				return c, fmt.Errorf("--alarm %q: %v", clip(v), err)
+				return c, fmt.Errorf("--alarm %q: %w", clip(v), err)
 			}
 			if _, err := a.Rollback(len(c.Alarms)); err != nil {
-				return c, fmt.Errorf("--alarm %q: %v", clip(v), err)
+				return c, fmt.Errorf("--alarm %q: %w", clip(v), err)
 			}
 			c.Alarms = append(c.Alarms, a)
 		}

@@ -149,7 +149,7 @@ func expandShardArgs(args []string) ([]string, error) {
 		case err != nil && strings.ContainsAny(a, "*?["):
 			m, gerr := filepath.Glob(a)
 			if gerr != nil {
-				return nil, fmt.Errorf("%q: %v", clip(a), gerr)
+				return nil, fmt.Errorf("%q: %w", clip(a), gerr)
 			}
 			if len(m) == 0 {
 				return nil, fmt.Errorf("%q: no file matches", clip(a))
