@@ -517,6 +517,12 @@ func (e *bucketEngine) firstFailure(g *group, cap time.Duration) {
 		}
 		l := &e.law[g.d][g.aff]
 		if k == clsTimeout {
+			if e.first != metrics.Never && e.first <= g.a+e.ver[g.d].timeout {
+				// A timeout ends a timeout after its arrival: none of
+				// these can come before the failure already found (at
+				// high rates, the group's own errors found it).
+				continue
+			}
 			l = &e.tlaw[g.d]
 		}
 		a, b := ms(g.a), ms(g.b)
