@@ -502,6 +502,11 @@ func (k *kube) argoMetric(m at, start time.Duration, ph phase, args map[string]s
 	}
 	if pe[0].key != "prometheus" {
 		k.warnf(pe[0].val, "metric %s: provider %s is not modelled (only Prometheus queries whose meaning is plain from the text)", c.Name, pe[0].key)
+		if pe[0].key == "job" {
+			// A Job measurement lasts as long as the Job runs, which
+			// nothing in the template says.
+			k.warnf(pe[0].val, "metric %s: a job measurement lasts as long as its Job runs, which is not known here; the step's time is modelled from initialDelay, interval and count alone (%v)", c.Name, dur)
+		}
 		return c, dur, false, nil
 	}
 	qn, ok := pe[0].val.get("query")

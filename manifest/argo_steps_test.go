@@ -35,3 +35,44 @@ spec:
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// An analysis whose metric runs a Kubernetes Job (Argo's job provider)
+// takes as long as the Job runs, which the template does not say: the
+// reader warns that the step's time comes from the measurement schedule
+// alone, with the figure it used (here 0 s: one measurement, no delay).
+func TestArgoJobMetricWarnsOfItsUnknownDuration(t *testing.T) {
+	src := `apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata: {name: r}
+spec:
+  strategy:
+    canary:
+      steps:
+      - setWeight: 20
+      - analysis:
+          templates:
+          - templateName: smoke
+      - setWeight: 50
+---
+apiVersion: argoproj.io/v1alpha1
+kind: AnalysisTemplate
+metadata: {name: smoke}
+spec:
+  metrics:
+  - name: smoke
+    provider:
+      job:
+        spec:
+          template:
+            spec:
+              containers: [{name: t, image: busybox, command: [sh, -c, "exit 0"]}]
+              restartPolicy: Never
+`
+	ds, err := Read("r.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := only(t, ds)
+	wantWarning(t, d.Warnings, 21, "a job measurement lasts as long as its Job runs")
+	wantWarning(t, d.Warnings, 21, "from initialDelay, interval and count alone (0s)")
+}
