@@ -163,10 +163,23 @@ func (e *engine) loop() time.Duration {
 	return e.now
 }
 
+// held is the next arrival, or nil when there is none.
+func (e *engine) held() *eventq.Event {
+	if e.hasArr {
+		return &e.nextArr
+	}
+	return nil
+}
+
 // step handles the next event and reports whether the run has ended.
 func (e *engine) step() (end bool) {
-	ev, ok := e.q.Peek()
-	if e.hasArr && (!ok || eventq.Less(&e.nextArr, &ev)) {
+	// The queue's next event if it comes before the held arrival: one pass
+	// and one copy of the event.
+	var ev eventq.Event
+	if !e.q.PopBefore(e.held(), &ev) {
+		if !e.hasArr {
+			return true // nothing left to happen
+		}
 		at := e.nextArr.At
 		e.now = at
 		if t := e.arr.Next(); t != NoArrival && !e.c.stopped {
@@ -184,11 +197,7 @@ func (e *engine) step() (end bool) {
 		}
 		return false
 	}
-	if !ok {
-		return true // nothing left to happen
-	}
 	e.now = ev.At
-	e.q.Pop()
 	switch ev.Kind {
 	case evCompletion:
 		e.complete(&ev)

@@ -1,21 +1,54 @@
-// Package eventq is the simulator's event queue: a 4-ary min-heap of small
-// value events ordered by (At, Kind, insertion sequence).
+// Package eventq is the simulator's event queue: small value events ordered
+// by (At, Kind, insertion sequence).
 //
 // Events are plain values with a kind and a few integer payload fields, so a
-// push or a pop moves 32 bytes and allocates nothing once the backing slice
-// has grown to the queue's working size. The kind doubles as the priority of
-// events at the same instant: at equal At, a smaller Kind comes first, and
-// events of the same kind come out in the order they were pushed. The
-// simulator numbers its kinds in the order it wants simultaneous events
-// handled, which makes that order part of the model rather than an accident
-// of scheduling.
+// push or a pop moves 32 bytes and allocates nothing once the queue's memory
+// has grown to its working size. The kind doubles as the priority of events
+// at the same instant: at equal At, a smaller Kind comes first, and events
+// of the same kind come out in the order they were pushed. The simulator
+// numbers its kinds in the order it wants simultaneous events handled, which
+// makes that order part of the model rather than an accident of scheduling.
 //
-// A 4-ary heap halves the depth of a binary heap; its sift-down compares
-// four children that share a cache line or two, which is faster than the
-// binary heap for the sizes a simulation sees (tens to thousands of events).
+// # Structure
+//
+// Most of a simulation's events are completions a few hundred milliseconds
+// ahead, pushed in no particular order and popped in time order. They go to
+// a calendar (Brown's calendar queue, R. Brown, "Calendar queues: a fast
+// O(1) priority queue implementation for the simulation event set problem",
+// Communications of the ACM 31(10), 1988): a ring of buckets, each 2^shift
+// nanoseconds wide and holding a short list sorted by (At, Kind, sequence),
+// covering a window that starts at the current time; a bitmap of the
+// non-empty buckets makes finding the next one a word scan. A push is a
+// shift, a mask and (usually) an append to a bucket's tail; a pop takes the
+// head of the first non-empty bucket. Unlike Brown's, the calendar has no
+// "years": an event beyond the window (control events hours ahead, the far
+// tail of a latency), before it, or that would need a long walk into an
+// overfull bucket goes to a 4-ary heap instead, and a pop takes the smaller
+// of the two minima. So every event is in exactly one of two structures
+// that each yield their minimum exactly, and the queue's order is the total
+// order (At, Kind, sequence) whatever the calendar's geometry.
+//
+// The geometry adapts, deterministically (it depends only on the sequence of
+// operations, and never on anything but speed): every epoch of pushes, the
+// bucket width is set to the power of two just above the mean gap between
+// popped events (about one event per bucket), with a factor-2 dead band so
+// that noise does not rebuild it; and the ring doubles (up to 2^20 buckets
+// and 16 times the queue's length) while more than one push in 16 lands
+// beyond the window. A rebuild re-files the calendar's events in order (an
+// append each) and happens at most once per as many pushes as the calendar
+// holds, so its cost is O(1) per operation amortised; no operation walks
+// more than maxWalk events of a bucket. The memory (nodes, buckets, heap) is
+// kept by Reset, and so is the geometry, which suits the next run of the
+// same scenario.
+//
+// Measured on the simulator's per-request engine (sim's BenchmarkEventLoop,
+// about 130 events queued): see BENCHMARKS.md, issue 14.
 package eventq
 
-import "time"
+import (
+	"math/bits"
+	"time"
+)
 
 // Event is one scheduled happening. At, Kind and the payload fields are set
 // by the caller; the queue fills the ordering key.
@@ -31,20 +64,85 @@ type Event struct {
 // Queue is a priority queue of events. The zero value is an empty queue
 // ready to use.
 type Queue struct {
-	h   []Event
+	far heap4 // events the calendar does not hold
 	seq uint64
+
+	// The calendar: bucket b holds, as a list of nodes sorted by (At, ord),
+	// the events whose virtual bucket At>>shift is v with v&mask == b and
+	// cur <= v < cur+len(bkt).
+	bkt   []bucket
+	bits  []uint64 // bit b set iff bkt[b] is not empty
+	nodes []node   // the lists' nodes; free ones are chained from free
+	free  int32    // first free node, -1: none
+	shift uint     // bucket width: 2^shift ns, in [minShift, maxShift]
+	cur   int64    // virtual bucket of the window's first bucket
+	nCal  int      // events in the calendar
+
+	// Adaptation (see the package comment).
+	nPush, nFar  int    // pushes this epoch, and those beyond the window
+	sinceRebuild int    // pushes since the geometry last changed
+	gapSum       uint64 // sum of the gaps between pops this epoch (each capped)
+	gapN         uint64
+	lastPop      time.Duration
+	popped       bool // lastPop is set
+
+	scratch []int32 // a rebuild's list of nodes, reused
 }
 
-// maxSeq bounds the sequence part of the key (56 bits): 7·10^16 pushes.
-const maxSeq = 1<<56 - 1
+type bucket struct{ head, tail int32 }
+
+type node struct {
+	ev   Event
+	next int32
+}
+
+const (
+	// maxSeq bounds the sequence part of the key (56 bits): 7·10^16 pushes.
+	maxSeq = 1<<56 - 1
+
+	minLogB  = 6  // 64 buckets: one bitmap word
+	maxLogB  = 20 // 2^20 buckets (8 MiB), for 10^5 events and more
+	minShift = 1  // so that a virtual bucket difference never overflows int64
+	maxShift = 62
+	// initShift is the first bucket width, 2^20 ns ≈ 1 ms, until the first
+	// epoch measures the gaps.
+	initShift = 20
+	// epoch is the number of pushes between two looks at the geometry.
+	epoch = 1024
+	// maxWalk bounds the nodes a push walks in a bucket before it gives up
+	// and sends the event to the heap.
+	maxWalk = 16
+	// maxGap caps one gap in the mean (2^40 ns ≈ 18 min) so that a quiet
+	// hour does not decide the width for the busy ones around it.
+	maxGap = 1 << 40
+)
 
 // Len is the number of events in the queue.
-func (q *Queue) Len() int { return len(q.h) }
+func (q *Queue) Len() int { return len(q.far.h) + q.nCal }
 
-// Reset empties the queue, keeping its memory, and restarts the sequence.
+// Reset empties the queue, keeping its memory and its calendar's geometry,
+// and restarts the sequence.
 func (q *Queue) Reset() {
-	q.h = q.h[:0]
+	q.far.h = q.far.h[:0]
 	q.seq = 0
+	q.clearCal()
+	q.nodes = q.nodes[:0]
+	q.free = -1
+	q.cur = 0
+	q.nPush, q.nFar, q.sinceRebuild, q.gapSum, q.gapN = 0, 0, 0, 0, 0
+	q.popped = false
+}
+
+// clearCal empties the buckets the bitmap marks.
+func (q *Queue) clearCal() {
+	for w, word := range q.bits {
+		for word != 0 {
+			q.bkt[w<<6+bits.TrailingZeros64(word)] = bucket{-1, -1}
+			word &= word - 1
+		}
+		q.bits[w] = 0
+	}
+	q.nCal = 0
 }
 
 func less(a, b *Event) bool {
@@ -57,9 +155,9 @@ func Less(a, b *Event) bool { return less(a, b) }
 
 // Stamp gives e the ordering key Push would give it, without queueing it:
 // for a caller that holds one event aside (the simulator's next arrival,
-// which is replaced at every step) and compares it with Peek by Less. The
-// events pushed afterwards are numbered as if e had been pushed, so the
-// order of everything is the same as with Push.
+// which is replaced at every step) and compares it with the queue's next
+// event by Less or PopBefore. The events pushed afterwards are numbered as
+// if e had been pushed, so the order of everything is the same as with Push.
 func (q *Queue) Stamp(e *Event) {
 	e.ord = uint64(e.Kind)<<56 | (q.seq & maxSeq)
 	q.seq++
@@ -68,130 +166,318 @@ func (q *Queue) Stamp(e *Event) {
 // Push schedules e.
 func (q *Queue) Push(e Event) {
 	q.Stamp(&e)
-	q.h = append(q.h, e)
-	q.up(len(q.h) - 1)
+	q.push(e)
+}
+
+// push files a stamped event.
+func (q *Queue) push(e Event) {
+	if q.bkt == nil {
+		q.init()
+	}
+	q.nPush++
+	if q.nPush >= epoch {
+		q.adapt()
+	}
+	v := int64(e.At) >> (q.shift & 63)
+	if uint64(v)-uint64(q.cur) >= uint64(len(q.bkt)) {
+		switch {
+		case q.nCal == 0 && v < q.cur:
+			q.cur = v // an empty calendar can move back to it
+		default:
+			if v > q.cur {
+				q.nFar++
+			}
+			q.far.push(e)
+			return
+		}
+	}
+	if !q.insert(int(uint64(v)&uint64(len(q.bkt)-1)), &e) {
+		q.far.push(e)
+	}
+}
+
+func (q *Queue) init() {
+	q.shift = initShift
+	q.setBuckets(minLogB)
+	q.free = -1
+}
+
+// setBuckets sizes the empty ring to 2^logB buckets. The ring only grows,
+// so a new size is new memory, set once; an unchanged one is already clear.
+func (q *Queue) setBuckets(logB uint) {
+	n := 1 << logB
+	if n == len(q.bkt) {
+		return
+	}
+	q.bkt = make([]bucket, n)
+	q.bits = make([]uint64, n>>6)
+	for i := range q.bkt {
+		q.bkt[i] = bucket{-1, -1}
+	}
+}
+
+// insert files e in bucket b in order, or reports false when that would
+// walk more than maxWalk nodes.
+func (q *Queue) insert(b int, e *Event) bool {
+	bk := &q.bkt[b]
+	if bk.head < 0 {
+		n := q.alloc(e)
+		bk.head, bk.tail = n, n
+		q.bits[b>>6] |= 1 << (b & 63)
+		q.nCal++
+		return true
+	}
+	if !less(e, &q.nodes[bk.tail].ev) { // the usual case: after the rest
+		n := q.alloc(e)
+		q.nodes[bk.tail].next = n
+		bk.tail = n
+		q.nCal++
+		return true
+	}
+	if less(e, &q.nodes[bk.head].ev) {
+		n := q.alloc(e)
+		q.nodes[n].next = bk.head
+		bk.head = n
+		q.nCal++
+		return true
+	}
+	// Between head and tail: find the last node before e.
+	p := bk.head
+	for k := 0; ; k++ {
+		nx := q.nodes[p].next
+		if less(e, &q.nodes[nx].ev) {
+			n := q.alloc(e)
+			q.nodes[n].next = nx
+			q.nodes[p].next = n
+			q.nCal++
+			return true
+		}
+		if k == maxWalk {
+			return false
+		}
+		p = nx
+	}
+}
+
+// alloc takes a node for e (next: -1).
+func (q *Queue) alloc(e *Event) int32 {
+	if n := q.free; n >= 0 {
+		nd := &q.nodes[n]
+		q.free = nd.next
+		nd.ev, nd.next = *e, -1
+		return n
+	}
+	q.nodes = append(q.nodes, node{ev: *e, next: -1})
+	return int32(len(q.nodes) - 1)
+}
+
+// first returns the first non-empty bucket of the window (the calendar must
+// not be empty) and moves the window's start to it: no event lies between.
+func (q *Queue) first() int {
+	mask := len(q.bkt) - 1
+	i := int(q.cur) & mask
+	w := i >> 6
+	var b int
+	if word := q.bits[w] >> (i & 63); word != 0 {
+		b = i + bits.TrailingZeros64(word)
+	} else {
+		nw := len(q.bits) - 1
+		for {
+			w = (w + 1) & nw
+			if q.bits[w] != 0 {
+				b = w<<6 + bits.TrailingZeros64(q.bits[w])
+				break
+			}
+		}
+	}
+	q.cur += int64((b - i) & mask)
+	return b
+}
+
+// unlink removes bucket b's head node n.
+func (q *Queue) unlink(b int, n int32) {
+	bk := &q.bkt[b]
+	bk.head = q.nodes[n].next
+	if bk.head < 0 {
+		bk.tail = -1
+		q.bits[b>>6] &^= 1 << (b & 63)
+	}
+	q.nodes[n].next = q.free
+	q.free = n
+	q.nCal--
 }
 
 // Peek returns the next event without removing it; ok is false when the
 // queue is empty.
 func (q *Queue) Peek() (e Event, ok bool) {
-	if len(q.h) == 0 {
-		return Event{}, false
+	if p := q.Min(); p != nil {
+		return *p, true
 	}
-	return q.h[0], true
+	return Event{}, false
+}
+
+// Min returns the next event in place, or nil when the queue is empty. The
+// pointer is valid until the queue next changes.
+func (q *Queue) Min() *Event {
+	var m *Event
+	if q.nCal > 0 {
+		m = &q.nodes[q.bkt[q.first()].head].ev
+	}
+	if len(q.far.h) > 0 && (m == nil || less(&q.far.h[0], m)) {
+		m = &q.far.h[0]
+	}
+	return m
 }
 
 // Pop removes and returns the next event; ok is false when the queue is empty.
 func (q *Queue) Pop() (e Event, ok bool) {
-	n := len(q.h)
-	if n == 0 {
-		return Event{}, false
-	}
-	e = q.h[0]
-	n--
-	if n > 0 {
-		last := q.h[n]
-		q.h = q.h[:n]
-		q.holeDown(last)
-	} else {
-		q.h = q.h[:0]
-	}
-	return e, true
+	ok = q.PopBefore(nil, &e)
+	return e, ok
 }
 
-// holeDown refills the root after a pop with last (the former last element)
-// the bottom-up way (Floyd; Wegener's bottom-up heapsort): the hole moves to
-// a leaf along the smallest children without comparing them with last, then
-// last rises from there. The former last element usually belongs near the
-// bottom (in a simulation, a completion far in the future), so this saves
-// one comparison per level over the classic sift-down.
-func (q *Queue) holeDown(last Event) {
-	h := q.h
-	n := len(h)
-	i := 0
-	for {
-		c := 4*i + 1
-		if c >= n {
-			break
-		}
-		m := c
-		end := c + 4
-		if end > n {
-			end = n
-		}
-		for j := c + 1; j < end; j++ {
-			if less(&h[j], &h[m]) {
-				m = j
+// PopBefore removes the next event into *dst and reports true if it comes
+// before held (by Less), or whatever it is when held is nil; it reports
+// false, and removes nothing, when the queue is empty or held comes first.
+// It does in one pass, with one copy of the event, what Min, Less and Pop
+// do, for a caller that holds an event aside (see Stamp).
+func (q *Queue) PopBefore(held, dst *Event) bool {
+	if q.nCal > 0 {
+		b := q.first()
+		n := q.bkt[b].head
+		m := &q.nodes[n].ev
+		if len(q.far.h) == 0 || less(m, &q.far.h[0]) {
+			if held != nil && !less(m, held) {
+				return false
 			}
+			*dst = *m
+			q.unlink(b, n)
+			q.gap(dst.At)
+			return true
 		}
-		h[i] = h[m]
-		i = m
 	}
-	for i > 0 {
-		p := (i - 1) >> 2
-		if !less(&last, &h[p]) {
-			break
-		}
-		h[i] = h[p]
-		i = p
+	if len(q.far.h) == 0 || (held != nil && !less(&q.far.h[0], held)) {
+		return false
 	}
-	h[i] = last
+	*dst = q.far.pop()
+	at := dst.At
+	q.gap(at)
+	// The calendar's window may start at the popped instant: nothing in it
+	// comes earlier.
+	if v := int64(at) >> (q.shift & 63); q.nCal == 0 || v > q.cur {
+		q.cur = v
+	}
+	return true
 }
 
-// ReplaceTop removes the next event and schedules e in one pass, which is
-// cheaper than Pop followed by Push. It returns the removed event; ok is
-// false (and e is simply pushed) when the queue was empty.
+// gap records the time between two pops for the width's estimate.
+func (q *Queue) gap(at time.Duration) {
+	if q.popped && at > q.lastPop {
+		g := uint64(at - q.lastPop)
+		if g > maxGap {
+			g = maxGap
+		}
+		q.gapSum += g
+	}
+	if q.popped {
+		q.gapN++
+	}
+	q.lastPop, q.popped = at, true
+}
+
+// ReplaceTop removes the next event and schedules e, numbered before the
+// removal as Push would. It returns the removed event; ok is false (and e
+// is simply pushed) when the queue was empty.
 func (q *Queue) ReplaceTop(e Event) (top Event, ok bool) {
-	e.ord = uint64(e.Kind)<<56 | (q.seq & maxSeq)
-	q.seq++
-	if len(q.h) == 0 {
-		q.h = append(q.h, e)
-		return Event{}, false
-	}
-	top = q.h[0]
-	q.down(0, e)
-	return top, true
+	q.Stamp(&e)
+	top, ok = q.Pop()
+	q.push(e)
+	return top, ok
 }
 
-func (q *Queue) up(i int) {
-	h := q.h
-	e := h[i]
-	for i > 0 {
-		p := (i - 1) >> 2
-		if !less(&e, &h[p]) {
-			break
+// adapt ends an epoch: it sets the bucket width from the mean gap between
+// pops and grows the ring when too many pushes landed beyond it, rebuilding
+// the calendar if either changed and it has been stable for at least as
+// many pushes as it holds (so that rebuilds cost O(1) per push).
+func (q *Queue) adapt() {
+	shift, logB := q.shift, uint(bits.TrailingZeros(uint(len(q.bkt))))
+	if q.gapN > 0 && q.gapSum > 0 {
+		// 2^s is the power of two just above the mean gap; move only when
+		// the width is off by more than a factor 2 either way.
+		s := uint(bits.Len64(q.gapSum / q.gapN))
+		s = max(minShift, min(maxShift, s))
+		if s > shift+1 || s+1 < shift {
+			shift = s
 		}
-		h[i] = h[p]
-		i = p
 	}
-	h[i] = e
+	if q.nFar*16 > q.nPush && logB < maxLogB && 1<<logB < 16*q.Len() {
+		logB++
+	}
+	q.sinceRebuild += q.nPush
+	q.nPush, q.nFar, q.gapSum, q.gapN = 0, 0, 0, 0
+	if (shift != q.shift || logB != uint(bits.TrailingZeros(uint(len(q.bkt))))) && q.sinceRebuild >= q.nCal {
+		q.rebuild(shift, logB)
+		q.sinceRebuild = 0
+	}
 }
 
-// down places e, which replaces the element at i, by moving the smallest
-// child up until e fits.
-func (q *Queue) down(i int, e Event) {
-	h := q.h
-	n := len(h)
-	for {
-		c := 4*i + 1
-		if c >= n {
-			break
-		}
-		m := c
-		end := c + 4
-		if end > n {
-			end = n
-		}
-		for j := c + 1; j < end; j++ {
-			if less(&h[j], &h[m]) {
-				m = j
+// rebuild re-files the calendar's events with a new geometry, in order, so
+// that each is an append to its bucket's tail; those the new window does
+// not cover go to the heap.
+func (q *Queue) rebuild(shift, logB uint) {
+	s := q.scratch[:0]
+	if q.nCal > 0 {
+		// The buckets in window order: from the first one's bit in its
+		// word, round the ring, back to the bits below it in that word.
+		i := q.first()
+		nw := len(q.bits)
+		w0 := i >> 6
+		for k := 0; k <= nw; k++ {
+			w := (w0 + k) & (nw - 1)
+			word := q.bits[w]
+			if k == 0 {
+				word &= ^uint64(0) << (i & 63)
+			} else if k == nw {
+				word &= 1<<(i&63) - 1
+			}
+			for ; word != 0; word &= word - 1 {
+				for n := q.bkt[w<<6+bits.TrailingZeros64(word)].head; n >= 0; n = q.nodes[n].next {
+					s = append(s, n)
+				}
 			}
 		}
-		if !less(&h[m], &e) {
-			break
-		}
-		h[i] = h[m]
-		i = m
 	}
-	h[i] = e
+	q.scratch = s
+	q.clearCal()
+	q.setBuckets(logB)
+	q.shift = shift
+	switch {
+	case len(s) > 0:
+		q.cur = int64(q.nodes[s[0]].ev.At) >> shift
+	case q.popped:
+		q.cur = int64(q.lastPop) >> shift
+	default:
+		q.cur = 0
+	}
+	mask := uint64(len(q.bkt) - 1)
+	for _, n := range s {
+		nd := &q.nodes[n]
+		v := int64(nd.ev.At) >> shift
+		if uint64(v)-uint64(q.cur) > mask {
+			q.far.push(nd.ev)
+			nd.next = q.free
+			q.free = n
+			continue
+		}
+		b := int(uint64(v) & mask)
+		bk := &q.bkt[b]
+		nd.next = -1
+		if bk.head < 0 {
+			bk.head = n
+			q.bits[b>>6] |= 1 << (b & 63)
+		} else {
+			q.nodes[bk.tail].next = n
+		}
+		bk.tail = n
+		q.nCal++
+	}
 }
