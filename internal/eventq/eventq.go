@@ -32,7 +32,7 @@
 // operations, and never on anything but speed): every epoch of pushes, the
 // bucket width is set to the power of two just above the mean gap between
 // popped events (about one event per bucket), with a factor-2 dead band so
-// that noise does not rebuild it; and the ring doubles (up to 2^20 buckets
+// that noise does not rebuild it; and the ring doubles (up to 2^18 buckets
 // and 16 times the queue's length) while more than one push in 16 lands
 // beyond the window. A rebuild re-files the calendar's events in order (an
 // append each) and happens at most once per as many pushes as the calendar
@@ -72,6 +72,7 @@ type Queue struct {
 	// cur <= v < cur+len(bkt).
 	bkt   []bucket
 	bits  []uint64 // bit b set iff bkt[b] is not empty
+	sum   []uint64 // bit w set iff bits[w] is not 0: a scan reads at most len(sum)+2 words
 	nodes []node   // the lists' nodes; free ones are chained from free
 	free  int32    // first free node, -1: none
 	shift uint     // bucket width: 2^shift ns, in [minShift, maxShift]
@@ -101,7 +102,7 @@ const (
 	maxSeq = 1<<56 - 1
 
 	minLogB  = 6  // 64 buckets: one bitmap word
-	maxLogB  = 20 // 2^20 buckets (8 MiB), for 10^5 events and more
+	maxLogB  = 18 // 2^18 buckets (2 MiB): beyond, the memory traffic costs more than the heap it spares
 	minShift = 1  // so that a virtual bucket difference never overflows int64
 	maxShift = 62
 	// initShift is the first bucket width, 2^20 ns ≈ 1 ms, until the first
@@ -142,6 +143,7 @@ func (q *Queue) clearCal() {
 		}
 		q.bits[w] = 0
 	}
+	clear(q.sum)
 	q.nCal = 0
 }
 
@@ -211,6 +213,7 @@ func (q *Queue) setBuckets(logB uint) {
 	}
 	q.bkt = make([]bucket, n)
 	q.bits = make([]uint64, n>>6)
+	q.sum = make([]uint64, (n>>6+63)>>6)
 	for i := range q.bkt {
 		q.bkt[i] = bucket{-1, -1}
 	}
@@ -223,7 +226,7 @@ func (q *Queue) insert(b int, e *Event) bool {
 	if bk.head < 0 {
 		n := q.alloc(e)
 		bk.head, bk.tail = n, n
-		q.bits[b>>6] |= 1 << (b & 63)
+		q.mark(b)
 		q.nCal++
 		return true
 	}
@@ -271,6 +274,14 @@ func (q *Queue) alloc(e *Event) int32 {
 	return int32(len(q.nodes) - 1)
 }
 
+// mark notes that bucket b is no longer empty.
+func (q *Queue) mark(b int) {
+	if q.bits[b>>6] == 0 {
+		q.sum[b>>12] |= 1 << (b >> 6 & 63)
+	}
+	q.bits[b>>6] |= 1 << (b & 63)
+}
+
 // first returns the first non-empty bucket of the window (the calendar must
 // not be empty) and moves the window's start to it: no event lies between.
 func (q *Queue) first() int {
@@ -281,17 +292,30 @@ func (q *Queue) first() int {
 	if word := q.bits[w] >> (i & 63); word != 0 {
 		b = i + bits.TrailingZeros64(word)
 	} else {
-		nw := len(q.bits) - 1
-		for {
-			w = (w + 1) & nw
-			if q.bits[w] != 0 {
-				b = w<<6 + bits.TrailingZeros64(q.bits[w])
-				break
-			}
-		}
+		w = q.nextWord(w)
+		b = w<<6 + bits.TrailingZeros64(q.bits[w])
 	}
 	q.cur += int64((b - i) & mask)
 	return b
+}
+
+// nextWord returns the first non-zero bitmap word after w, round the ring
+// (w itself last): a scan of the summary, at most len(sum)+1 words.
+func (q *Queue) nextWord(w int) int {
+	nw := len(q.bits)
+	from := (w + 1) & (nw - 1)
+	s0 := from >> 6
+	if x := q.sum[s0] >> (from & 63); x != 0 {
+		return from + bits.TrailingZeros64(x)
+	}
+	ns := len(q.sum)
+	for k := 1; k <= ns; k++ {
+		s := (s0 + k) & (ns - 1)
+		if x := q.sum[s]; x != 0 {
+			return s<<6 + bits.TrailingZeros64(x)
+		}
+	}
+	panic("eventq: calendar count and bitmap disagree")
 }
 
 // unlink removes bucket b's head node n.
@@ -300,7 +324,9 @@ func (q *Queue) unlink(b int, n int32) {
 	bk.head = q.nodes[n].next
 	if bk.head < 0 {
 		bk.tail = -1
-		q.bits[b>>6] &^= 1 << (b & 63)
+		if q.bits[b>>6] &^= 1 << (b & 63); q.bits[b>>6] == 0 {
+			q.sum[b>>12] &^= 1 << (b >> 6 & 63)
+		}
 	}
 	q.nodes[n].next = q.free
 	q.free = n
@@ -473,7 +499,7 @@ func (q *Queue) rebuild(shift, logB uint) {
 		nd.next = -1
 		if bk.head < 0 {
 			bk.head = n
-			q.bits[b>>6] |= 1 << (b & 63)
+			q.mark(b)
 		} else {
 			q.nodes[bk.tail].next = n
 		}

@@ -59,6 +59,14 @@ func (q *Queue) check() error {
 	if q.shift < minShift || q.shift > maxShift {
 		return fmt.Errorf("shift %d", q.shift)
 	}
+	if len(q.sum) != (len(q.bits)+63)>>6 {
+		return fmt.Errorf("%d summary words for %d bitmap words", len(q.sum), len(q.bits))
+	}
+	for w, word := range q.bits {
+		if (word != 0) != (q.sum[w>>6]>>(w&63)&1 == 1) {
+			return fmt.Errorf("summary bit of word %d wrong", w)
+		}
+	}
 	seen := 0
 	for b := range q.bkt {
 		bk := q.bkt[b]
