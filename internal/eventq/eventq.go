@@ -31,8 +31,8 @@
 // The geometry adapts, deterministically (it depends only on the sequence of
 // operations, and never on anything but speed): every epoch of pushes, the
 // bucket width is set to the power of two just above the mean gap between
-// popped events (about one event per bucket), with a factor-2 dead band so
-// that noise does not rebuild it; and the ring doubles (up to 2^18 buckets
+// popped events (about one event per bucket), or left at half that, a dead
+// band that keeps noise from rebuilding it; and the ring doubles (up to 2^18 buckets
 // and 16 times the queue's length) while more than one push in 16 lands
 // beyond the window. A rebuild re-files the calendar's events in order (an
 // append each) and happens at most once per as many pushes as the calendar
@@ -88,6 +88,8 @@ type Queue struct {
 	popped       bool // lastPop is set
 
 	scratch []int32 // a rebuild's list of nodes, reused
+
+	rebuilds, refiled uint64 // rebuilds and the events they re-filed (tests check the amortisation)
 }
 
 type bucket struct{ head, tail int32 }
@@ -397,14 +399,12 @@ func (q *Queue) PopBefore(held, dst *Event) bool {
 
 // gap records the time between two pops for the width's estimate.
 func (q *Queue) gap(at time.Duration) {
-	if q.popped && at > q.lastPop {
-		g := uint64(at - q.lastPop)
-		if g > maxGap {
-			g = maxGap
+	// The sum stops (and so does the count) short of overflowing, which
+	// only a pop of more than 2^22 events without a push could reach.
+	if q.popped && q.gapSum < 1<<62 {
+		if at > q.lastPop {
+			q.gapSum += min(uint64(at-q.lastPop), maxGap)
 		}
-		q.gapSum += g
-	}
-	if q.popped {
 		q.gapN++
 	}
 	q.lastPop, q.popped = at, true
@@ -427,11 +427,14 @@ func (q *Queue) ReplaceTop(e Event) (top Event, ok bool) {
 func (q *Queue) adapt() {
 	shift, logB := q.shift, uint(bits.TrailingZeros(uint(len(q.bkt))))
 	if q.gapN > 0 && q.gapSum > 0 {
-		// 2^s is the power of two just above the mean gap; move only when
-		// the width is off by more than a factor 2 either way.
+		// 2^s is the power of two just above the mean gap: about one event
+		// per bucket. A width half that is as fast, so it stays (the dead
+		// band that keeps noise from rebuilding); one twice wider is not
+		// (walks in fuller buckets: 40 % slower a step), nor narrower
+		// (more empty buckets to skip and more events beyond the window).
 		s := uint(bits.Len64(q.gapSum / q.gapN))
 		s = max(minShift, min(maxShift, s))
-		if s > shift+1 || s+1 < shift {
+		if s > shift+1 || s < shift {
 			shift = s
 		}
 	}
@@ -473,6 +476,8 @@ func (q *Queue) rebuild(shift, logB uint) {
 		}
 	}
 	q.scratch = s
+	q.rebuilds++
+	q.refiled += uint64(len(s))
 	q.clearCal()
 	q.setBuckets(logB)
 	q.shift = shift
