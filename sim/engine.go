@@ -56,8 +56,8 @@ type engine struct {
 
 	// The next arrival is held outside the queue (stamped by it, so the
 	// order of events is that of a queued one): it is replaced at every
-	// arrival, and one comparison with the queue's top is cheaper than a
-	// sift of the heap each time.
+	// arrival, and one comparison with the queue's next event (in
+	// PopBefore) is cheaper than filing it in the queue each time.
 	nextArr eventq.Event
 	hasArr  bool
 	nArr    int64 // arrivals drawn so far, held under maxArr

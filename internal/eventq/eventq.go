@@ -167,37 +167,42 @@ func (q *Queue) Stamp(e *Event) {
 	q.seq++
 }
 
-// Push schedules e.
+// Push schedules e. The usual case (a bucket in the window, empty or with
+// e after its tail) is inline here: it is half the simulator's queue work.
 func (q *Queue) Push(e Event) {
 	q.Stamp(&e)
-	q.push(e)
-}
-
-// push files a stamped event.
-func (q *Queue) push(e Event) {
-	if q.bkt == nil {
-		q.init()
-	}
-	q.nPush++
-	if q.nPush >= epoch {
+	if q.nPush++; q.nPush >= epoch || q.bkt == nil {
 		q.adapt()
 	}
 	v := int64(e.At) >> (q.shift & 63)
 	if uint64(v)-uint64(q.cur) >= uint64(len(q.bkt)) {
-		switch {
-		case q.nCal == 0 && v < q.cur:
-			q.cur = v // an empty calendar can move back to it
-		default:
+		if q.nCal != 0 || v > q.cur {
 			if v > q.cur {
 				q.nFar++
 			}
 			q.far.push(e)
 			return
 		}
+		q.cur = v // an empty calendar can move back to it
 	}
-	if !q.insert(int(uint64(v)&uint64(len(q.bkt)-1)), &e) {
-		q.far.push(e)
+	b := int(uint64(v) & uint64(len(q.bkt)-1))
+	bk := &q.bkt[b]
+	switch {
+	case bk.head < 0:
+		n := q.alloc(&e)
+		bk.head, bk.tail = n, n
+		q.mark(b)
+	case !less(&e, &q.nodes[bk.tail].ev): // after the rest
+		n := q.alloc(&e)
+		q.nodes[bk.tail].next = n
+		bk.tail = n
+	default:
+		if !q.insert(bk, &e) {
+			q.far.push(e)
+			return
+		}
 	}
+	q.nCal++
 }
 
 func (q *Queue) init() {
@@ -221,29 +226,13 @@ func (q *Queue) setBuckets(logB uint) {
 	}
 }
 
-// insert files e in bucket b in order, or reports false when that would
-// walk more than maxWalk nodes.
-func (q *Queue) insert(b int, e *Event) bool {
-	bk := &q.bkt[b]
-	if bk.head < 0 {
-		n := q.alloc(e)
-		bk.head, bk.tail = n, n
-		q.mark(b)
-		q.nCal++
-		return true
-	}
-	if !less(e, &q.nodes[bk.tail].ev) { // the usual case: after the rest
-		n := q.alloc(e)
-		q.nodes[bk.tail].next = n
-		bk.tail = n
-		q.nCal++
-		return true
-	}
+// insert files e in order in bucket bk, which holds events after it, or
+// reports false when that would walk more than maxWalk nodes.
+func (q *Queue) insert(bk *bucket, e *Event) bool {
 	if less(e, &q.nodes[bk.head].ev) {
 		n := q.alloc(e)
 		q.nodes[n].next = bk.head
 		bk.head = n
-		q.nCal++
 		return true
 	}
 	// Between head and tail: find the last node before e.
@@ -254,7 +243,6 @@ func (q *Queue) insert(b int, e *Event) bool {
 			n := q.alloc(e)
 			q.nodes[n].next = nx
 			q.nodes[p].next = n
-			q.nCal++
 			return true
 		}
 		if k == maxWalk {
@@ -414,9 +402,8 @@ func (q *Queue) gap(at time.Duration) {
 // removal as Push would. It returns the removed event; ok is false (and e
 // is simply pushed) when the queue was empty.
 func (q *Queue) ReplaceTop(e Event) (top Event, ok bool) {
-	q.Stamp(&e)
-	top, ok = q.Pop()
-	q.push(e)
+	top, ok = q.Pop() // a pop takes no number: e's is the same after it
+	q.Push(e)
 	return top, ok
 }
 
@@ -425,6 +412,10 @@ func (q *Queue) ReplaceTop(e Event) (top Event, ok bool) {
 // the calendar if either changed and it has been stable for at least as
 // many pushes as it holds (so that rebuilds cost O(1) per push).
 func (q *Queue) adapt() {
+	if q.bkt == nil {
+		q.init()
+		return
+	}
 	shift, logB := q.shift, uint(bits.TrailingZeros(uint(len(q.bkt))))
 	if q.gapN > 0 && q.gapSum > 0 {
 		// 2^s is the power of two just above the mean gap: about one event
