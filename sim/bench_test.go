@@ -2,6 +2,7 @@ package sim
 
 import (
 	"container/heap"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -136,4 +137,37 @@ func BenchmarkRun(b *testing.B) {
 		events += 2 * float64(r.Candidate.Requests+r.Baseline.Requests)
 	}
 	b.ReportMetric(events/b.Elapsed().Seconds(), "events/s")
+}
+
+// BenchmarkEventLoopRate is BenchmarkEventLoop from 10 to 10^6 req/s (the
+// horizon shortened to keep 9e8 expected arrivals): the queue holds from
+// about 1 to about 127,000 completions, which a structure tuned for one size
+// must survive at the others. One b.N step is one event.
+func BenchmarkEventLoopRate(b *testing.B) {
+	for _, rate := range []float64{10, 1000, 1e5, 1e6} {
+		b.Run(fmt.Sprintf("rps=%g", rate), func(b *testing.B) {
+			s := benchScenario()
+			s.Workload = Poisson{Rate: rate}
+			s.Horizon = min(s.Horizon, time.Duration(9e8/rate*float64(time.Second)))
+			if err := s.Validate(); err != nil {
+				b.Fatal(err)
+			}
+			var e engine
+			e.setup(&s)
+			// Warm up: a second of traffic at least (the queue's working
+			// size), 10^5 events at least (the sketches).
+			for i := 0; i < 100000 || e.now < time.Second; i++ {
+				e.step()
+			}
+			b.ReportAllocs()
+			c0, _ := cpuTime()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if e.step() {
+					b.Fatal("run ended")
+				}
+			}
+			reportRates(b, c0)
+		})
+	}
 }
