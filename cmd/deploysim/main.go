@@ -32,10 +32,12 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 )
 
 func main() {
+	tuneGC()
 	ctx, cancel := context.WithCancel(context.Background())
 	sig := make(chan os.Signal, 2)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
@@ -65,4 +67,23 @@ func (s streams) progressTo() (progressTo, error) {
 	var err error
 	to.mode, err = parseProgress(*s.progress)
 	return to, err
+}
+
+// gcPercent is the collector's target for the command line: the Monte
+// Carlo loops allocate a few kilobytes a run (each run's record and its
+// latency sketches) over a heap of a few megabytes, so at Go's default of
+// 100 the target command (compare --rps 10000 --runs 1000 --horizon 2h,
+// 18,000 runs) collected 176 times, and a fifth of its CPU time went to the
+// collector and to returning pages to the system; at 400 its CPU time falls
+// from 1.79 s to 1.41 s and its wall time from 0.96 s to 0.75 s (medians of
+// 5 on 2 cores), for 12 MB more peak memory (36 MB in all). See
+// BENCHMARKS.md.
+const gcPercent = 400
+
+// tuneGC sets the collector's target to gcPercent unless the user chose
+// one with GOGC, which is theirs to set.
+func tuneGC() {
+	if _, set := os.LookupEnv("GOGC"); !set {
+		debug.SetGCPercent(gcPercent)
+	}
 }
