@@ -23,22 +23,5 @@ func benchExecScenario() Scenario {
 // execution model and asynchronous retries on: one b.N step is one event
 // (an arrival, a retry, a completion, a sample or a control event).
 func BenchmarkEventLoopConcurrency(b *testing.B) {
-	s := benchExecScenario()
-	if err := s.Validate(); err != nil {
-		b.Fatal(err)
-	}
-	var e engine
-	e.setup(&s)
-	for e.now < 5*time.Minute { // warm up: pools, retries, sketches
-		e.step()
-	}
-	b.ReportAllocs()
-	c0, _ := cpuTime()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if e.step() {
-			b.Fatal("run ended")
-		}
-	}
-	reportRates(b, c0)
+	stepBench(b, benchExecScenario(), 5*time.Minute) // pools, retries, sketches
 }

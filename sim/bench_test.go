@@ -28,13 +28,21 @@ func benchScenario() Scenario {
 // BenchmarkEventLoop measures the per-request engine: one b.N step is one
 // event (an arrival or a completion, with the occasional control event).
 func BenchmarkEventLoop(b *testing.B) {
-	s := benchScenario()
+	stepBench(b, benchScenario(), 0) // 10^5 events of warm-up fill the queue and the sketches
+}
+
+// stepBench runs s's per-request engine one event per b.N step, after a
+// warm-up of 10^5 events and warm of simulated time at least (the queue's
+// working size, the execution model's pools), and reports events per second
+// of wall and CPU time.
+func stepBench(b *testing.B, s Scenario, warm time.Duration) {
+	b.Helper()
 	if err := s.Validate(); err != nil {
 		b.Fatal(err)
 	}
 	var e engine
 	e.setup(&s)
-	for i := 0; i < 100000; i++ { // warm up: fill the queue and the sketches
+	for i := 0; i < 100000 || e.now < warm; i++ {
 		e.step()
 	}
 	b.ReportAllocs()
@@ -149,25 +157,7 @@ func BenchmarkEventLoopRate(b *testing.B) {
 			s := benchScenario()
 			s.Workload = Poisson{Rate: rate}
 			s.Horizon = min(s.Horizon, time.Duration(9e8/rate*float64(time.Second)))
-			if err := s.Validate(); err != nil {
-				b.Fatal(err)
-			}
-			var e engine
-			e.setup(&s)
-			// Warm up: a second of traffic at least (the queue's working
-			// size), 10^5 events at least (the sketches).
-			for i := 0; i < 100000 || e.now < time.Second; i++ {
-				e.step()
-			}
-			b.ReportAllocs()
-			c0, _ := cpuTime()
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				if e.step() {
-					b.Fatal("run ended")
-				}
-			}
-			reportRates(b, c0)
+			stepBench(b, s, time.Second) // a second of traffic: the queue's working size
 		})
 	}
 }
