@@ -206,6 +206,88 @@ func orderStat(r *rand.Rand, k, n int64) float64 {
 	return x / (x + y)
 }
 
+// hyperMode is the mode of Hypergeometric(n, m, k) and its mass, as
+// Loader computes it (R's dhyper): a ratio of binomial masses at p = k/n,
+// each from Stirling's remainder and the deviance bd0, so that nothing of
+// the order of n·ln n cancels.
+func hyperMode(n, m, k int64) (mode int64, mass float64) {
+	lo, hi := max(0, k+m-n), min(k, m)
+	mode = int64((float64(k+1) * float64(m+1)) / float64(n+2))
+	mode = min(max(mode, lo), hi)
+	p := float64(k) / float64(n)
+	q := float64(n-k) / float64(n)
+	return mode, binomMass(mode, m, p, q) * binomMass(k-mode, n-m, p, q) / binomMass(k, n, p, q)
+}
+
+// binomMass is the Binomial(n, p) mass at x (q = 1 − p), by Loader's
+// saddle-point expansion ("Fast and accurate computation of binomial
+// probabilities", 2000; R's dbinom_raw): exp(stirlerr(n) − stirlerr(x) −
+// stirlerr(n−x) − bd0(x, np) − bd0(n−x, nq)) / sqrt(2π x (n−x)/n), accurate
+// to a few ulps where log-gamma differences lose digits to cancellation.
+func binomMass(x, n int64, p, q float64) float64 {
+	switch {
+	case n == 0:
+		return 1
+	case x == 0:
+		return xmath.Exp(float64(n) * xmath.Log1p(-p))
+	case x == n:
+		return xmath.Exp(float64(n) * xmath.Log1p(-q))
+	}
+	xf, nf := float64(x), float64(n)
+	lc := stirlerr(nf) - stirlerr(xf) - stirlerr(nf-xf) - bd0(xf, nf*p) - bd0(nf-xf, nf*q)
+	lf := float64(2*math.Pi*xf) * float64((nf-xf)/nf)
+	return xmath.Exp(lc) / math.Sqrt(lf)
+}
+
+// stirlerr is ln n! − ((n+½) ln n − n + ln √(2π)), the remainder of
+// Stirling's formula: from log-gamma up to 15, where nothing cancels much,
+// and from its asymptotic series above.
+func stirlerr(n float64) float64 {
+	const (
+		s0 = 1.0 / 12
+		s1 = 1.0 / 360
+		s2 = 1.0 / 1260
+		s3 = 1.0 / 1680
+		s4 = 1.0 / 1188
+	)
+	if n <= 15 {
+		lg, _ := xmath.Lgamma(n + 1)
+		return lg - float64((n+0.5)*xmath.Log(n)) + n - 0.5*xmath.Log(2*math.Pi)
+	}
+	nn := float64(n * n)
+	switch {
+	case n > 500:
+		return (s0 - s1/nn) / n
+	case n > 80:
+		return (s0 - (s1-s2/nn)/nn) / n
+	case n > 35:
+		return (s0 - (s1-(s2-s3/nn)/nn)/nn) / n
+	}
+	return (s0 - (s1-(s2-(s3-s4/nn)/nn)/nn)/nn) / n
+}
+
+// bd0 is x ln(x/np) + np − x, the deviance term of Loader's expansion,
+// by its series in v = (x−np)/(x+np) where x is near np (the closed form
+// would cancel to nothing there).
+func bd0(x, np float64) float64 {
+	if math.Abs(x-np) >= 0.1*(x+np) {
+		return float64(x*xmath.Log(x/np)) + np - x
+	}
+	v := (x - np) / (x + np)
+	s := float64((x - np) * v)
+	ej := float64(2 * x * v)
+	v2 := float64(v * v)
+	for j := 1; j < 1000; j++ {
+		ej = float64(ej * v2)
+		s1 := s + ej/float64(2*j+1)
+		if s1 == s {
+			return s1
+		}
+		s = s1
+	}
+	return s
+}
+
 // hypergeometricDraw draws how many of k items taken without replacement
 // from n hold a mark that m of the n hold: Hypergeometric(n, m, k). The
 // symmetries bring m and k to at most n/2; then it inverts the CDF
@@ -213,9 +295,8 @@ func orderStat(r *rand.Rand, k, n int64) float64 {
 // down, each step a ratio of consecutive masses, so its expected cost is
 // of the order of the standard deviation (a few hundred steps at the
 // bucketed engine's largest groups) and it needs no rejection constants.
-// The mass at the mode comes from log-gamma: at n near 10⁹ its relative
-// error is about 1e-5, which only scales every mass alike; a uniform that
-// outruns the rounded masses draws again.
+// The mass at the mode is Loader's (binomMass), accurate to a few ulps
+// whatever n; a uniform that outruns the rounded masses draws again.
 func hypergeometricDraw(r *rand.Rand, n, m, k int64) int64 {
 	if n <= 0 || m <= 0 || k <= 0 {
 		return 0
@@ -228,15 +309,7 @@ func hypergeometricDraw(r *rand.Rand, n, m, k int64) int64 {
 		return m - hypergeometricDraw(r, n, m, n-k) // the marked left out
 	}
 	lo, hi := max(0, k+m-n), min(k, m)
-	mode := int64((float64(k+1) * float64(m+1)) / float64(n+2))
-	mode = min(max(mode, lo), hi)
-	lchoose := func(a, b int64) float64 {
-		x, _ := xmath.Lgamma(float64(a + 1))
-		y, _ := xmath.Lgamma(float64(b + 1))
-		z, _ := xmath.Lgamma(float64(a - b + 1))
-		return x - y - z
-	}
-	pm := xmath.Exp(lchoose(m, mode) + lchoose(n-m, k-mode) - lchoose(n, k))
+	mode, pm := hyperMode(n, m, k)
 	nm, km, mm := float64(n-m), float64(k), float64(m)
 	for {
 		u := r.Float64() - pm
