@@ -24,7 +24,7 @@ func TestReadFilesRefusesLargeFileUnread(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const size = 1 << 40 // 1 TiB, sparse: no disk used
+	const size int64 = 1 << 40 // 1 TiB, sparse: no disk used (int64: 386 has 32-bit ints)
 	if err := f.Truncate(size); err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +38,7 @@ func TestReadFilesRefusesLargeFileUnread(t *testing.T) {
 		if !errors.As(err, &me) || me.File != huge {
 			t.Fatalf("%s: %v, want a *manifest.Error naming %s", name, err, huge)
 		}
-		for _, want := range []string{"file is " + strconv.Itoa(size) + " bytes", "must be at most 8388608 bytes"} {
+		for _, want := range []string{"file is " + strconv.FormatInt(size, 10) + " bytes", "must be at most 8388608 bytes"} {
 			if !strings.Contains(err.Error(), want) {
 				t.Errorf("%s: %q lacks %q", name, err, want)
 			}
