@@ -374,3 +374,27 @@ func FuzzCalendar(f *testing.F) {
 		}
 	})
 }
+
+// The calendar's arithmetic on nanosecond instants (bucket numbers, shifts,
+// bitmaps) must not depend on the width of int: .ci/run runs the tests
+// named TestCrossArch* as arm64 and 386 binaries under qemu, and this one
+// replays fixed sequences of every mix, time.Duration's extremes included,
+// against the heap there.
+func TestCrossArchCalendarMatchesHeap(t *testing.T) {
+	for seed := uint64(1); seed <= 6; seed++ {
+		ops := make([]uint64, 20000)
+		x := seed
+		for i := range ops {
+			x += 0x9e3779b97f4a7c15 // splitmix64
+			z := x
+			z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
+			z = (z ^ z>>27) * 0x94d049bb133111eb
+			ops[i] = z ^ z>>31
+		}
+		for mix := uint8(0); mix <= 2; mix++ {
+			if err := replay(&Queue{}, ops, mix); err != nil {
+				t.Fatalf("seed %d, mix %d: %v", seed, mix, err)
+			}
+		}
+	}
+}
