@@ -400,18 +400,19 @@ func fmtPct(v float64) string {
 }
 
 // PercentDecimals is how many decimals (at least min) 100·p needs so that
-// a p strictly between 0 and 1 reads neither 0 nor 100: two significant
-// digits of its distance to the nearer end when min decimals would round
-// it away. With no success in n runs the Wilson upper bound is about
-// z²/n (3.84/n at 95 %, the "rule of three"): at n = 100,000 that is
-// 0.0038 %, which one decimal printed as [0,0], an interval that claims
-// certainty the runs cannot give.
+// a p strictly between 0 and 1 reads neither 0 nor 100: one significant
+// digit of its distance to the nearer end when min decimals would round it
+// away (one is enough to say how far from certain; a second widened the
+// default table past 120 columns). With no success in n runs the Wilson
+// upper bound is about z²/n (3.84/n at 95 %, the "rule of three"): at n =
+// 100,000 that is 0.0038 %, which one decimal printed as [0,0], an interval
+// that claims certainty the runs cannot give; it prints 0.004.
 func PercentDecimals(p float64, min int) int {
 	x := 100 * math.Min(p, 1-p) // percent from the nearer end
 	if !(x > 0) || x >= 0.5*math.Pow(10, -float64(min)) {
 		return min // 0, 1, NaN, or it already shows
 	}
-	return max(min, 1-int(math.Floor(math.Log10(x))))
+	return max(min, -int(math.Floor(math.Log10(x))))
 }
 
 // fmtHalf prints the half-width of an interval to two significant digits:

@@ -34,10 +34,10 @@ func TestZeroRateInterval(t *testing.T) {
 		want string
 	}{
 		{0, 50, "0% [0,7.1]"}, // unchanged where one decimal shows it
-		{0, 100_000, "0% [0,0.0038]"},
-		{0, 10_000_000, "0% [0,0.000038]"},
-		{100_000, 100_000, "100% [99.9962,100]"},
-		{1, 10_000_000, "0.000010% [0.0000018,0.000057]"},
+		{0, 100_000, "0% [0,0.004]"},
+		{0, 10_000_000, "0% [0,0.00004]"},
+		{100_000, 100_000, "100% [99.996,100]"},
+		{1, 10_000_000, "0.00001% [0.000002,0.00006]"},
 	} {
 		if got := fmtRate(Wilson(c.k, c.n, 0.95)); got != c.want {
 			t.Errorf("fmtRate(Wilson(%d, %d)) = %q, want %q", c.k, c.n, got, c.want)
@@ -56,10 +56,10 @@ func TestPercentDecimals(t *testing.T) {
 	}{
 		{0, 1, 1}, {1, 1, 1}, {math.NaN(), 1, 1}, {0.5, 1, 1},
 		{0.0005, 1, 1},      // 0.05 % rounds to 0.1: shows
-		{0.0004, 1, 3},      // 0.04 % would round to 0: two significant digits
-		{3.84e-7, 1, 6},     // 0.0000384 %
-		{1 - 3.84e-5, 1, 4}, // 99.99616 %: 100 - 0.00384
-		{0.004, 0, 2},       // 0.4 % at 0 decimals would round to 0: 0.40
+		{0.0004, 1, 2},      // 0.04 % would round to 0: one significant digit
+		{3.84e-7, 1, 5},     // 0.0000384 %: 0.00004
+		{1 - 3.84e-5, 1, 3}, // 99.99616 %: 100 - 0.00384, 99.996
+		{0.004, 0, 1},       // 0.4 % at 0 decimals would round to 0: 0.4
 		{0.006, 0, 0},       // 0.6 % rounds to 1: shows
 	} {
 		got := PercentDecimals(c.p, c.min)

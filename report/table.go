@@ -101,7 +101,7 @@ func num1(v float64) string { return chart.FormatNumber(v, 1) }
 
 // pct1 writes a proportion in percent with one decimal, or as many more as
 // keep a p strictly between 0 and 1 from reading 0 or 100
-// (metrics.PercentDecimals): a 0-success interval is [0, 0.0038], not [0, 0].
+// (metrics.PercentDecimals): a 0-success interval over 100,000 runs is [0, 0.004], not [0, 0].
 func pct1(p float64) string { return chart.FormatNumber(100*p, metrics.PercentDecimals(p, 1)) }
 
 // short writes v with four significant digits at most: 36,686, 61.17,
