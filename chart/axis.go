@@ -223,7 +223,7 @@ func (Log10Ticks) Ticks(lo, hi float64) []plot.Tick {
 	var ts []plot.Tick
 	for e := int(math.Floor(lo)); float64(e) <= hi; e++ {
 		for m := 1; m <= 9; m++ {
-			c := float64(e) + math.Log10(float64(m))
+			c := float64(e) + float64(math.Log10(float64(m))) // converted: Log10's product is not fused into the sum on arm64
 			if c < lo-1e-9 || c > hi+1e-9 {
 				continue
 			}

@@ -243,8 +243,11 @@ func nearestOn(r vg.Rectangle, p vg.Point) vg.Point {
 // a size (sizes shorter than anchors) gets an empty box at its anchor.
 func PlaceLabels(anchors, sizes []vg.Point, bounds vg.Rectangle, gap vg.Length) []vg.Rectangle {
 	out := make([]vg.Rectangle, len(anchors))
+	// Products (and halvings) are converted where they meet a sum, so that
+	// arm64 fuses none into a multiply-add: the same layout on every GOARCH.
+	half := vg.Length(gap / 2)
 	marker := func(a vg.Point) vg.Rectangle {
-		return vg.Rectangle{Min: vg.Point{X: a.X - gap/2, Y: a.Y - gap/2}, Max: vg.Point{X: a.X + gap/2, Y: a.Y + gap/2}}
+		return vg.Rectangle{Min: vg.Point{X: a.X - half, Y: a.Y - half}, Max: vg.Point{X: a.X + half, Y: a.Y + half}}
 	}
 	for i, a := range anchors {
 		if i >= len(sizes) {
@@ -252,14 +255,15 @@ func PlaceLabels(anchors, sizes []vg.Point, bounds vg.Rectangle, gap vg.Length) 
 			continue
 		}
 		w, h := sizes[i].X, sizes[i].Y
+		w2, h2 := vg.Length(w/2), vg.Length(h/2)
 		best, bestCost := vg.Rectangle{}, math.Inf(1)
 		for ring := 1; ring <= 8 && bestCost > 0; ring++ {
-			d := gap * vg.Length(ring)
+			d := vg.Length(gap * vg.Length(ring))
 			cands := []vg.Point{ // lower-left corners
-				{X: a.X + d, Y: a.Y - h/2},
-				{X: a.X - d - w, Y: a.Y - h/2},
-				{X: a.X - w/2, Y: a.Y + d},
-				{X: a.X - w/2, Y: a.Y - d - h},
+				{X: a.X + d, Y: a.Y - h2},
+				{X: a.X - d - w, Y: a.Y - h2},
+				{X: a.X - w2, Y: a.Y + d},
+				{X: a.X - w2, Y: a.Y - d - h},
 				{X: a.X + d, Y: a.Y + d},
 				{X: a.X - d - w, Y: a.Y + d},
 				{X: a.X + d, Y: a.Y - d - h},
@@ -267,14 +271,14 @@ func PlaceLabels(anchors, sizes []vg.Point, bounds vg.Rectangle, gap vg.Length) 
 			}
 			for _, ll := range cands {
 				r := vg.Rectangle{Min: ll, Max: vg.Point{X: ll.X + w, Y: ll.Y + h}}
-				cost := outside(r, bounds) * 10
+				cost := float64(outside(r, bounds) * 10)
 				for j := 0; j < i; j++ {
 					cost += overlap(r, out[j])
 				}
 				for _, b := range anchors {
 					cost += overlap(r, marker(b))
 				}
-				cost += float64(ring) * 1e-9 // nearer wins a tie
+				cost += float64(float64(ring) * 1e-9) // nearer wins a tie
 				if cost < bestCost {
 					best, bestCost = r, cost
 				}

@@ -326,7 +326,7 @@ func promDuration(d time.Duration) string {
 
 // weight writes a schedule weight as a whole percent, or an error.
 func weight(s strategy.Strategy, w float64) (int, error) {
-	pct := 100 * w
+	pct := float64(100 * w) // converted: no fused multiply-add on arm64
 	if math.Abs(pct-math.Round(pct)) > 1e-9 {
 		return 0, fmt.Errorf("emit: strategy %s: weight %g%%: Argo and Flagger take whole percents", s, pct)
 	}

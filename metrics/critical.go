@@ -62,7 +62,7 @@ func zCritical(level float64) float64 {
 	}
 	lo, hi := 0.0, 40.0
 	for {
-		mid := lo + (hi-lo)/2
+		mid := lo + float64((hi-lo)/2) // converted: not fused into a multiply-add on arm64
 		if mid == lo || mid == hi {
 			return mid
 		}
@@ -137,10 +137,10 @@ func tExpansion(level float64, nu int64) float64 {
 			}
 			return float64(s * x)
 		}
-		g1 := poly(1, 1) / 4
-		g2 := poly(3, 16, 5) / 96
-		g3 := poly(-15, 17, 19, 3) / 384
-		g4 := poly(-945, -1920, 1482, 776, 79) / 92160
+		g1 := float64(poly(1, 1) / 4) // converted: no fused multiply-add on arm64
+		g2 := float64(poly(3, 16, 5) / 96)
+		g3 := float64(poly(-15, 17, 19, 3) / 384)
+		g4 := float64(poly(-945, -1920, 1482, 776, 79) / 92160)
 		return x + (g1+(g2+(g3+g4/n)/n)/n)/n
 	}
 }
@@ -184,7 +184,7 @@ func tDirect(level float64, nu int64) float64 {
 	}
 	lo, hi := 0.0, 1.0
 	for {
-		mid := lo + (hi-lo)/2
+		mid := lo + float64((hi-lo)/2) // converted: not fused into a multiply-add on arm64
 		if mid == lo || mid == hi {
 			break
 		}
@@ -194,7 +194,7 @@ func tDirect(level float64, nu int64) float64 {
 			hi = mid
 		}
 	}
-	c := lo + (hi-lo)/2
+	c := lo + float64((hi-lo)/2)
 	return math.Sqrt(float64(nu)) * math.Sqrt((1-c)/c)
 }
 

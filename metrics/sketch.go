@@ -57,7 +57,7 @@ func BucketIndex(v float64) int {
 	if e < bucketFastMinExp || e > bucketFastMaxExp {
 		return bucketIndexSlow(v)
 	}
-	x := float64(e)*math.Ln2 + bucketLogMant[(bits>>(52-bucketMantBits))&(1<<bucketMantBits-1)]
+	x := float64(float64(e)*math.Ln2) + bucketLogMant[(bits>>(52-bucketMantBits))&(1<<bucketMantBits-1)]
 	i := int(x*bucketInvLogGamma) - bucketFastMin
 	// x underestimates ln v by less than one bucket, so i is the index or up
 	// to two below it; the bounds move it up (and down, for safety).

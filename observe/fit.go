@@ -253,7 +253,7 @@ func (c *Calibration) fitTraffic(series []Series, opt Options) error {
 			}
 			end := min(b, time.Duration(k+1)*time.Minute)
 			if k < n {
-				c.PerMinute[k] += counts[t] * float64(end-a) / float64(period) * c.Scale
+				c.PerMinute[k] += float64(counts[t] * float64(end-a) / float64(period) * c.Scale) // converted: no fused multiply-add on arm64 (the same fit on every GOARCH)
 			}
 			a = end
 		}
@@ -329,8 +329,8 @@ func (c *Calibration) fitErrors(series []Series) {
 	p := E / N
 	ss := 0.0
 	for _, x := range pairs {
-		d := x.e - x.n*p
-		ss += d * d
+		d := x.e - float64(x.n*p)
+		ss += float64(d * d)
 	}
 	src := fmt.Sprintf("Σerrors/Σcalls = %g/%g over %d periods of %v: %s over %s", E, N, len(pairs), period, sources(errs), sources(base))
 	c.ErrorRate = Estimate{Value: p, StdErr: math.Sqrt(ss) / N, Source: src}
@@ -355,7 +355,7 @@ func dispersion(pairs []errorPair, p float64, period time.Duration) Dispersion {
 		N += x.n
 	}
 	for _, x := range pairs {
-		r := x.e - x.n*p
+		r := x.e - float64(x.n*p)
 		d.X2 += r * r / (x.n * p * (1 - p))
 		a += x.n - 1
 		b += x.n * (x.n - 1) / N
@@ -394,7 +394,7 @@ func values(s *Series) []float64 {
 }
 
 // z is Φ⁻¹(p).
-func z(p float64) float64 { return math.Sqrt2 * math.Erfinv(2*p-1) }
+func z(p float64) float64 { return float64(math.Sqrt2 * math.Erfinv(float64(2*p)-1)) }
 
 // z99 is Φ⁻¹(0.99), the one sim.LogNormalFromQuantiles uses.
 var z99 = z(0.99)
@@ -451,12 +451,12 @@ func (c *Calibration) fitLatency(series []Series) {
 			zz, lq := z(o.p/100), math.Log(o.q)
 			sz += zz
 			sq += lq
-			szz += zz * zz
-			szq += zz * lq
+			szz += float64(zz * zz) // converted: no fused multiply-add on arm64
+			szq += float64(zz * lq)
 		}
 		n := float64(len(qs))
-		sigma = (n*szq - sz*sq) / (n*szz - sz*sz)
-		mu = (sq - sigma*sz) / n
+		sigma = (float64(n*szq) - float64(sz*sq)) / (float64(n*szz) - float64(sz*sz))
+		mu = (sq - float64(sigma*sz)) / n
 		if sigma < 0 {
 			sigma = 0
 		}
@@ -471,9 +471,9 @@ func (c *Calibration) fitLatency(series []Series) {
 		sigma = def.Sigma
 		switch {
 		case len(qs) == 1:
-			mu = math.Log(qs[0].q) - sigma*z(qs[0].p/100)
+			mu = math.Log(qs[0].q) - float64(sigma*z(qs[0].p/100))
 		default:
-			mu = math.Log(avg) - sigma*sigma/2
+			mu = math.Log(avg) - float64(sigma*sigma/2)
 		}
 		how = "one statistic only: the default spread (p99 = 5 × p50) through"
 		c.warn("latency: only one statistic of %v: its spread is assumed (p99 = 5 × p50); export p50, p90 and p99 to fit it", chosen)
@@ -481,7 +481,7 @@ func (c *Calibration) fitLatency(series []Series) {
 	var srcs []string
 	for _, o := range qs {
 		srcs = append(srcs, o.src)
-		c.LatencyFit = append(c.LatencyFit, PercentileFit{P: o.p, File: o.q, Model: math.Exp(mu + sigma*z(o.p/100))})
+		c.LatencyFit = append(c.LatencyFit, PercentileFit{P: o.p, File: o.q, Model: math.Exp(mu + float64(sigma*z(o.p/100)))})
 	}
 	if avgSrc != "" {
 		srcs = append(srcs, avgSrc)
@@ -493,7 +493,7 @@ func (c *Calibration) fitLatency(series []Series) {
 		misfit = math.Max(misfit, math.Abs(f.Model-f.File)/f.File)
 	}
 	c.LatencyP50 = Estimate{Value: math.Exp(mu), StdErr: misfit * math.Exp(mu), Source: src}
-	c.LatencyP99 = Estimate{Value: math.Exp(mu + sigma*z99), StdErr: misfit * math.Exp(mu+sigma*z99), Source: src}
+	c.LatencyP99 = Estimate{Value: math.Exp(mu + float64(sigma*z99)), StdErr: misfit * math.Exp(mu+float64(sigma*z99)), Source: src}
 	if misfit > 0.2 {
 		c.warn("latency: the lognormal misses a percentile by %.0f%%: the simulated tail is an approximation", 100*misfit)
 	}

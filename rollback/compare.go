@@ -332,17 +332,17 @@ func MannWhitneyGreaterP(x, y []float64) float64 {
 	for i, a := range x {
 		if !seen(a, x, i) {
 			t := count(a)
-			ties += t*t*t - t
+			ties += float64(t*t*t) - t // converted: no fused multiply-add on arm64
 		}
 	}
 	for i, b := range y {
 		if !seen(b, y, i) && !seen(b, x, len(x)) {
 			t := count(b)
-			ties += t*t*t - t
+			ties += float64(t*t*t) - t // converted: no fused multiply-add on arm64
 		}
 	}
 	n := n1 + n2
-	mean := n1 * n2 / 2
+	mean := float64(n1 * n2 / 2)
 	variance := n1 * n2 / 12 * ((n + 1) - ties/(n*(n-1)))
 	if variance <= 0 {
 		return 1

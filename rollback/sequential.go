@@ -109,7 +109,7 @@ func (p Sequential) NewMonitor() *SequentialMonitor {
 		if GridSize > 1 {
 			f = float64(g) / (GridSize - 1)
 		}
-		m.logRho[g] = math.Log(lo) + f*(math.Log(hi)-math.Log(lo))
+		m.logRho[g] = math.Log(lo) + float64(f*(math.Log(hi)-math.Log(lo))) // converted: no fused multiply-add on arm64
 		m.rhoM1[g] = math.Exp(m.logRho[g]) - 1
 	}
 	m.logMix = 0
@@ -169,7 +169,7 @@ func (m *SequentialMonitor) Add(a, c, b, d float64) {
 	theta := a / (a + b)
 	mx := math.Inf(-1)
 	for g := range m.logL {
-		m.logL[g] += c*m.logRho[g] - n*math.Log1p(m.rhoM1[g]*theta)
+		m.logL[g] += float64(c*m.logRho[g]) - float64(n*math.Log1p(m.rhoM1[g]*theta))
 		if m.logL[g] > mx {
 			mx = m.logL[g]
 		}

@@ -542,7 +542,7 @@ func (e *bucketEngine) firstFailure(g *group, cap time.Duration) {
 		}
 		// The minimum of m completions on [on, cap]: P(min > t) =
 		// ((pend(t) - pc)/(po - pc))^m; invert at a uniform draw.
-		target := pc + (po-pc)*xmath.Pow(e.r.Float64(), 1/float64(m))
+		target := pc + float64((po-pc)*xmath.Pow(e.r.Float64(), 1/float64(m))) // converted: no fused multiply-add on arm64
 		lo, hi := max(on, g.a), g.b+e.maxDur
 		if cap != metrics.Never && cap < hi {
 			hi = cap
@@ -808,10 +808,10 @@ func (e *bucketEngine) maxCompletion(w, capAt time.Duration, d metrics.Dimension
 			// for both (a third fewer erfc-bearing evaluations per step
 			// once every class is populated, as at high rates).
 			if n := g.n[clsSuccess] + g.n[clsError]; n > 0 {
-				sum += float64(n) * xmath.Log1p(-e.law[g.d][g.aff].pending(a, b, tm))
+				sum += float64(float64(n) * xmath.Log1p(-e.law[g.d][g.aff].pending(a, b, tm))) // converted: no fused multiply-add on arm64
 			}
 			if n := g.n[clsTimeout]; n > 0 {
-				sum += float64(n) * xmath.Log1p(-e.tlaw[g.d].pending(a, b, tm))
+				sum += float64(float64(n) * xmath.Log1p(-e.tlaw[g.d].pending(a, b, tm)))
 			}
 		}
 		return sum

@@ -187,8 +187,8 @@ func (l *durLaw) baseIS(y1, y2 float64) float64 {
 			return (xmath.Log(y) - l.mu) / l.sigma
 		}
 		z1, z2 := z(y1), z(y2)
-		pe := xmath.Exp(l.mu+l.sigma*l.sigma/2) * phiDiff(z1-l.sigma, z2-l.sigma)
-		v := y2*l.baseS(y2) - y1*l.baseS(y1) + pe
+		pe := float64(xmath.Exp(l.mu+float64(float64(l.sigma*l.sigma)/2)) * phiDiff(z1-l.sigma, z2-l.sigma))
+		v := float64(y2*l.baseS(y2)) - float64(y1*l.baseS(y1)) + pe // converted: no fused multiply-add on arm64
 		return math.Max(0, math.Min(v, y2-y1))
 	}
 	// Composite Simpson on 64 panels (S is monotone and bounded by 1).
@@ -200,7 +200,7 @@ func (l *durLaw) baseIS(y1, y2 float64) float64 {
 		if i%2 == 1 {
 			w = 4
 		}
-		sum += w * l.baseS(y1+float64(i)*h)
+		sum += float64(w * l.baseS(y1+float64(float64(i)*h)))
 	}
 	return math.Max(0, math.Min(sum*h/3, y2-y1))
 }
@@ -251,7 +251,7 @@ func (l *durLaw) IS(x1, x2 float64) float64 {
 	}
 	hi := math.Min(x2, l.trunc)
 	if hi > x1 && l.fT > 0 {
-		v += math.Max(0, (l.factor*l.baseIS(x1/l.factor, hi/l.factor)-(hi-x1)*l.sT)/l.fT)
+		v += math.Max(0, (float64(l.factor*l.baseIS(x1/l.factor, hi/l.factor))-float64((hi-x1)*l.sT))/l.fT)
 	}
 	return v
 }
@@ -312,7 +312,7 @@ func (l *durLaw) inflightInBucket(a, b, t float64, j int, x1, x2 float64) float6
 	} else {
 		// Inside the ramp [l0, l1]: the formula of inflightIn with u1 = x1,
 		// u2 = x2.
-		jv := (x1-l0)*sx1 - (x2-l0)*sx2 + l.iAt(j)
+		jv := float64((x1-l0)*sx1) - float64((x2-l0)*sx2) + l.iAt(j) // converted: no fused multiply-add on arm64
 		num = math.Max(0, jv) / (l1 - l0)
 	}
 	return math.Max(0, math.Min(1, num/mass))
@@ -342,7 +342,7 @@ func (l *durLaw) inflightIn(a, b, t, x1, x2 float64) float64 {
 		return math.Min(1, num/mass)
 	}
 	if u1, u2 := math.Max(x1, l0), math.Min(x2, l1); u2 > u1 {
-		j := (u1-l0)*l.S(u1) - (u2-l0)*l.S(u2) + l.IS(u1, u2)
+		j := float64((u1-l0)*l.S(u1)) - float64((u2-l0)*l.S(u2)) + l.IS(u1, u2)
 		num += math.Max(0, j) / (l1 - l0)
 	}
 	if x2 > l1 {

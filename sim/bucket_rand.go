@@ -32,7 +32,7 @@ func poissonDraw(r *rand.Rand, mu float64) int64 {
 			for u > c && k < 100 {
 				k++
 				p *= mu / float64(k)
-				c += p
+				c += float64(p) // converted: the product above is not fused into this sum on arm64
 			}
 			if k < 100 {
 				return k
@@ -40,15 +40,17 @@ func poissonDraw(r *rand.Rand, mu float64) int64 {
 		}
 	}
 	logMu := xmath.Log(mu)
-	b := 0.931 + 2.53*math.Sqrt(mu)
-	a := -0.059 + 0.02483*b
+	// Products are converted before a sum throughout: no fused multiply-add
+	// on arm64, so the draws have the same bits on every GOARCH.
+	b := 0.931 + float64(2.53*math.Sqrt(mu))
+	a := -0.059 + float64(0.02483*b)
 	invAlpha := 1.1239 + 1.1328/(b-3.4)
 	vr := 0.9277 - 3.6224/(b-2)
 	for {
-		u := r.Float64() - 0.5
+		u := float64(r.Float64()) - 0.5
 		v := r.Float64()
 		us := 0.5 - math.Abs(u)
-		k := math.Floor((2*a/us+b)*u + mu + 0.43)
+		k := math.Floor(float64((2*a/us+b)*u) + mu + 0.43)
 		if us >= 0.07 && v <= vr {
 			return int64(k)
 		}
@@ -56,7 +58,7 @@ func poissonDraw(r *rand.Rand, mu float64) int64 {
 			continue
 		}
 		lg, _ := xmath.Lgamma(k + 1)
-		if xmath.Log(v*invAlpha/(a/(us*us)+b)) <= k*logMu-mu-lg {
+		if xmath.Log(v*invAlpha/(a/(us*us)+b)) <= float64(k*logMu)-mu-lg {
 			return int64(k)
 		}
 	}
@@ -115,18 +117,19 @@ var stirlingTails = [10]float64{
 func binomialBTRS(r *rand.Rand, n, p float64) int64 {
 	q := 1 - p
 	spq := math.Sqrt(n * p * q)
-	b := 1.15 + 2.53*spq
-	a := -0.0873 + 0.0248*b + 0.01*p
-	c := n*p + 0.5
+	// Products converted before sums: no fused multiply-add on arm64.
+	b := 1.15 + float64(2.53*spq)
+	a := -0.0873 + float64(0.0248*b) + float64(0.01*p)
+	c := float64(n*p) + 0.5
 	vr := 0.92 - 4.2/b
 	rr := p / q
 	alpha := (2.83 + 5.1/b) * spq
 	m := math.Floor((n + 1) * p)
 	for {
-		u := r.Float64() - 0.5
+		u := float64(r.Float64()) - 0.5
 		v := r.Float64()
 		us := 0.5 - math.Abs(u)
-		k := math.Floor((2*a/us+b)*u + c)
+		k := math.Floor(float64((2*a/us+b)*u) + c)
 		if k < 0 || k > n {
 			continue
 		}
@@ -134,9 +137,9 @@ func binomialBTRS(r *rand.Rand, n, p float64) int64 {
 			return int64(k)
 		}
 		v = xmath.Log(v * alpha / (a/(us*us) + b))
-		bound := (m+0.5)*xmath.Log((m+1)/(rr*(n-m+1))) +
-			(n+1)*xmath.Log((n-m+1)/(n-k+1)) +
-			(k+0.5)*xmath.Log(rr*(n-k+1)/(k+1)) +
+		bound := float64((m+0.5)*xmath.Log((m+1)/(rr*(n-m+1)))) +
+			float64((n+1)*xmath.Log((n-m+1)/(n-k+1))) +
+			float64((k+0.5)*xmath.Log(rr*(n-k+1)/(k+1))) +
 			stirlingTail(m) + stirlingTail(n-m) - stirlingTail(k) - stirlingTail(n-k)
 		if v <= bound {
 			return int64(k)
@@ -186,13 +189,13 @@ func gammaDraw(r *rand.Rand, shape float64) float64 {
 	c := 1 / math.Sqrt(9*d)
 	for {
 		x := r.NormFloat64()
-		v := 1 + c*x
+		v := 1 + float64(c*x) // converted: no fused multiply-add on arm64
 		if v <= 0 {
 			continue
 		}
-		v = v * v * v
+		v = float64(v * v * v)
 		u := r.Float64()
-		if u < 1-0.0331*x*x*x*x || xmath.Log(u) < 0.5*x*x+d*(1-v+xmath.Log(v)) {
+		if u < 1-float64(0.0331*x*x*x*x) || xmath.Log(u) < float64(0.5*x*x)+float64(d*(1-v+xmath.Log(v))) {
 			return d * v
 		}
 	}
@@ -234,7 +237,7 @@ func binomMass(x, n int64, p, q float64) float64 {
 		return xmath.Exp(float64(n) * xmath.Log1p(-q))
 	}
 	xf, nf := float64(x), float64(n)
-	lc := stirlerr(nf) - stirlerr(xf) - stirlerr(nf-xf) - bd0(xf, nf*p) - bd0(nf-xf, nf*q)
+	lc := stirlerr(nf) - stirlerr(xf) - stirlerr(nf-xf) - bd0(xf, float64(nf*p)) - bd0(nf-xf, float64(nf*q))
 	lf := float64(2*math.Pi*xf) * float64((nf-xf)/nf)
 	return xmath.Exp(lc) / math.Sqrt(lf)
 }
@@ -252,7 +255,7 @@ func stirlerr(n float64) float64 {
 	)
 	if n <= 15 {
 		lg, _ := xmath.Lgamma(n + 1)
-		return lg - float64((n+0.5)*xmath.Log(n)) + n - 0.5*xmath.Log(2*math.Pi)
+		return lg - float64((n+0.5)*xmath.Log(n)) + n - float64(0.5*xmath.Log(2*math.Pi)) // converted: no fused multiply-add on arm64
 	}
 	nn := float64(n * n)
 	switch {
@@ -312,7 +315,7 @@ func hypergeometricDraw(r *rand.Rand, n, m, k int64) int64 {
 	mode, pm := hyperMode(n, m, k)
 	nm, km, mm := float64(n-m), float64(k), float64(m)
 	for {
-		u := r.Float64() - pm
+		u := float64(r.Float64()) - pm
 		if u < 0 {
 			return mode
 		}
@@ -322,7 +325,7 @@ func hypergeometricDraw(r *rand.Rand, n, m, k int64) int64 {
 			if up < hi {
 				// P(j+1)/P(j) = (m-j)(k-j) / ((j+1)(n-m-k+j+1))
 				j := float64(up)
-				pu *= float64((mm-j)*(km-j)) / float64((j+1)*(nm-km+j+1))
+				pu = float64(pu * (float64((mm-j)*(km-j)) / float64((j+1)*(nm-km+j+1))))
 				up++
 				if u -= pu; u < 0 {
 					return up
@@ -331,7 +334,7 @@ func hypergeometricDraw(r *rand.Rand, n, m, k int64) int64 {
 			if down > lo {
 				// P(j-1)/P(j) = j(n-m-k+j) / ((m-j+1)(k-j+1))
 				j := float64(down)
-				pd *= float64(j*(nm-km+j)) / float64((mm-j+1)*(km-j+1))
+				pd = float64(pd * (float64(j*(nm-km+j)) / float64((mm-j+1)*(km-j+1))))
 				down--
 				if u -= pd; u < 0 {
 					return down

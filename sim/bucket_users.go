@@ -123,9 +123,10 @@ func zipfSum(a, b int, s float64) float64 {
 	} else {
 		integral = (xmath.Pow(y, 1-s) - xmath.Pow(x, 1-s)) / (1 - s)
 	}
-	d1 := func(t float64) float64 { return -s * xmath.Pow(t, -s-1) }
-	d3 := func(t float64) float64 { return -s * (s + 1) * (s + 2) * xmath.Pow(t, -s-3) }
-	return integral + (f(x)-f(y))/2 + (d1(y)-d1(x))/12 - (d3(y)-d3(x))/720
+	// Products converted where they meet a sum: no fused multiply-add on arm64.
+	d1 := func(t float64) float64 { return float64(-s * xmath.Pow(t, -s-1)) }
+	d3 := func(t float64) float64 { return float64(-s * (s + 1) * (s + 2) * xmath.Pow(t, -s-3)) }
+	return integral + float64((f(x)-f(y))/2) + float64((d1(y)-d1(x))/12) - float64((d3(y)-d3(x))/720)
 }
 
 // draw draws the number of distinct users among f failures.
@@ -142,20 +143,20 @@ func (u *usersLaw) draw(r *rand.Rand, f int64) int64 {
 	for i := range u.cls {
 		c := &u.cls[i]
 		q := xmath.Exp(ff * c.l)
-		mean += c.m * (1 - q)
-		vind += c.m * q * (1 - q)
-		wq += c.m * c.w * q
-		w2q2 += c.m * c.w * c.w * q * q
+		mean += float64(c.m * (1 - q)) // products converted: no fused multiply-add on arm64
+		vind += float64(c.m * q * (1 - q))
+		wq += float64(c.m * c.w * q)
+		w2q2 += float64(c.m * c.w * c.w * q * q)
 	}
 	hi := min(ff, n)
-	v := math.Max(0, vind-ff*wq*wq+ff*w2q2)
+	v := math.Max(0, vind-float64(ff*wq*wq)+float64(ff*w2q2))
 	switch {
 	case n-mean < usersTail:
 		return int64(n) - min(rareCount(r, n-mean, v), int64(n)-1)
 	case ff-mean < usersTail:
 		return f - min(rareCount(r, ff-mean, v), f-1)
 	}
-	d := math.Floor(mean + math.Sqrt(v)*r.NormFloat64() + 0.5)
+	d := math.Floor(mean + float64(math.Sqrt(v)*r.NormFloat64()) + 0.5)
 	return int64(math.Max(1, math.Min(hi, d)))
 }
 

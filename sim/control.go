@@ -268,7 +268,7 @@ func (c *control) endDeployment(now time.Duration) bool {
 // setWeight changes the weight at now, accumulating the exposure.
 func (c *control) setWeight(now time.Duration, w float64) {
 	if !c.stopped {
-		c.expo += c.weight * (now - c.expoT).Seconds()
+		c.expo += float64(c.weight * (now - c.expoT).Seconds()) // converted: no fused multiply-add on arm64
 		c.expoT = now
 	}
 	c.weight = w

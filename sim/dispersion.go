@@ -108,7 +108,7 @@ func (x *dispersion) probs(d metrics.Dimension, t time.Duration, p, pf float64) 
 		u := x.u(k)
 		for i := range x.p {
 			x.p[i] = x.d.Quantile(x.mean[i], u)
-			x.pf[i] = 1 - (1-x.p[i])*(1-x.fault)
+			x.pf[i] = 1 - float64((1-x.p[i])*(1-x.fault)) // converted: no fused multiply-add on arm64
 		}
 	}
 	return x.p[d], x.pf[d]

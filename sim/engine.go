@@ -139,7 +139,7 @@ func (e *engine) setup(s *Scenario) {
 	e.qs.setup(s)
 	e.hasArr = false
 	span, _ := s.span(e.c.sched)
-	e.nArr, e.maxArr = 0, int64(math.Min(MaxArrivalFactor*s.Workload.Integral(0, span)+1e6, math.MaxInt64/2))
+	e.nArr, e.maxArr = 0, int64(math.Min(float64(MaxArrivalFactor*s.Workload.Integral(0, span))+1e6, math.MaxInt64/2))
 	if t := e.arr.Next(); t != NoArrival {
 		if t < 0 {
 			e.c.err = fmt.Errorf("sim: Workload %T: Arrivals.Next() = %v: the first arrival must not be before 0", s.Workload, t)
@@ -276,7 +276,7 @@ func (e *engine) attempt(now time.Duration, ev int32, kind int, n int) {
 	v := &e.ver[d]
 	var lat float64
 	if v.logn {
-		lat = xmath.Exp(v.mu + v.sigma*e.r.NormFloat64()) // LogNormal.Rand
+		lat = xmath.Exp(v.mu + float64(v.sigma*e.r.NormFloat64())) // LogNormal.Rand (converted: no fused multiply-add on arm64)
 	} else {
 		lat = v.lat.Rand()
 	}
@@ -415,8 +415,8 @@ func (e *engine) result(s *Scenario, end time.Duration) metrics.Run {
 			pb, p0, p1 = 0, 0, 0 // only a timeout fails the invocation
 		}
 		qbn := batchFailProb(base.lat, 1, base.timeout, pb, n)
-		r.ExcessFailures += float64(e.qs.nHealthy[n])*(batchFailProb(cand.lat, 1, cand.timeout, p0, n)-qbn) +
-			float64(e.qs.nFaulty[n])*(batchFailProb(cand.lat, e.faultFactor, cand.timeout, p1, n)-qbn)
+		r.ExcessFailures += float64(float64(e.qs.nHealthy[n])*(batchFailProb(cand.lat, 1, cand.timeout, p0, n)-qbn)) +
+			float64(float64(e.qs.nFaulty[n])*(batchFailProb(cand.lat, e.faultFactor, cand.timeout, p1, n)-qbn))
 	}
 	if e.users {
 		r.UsersHit = float64(e.usersHit.n)

@@ -247,7 +247,7 @@ func warmPool(s *Scenario) int {
 	if !(a > 0) || math.IsInf(a, 0) {
 		return 0
 	}
-	return int(math.Ceil(a + 3*math.Sqrt(a)))
+	return int(math.Ceil(a + float64(3*math.Sqrt(a))))
 }
 
 // meanLatencyMs is a version's mean latency: exp(μ + σ²/2) for the default
@@ -257,7 +257,7 @@ func warmPool(s *Scenario) int {
 func meanLatencyMs(v Version) float64 {
 	if v.Latency == nil {
 		l := LogNormalFromQuantiles(ms(v.P50), ms(v.P99), nil)
-		return math.Exp(l.Mu + l.Sigma*l.Sigma/2)
+		return math.Exp(l.Mu + float64(float64(l.Sigma*l.Sigma)/2))
 	}
 	smp := v.Latency(rand.NewPCG(1, 2))
 	if m, ok := smp.(interface{ Mean() float64 }); ok {

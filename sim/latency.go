@@ -64,7 +64,7 @@ func (l LogNormal) CDF(x float64) float64 {
 
 // Quantile is the p-quantile exp(Mu + Sigma·Φ⁻¹(p)).
 func (l LogNormal) Quantile(p float64) float64 {
-	return xmath.Exp(l.Mu + l.Sigma*math.Sqrt2*math.Erfinv(2*p-1))
+	return xmath.Exp(l.Mu + float64(l.Sigma*math.Sqrt2*math.Erfinv(float64(2*p)-1)))
 }
 
 // sampler returns the version's latency sampler in milliseconds, drawing from r.

@@ -254,7 +254,7 @@ func (b Bursty) draws(span time.Duration) float64 {
 // received until a receive succeeds or MaxReceiveCount times, so
 // 1 + p + … + p^(R-1) = (1-p^R)/(1-p).
 func (q Queue) receives(s *Scenario) float64 {
-	p := math.Max(1-(1-s.Candidate.ErrorProb)*(1-s.Fault.ErrorProb), s.Baseline.ErrorProb)
+	p := math.Max(1-float64((1-s.Candidate.ErrorProb)*(1-s.Fault.ErrorProb)), s.Baseline.ErrorProb)
 	if !q.PartialBatchResponse {
 		p = 1 - math.Pow(1-p, float64(q.BatchSize))
 	}

@@ -203,7 +203,7 @@ func (t Trace) Integral(a, b time.Duration) float64 {
 		if !t.Loop && i >= int64(len(t.Counts)) {
 			break
 		}
-		sum += t.countAt(i) * (end - s).Seconds()
+		sum += float64(t.countAt(i) * (end - s).Seconds()) // converted: no fused multiply-add on arm64
 		s = end
 	}
 	return sum
@@ -250,7 +250,7 @@ func (p *exactArrivals) Next() time.Duration {
 		p.left = int64(p.tr.countAt(p.sec))
 		p.x = 0
 	}
-	p.x += (1 - p.x) * (1 - math.Pow(p.r.Float64(), 1/float64(p.left)))
+	p.x += float64((1 - p.x) * (1 - math.Pow(p.r.Float64(), 1/float64(p.left)))) // converted: no fused multiply-add on arm64
 	p.left--
 	if p.x >= 1 {
 		p.x = math.Nextafter(1, 0)
@@ -288,12 +288,12 @@ func (p *traceArrivals) Next() time.Duration {
 			if cycles*float64(n) >= float64(maxTraceSecond-p.sec) {
 				return NoArrival
 			}
-			e -= cycles * p.total
+			e -= float64(cycles * p.total)
 			p.sec += int64(cycles) * n
 			continue
 		}
 		c := p.tr.countAt(p.sec)
-		left := (1 - p.frac) * c
+		left := float64((1 - p.frac) * c) // converted: not fused into e -= left on arm64
 		if e < left {
 			p.frac += e / c
 			if p.frac >= 1 { // rounding at the end of the second

@@ -40,7 +40,7 @@ func (z *zipf) sample(r *rand.Rand) int {
 		return int(r.Float64() * z.n)
 	}
 	for {
-		u := z.hIntegralN + r.Float64()*(z.hIntegralX1-z.hIntegralN)
+		u := z.hIntegralN + float64(r.Float64()*(z.hIntegralX1-z.hIntegralN)) // converted: no fused multiply-add on arm64
 		x := z.hIntegralInverse(u)
 		k := math.Floor(x + 0.5)
 		if k < 1 {
@@ -76,7 +76,7 @@ func helper1(x float64) float64 {
 	if math.Abs(x) > 1e-8 {
 		return xmath.Log1p(x) / x
 	}
-	return 1 - x*(0.5-x*(1.0/3-0.25*x))
+	return 1 - float64(x*(0.5-float64(x*(1.0/3-float64(0.25*x))))) // converted: no fused multiply-add on arm64
 }
 
 // helper2 is expm1(x)/x, continuous at 0.
@@ -84,7 +84,7 @@ func helper2(x float64) float64 {
 	if math.Abs(x) > 1e-8 {
 		return xmath.Expm1(x) / x
 	}
-	return 1 + x*0.5*(1+x*(1.0/3)*(1+0.25*x))
+	return 1 + float64(x*0.5*(1+float64(x*(1.0/3)*(1+float64(0.25*x)))))
 }
 
 // userSet remembers which users saw a candidate failure.

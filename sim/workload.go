@@ -46,7 +46,7 @@ func toDuration(t float64) time.Duration {
 	if !(t < float64(NoArrival)) {
 		return NoArrival
 	}
-	return time.Duration(t + 0.5)
+	return time.Duration(float64(t) + 0.5) // t converted: a caller's product is not fused into this sum on arm64
 }
 
 func rate(name string, r float64) error {
@@ -85,7 +85,7 @@ type poissonArrivals struct {
 }
 
 func (p *poissonArrivals) Next() time.Duration {
-	p.t += p.r.ExpFloat64() * p.gap
+	p.t += float64(p.r.ExpFloat64() * p.gap) // converted: no fused multiply-add on arm64
 	return toDuration(p.t)
 }
 
@@ -123,18 +123,18 @@ func (d Diurnal) Validate() error {
 const day = 24 * 3600.0
 
 func (d Diurnal) phase(t float64) float64 { // t in seconds
-	return 2 * math.Pi * ((d.StartHour-d.PeakHour)*3600 + t) / day
+	return 2 * math.Pi * (float64((d.StartHour-d.PeakHour)*3600) + t) / day
 }
 
 // Rate is λ(t) in arrivals per second.
 func (d Diurnal) Rate(t time.Duration) float64 {
-	return d.Mean * (1 + d.Amplitude*math.Cos(d.phase(t.Seconds())))
+	return d.Mean * (1 + float64(d.Amplitude*math.Cos(d.phase(t.Seconds()))))
 }
 
 // Integral is Mean·[(b-a) + Amplitude·(day/2π)·(sin θ(b) - sin θ(a))].
 func (d Diurnal) Integral(a, b time.Duration) float64 {
 	as, bs := a.Seconds(), b.Seconds()
-	return d.Mean * ((bs - as) + d.Amplitude*day/(2*math.Pi)*(math.Sin(d.phase(bs))-math.Sin(d.phase(as))))
+	return d.Mean * ((bs - as) + float64(d.Amplitude*day/(2*math.Pi)*(math.Sin(d.phase(bs))-math.Sin(d.phase(as)))))
 }
 
 // Poisson is true.
@@ -157,7 +157,7 @@ type thinning struct {
 
 func (p *thinning) Next() time.Duration {
 	for {
-		p.t += p.r.ExpFloat64() * p.gap
+		p.t += float64(p.r.ExpFloat64() * p.gap)
 		at := toDuration(p.t)
 		if at == NoArrival {
 			return NoArrival
@@ -207,7 +207,7 @@ func (p Profile) Rate(t time.Duration) float64 {
 		i = 23
 	}
 	f := h - float64(i)
-	return p.Hourly[i]*(1-f) + p.Hourly[(i+1)%24]*f
+	return float64(p.Hourly[i]*(1-f)) + float64(p.Hourly[(i+1)%24]*f) // converted: no fused multiply-add on arm64
 }
 
 // Integral integrates the piecewise-linear rate exactly (trapezoids between
@@ -220,18 +220,18 @@ func (p Profile) Integral(a, b time.Duration) float64 {
 	as, bs := a.Seconds(), b.Seconds()
 	daily := 0.0
 	for h := 0; h < 24; h++ {
-		daily += 3600 * (p.Hourly[h] + p.Hourly[(h+1)%24]) / 2
+		daily += float64(3600 * (p.Hourly[h] + p.Hourly[(h+1)%24]) / 2) // products converted: no fused multiply-add on arm64
 	}
 	days := math.Floor((bs - as) / day)
 	sum := days * daily
-	t := as + days*day
+	t := as + float64(days*day)
 	for t < bs {
 		h := p.hours(t)
 		i := int(h)
 		if i > 23 {
 			i = 23
 		}
-		next := t + (float64(i+1)-h)*3600 // next hour mark
+		next := t + float64((float64(i+1)-h)*3600) // next hour mark
 		if next <= t {
 			next = t + 3600
 		}
@@ -241,7 +241,7 @@ func (p Profile) Integral(a, b time.Duration) float64 {
 		if end == next {
 			r1 = p.Hourly[(i+1)%24]
 		}
-		sum += (end - t) * (r0 + r1) / 2
+		sum += float64((end - t) * (r0 + r1) / 2)
 		t = end
 	}
 	return sum
@@ -253,7 +253,7 @@ func (p Profile) rateAtHours(h float64) float64 {
 		i = 23
 	}
 	f := h - float64(i)
-	return p.Hourly[i]*(1-f) + p.Hourly[(i+1)%24]*f
+	return float64(p.Hourly[i]*(1-f)) + float64(p.Hourly[(i+1)%24]*f)
 }
 
 // Poisson is true.
@@ -301,7 +301,7 @@ func (b Bursty) Validate() error {
 // MeanRate is the stationary mean rate (π_n·Rate + π_b·BurstRate).
 func (b Bursty) MeanRate() float64 {
 	n, bu := b.MeanNormal.Seconds(), b.MeanBurst.Seconds()
-	return (n*b.Rate + bu*b.BurstRate) / (n + bu)
+	return (float64(n*b.Rate) + float64(bu*b.BurstRate)) / (n + bu)
 }
 
 // Integral is the expected count MeanRate·(b-a) (the chain starts stationary).
@@ -345,7 +345,7 @@ func (p *mmpp) Next() time.Duration {
 	for {
 		// Exponential gaps are memoryless, so a candidate arrival past the
 		// switch is discarded and redrawn from the switch in the new state.
-		next := p.t + p.r.ExpFloat64()*p.gap[p.state]
+		next := p.t + float64(p.r.ExpFloat64()*p.gap[p.state])
 		if next < p.switchAt {
 			p.t = next
 			return toDuration(next)
@@ -355,6 +355,6 @@ func (p *mmpp) Next() time.Duration {
 			return NoArrival
 		}
 		p.state ^= 1
-		p.switchAt = p.t + p.r.ExpFloat64()*p.stay[p.state]
+		p.switchAt = p.t + float64(p.r.ExpFloat64()*p.stay[p.state])
 	}
 }
