@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/deploysim/deploysim/rollback"
 	"github.com/deploysim/deploysim/strategy"
 )
 
@@ -20,7 +21,11 @@ import (
 //   - a healthy candidate (error_rate 0, no latency regression) measured
 //     over a horizon: the failure columns count the baseline error rate of
 //     the candidate at full weight for the whole horizon, not harm done by
-//     the release.
+//     the release;
+//   - windows longer than a minute (policy burnrate's, an alarm's Period
+//     above 60 s): they start empty at the deployment, as no traffic from
+//     before it is simulated, so until they fill they hold less than their
+//     length (docs/model.md, "Burn-rate windows").
 //
 // A trace is read (LoadTrace) if it has not been.
 func (c *File) Warnings(ss []strategy.Strategy) []string {
@@ -80,5 +85,37 @@ func (c *File) Warnings(ss []strategy.Strategy) []string {
 		out = append(out, fmt.Sprintf("%s = 0 (a healthy candidate) with %s = %v: the failure columns count the %g%% baseline errors of the candidate at full weight until the horizon, not harm done by a release (horizon 0 measures the deployment alone)",
 			c.name("error_rate"), c.name("horizon"), h, 100*c.BaselineErrorRate))
 	}
+	out = append(out, c.emptyWindows()...)
 	return out
+}
+
+// emptyWindows warns of the policy's windows that start empty at the
+// deployment: production's alarms would hold the traffic from before it.
+func (c *File) emptyWindows() []string {
+	const filling = "start empty at the deployment (no traffic from before it is simulated): until they fill they hold less than their length, so they are noisier on a healthy release (more false rollbacks) and quicker on a bad one than the same alarms in production"
+	switch c.Policy {
+	case "burnrate":
+		longest := time.Duration(0)
+		ws := rollback.SREWorkbook(c.SLO).Windows
+		if ws == nil {
+			ws = rollback.PageWindows
+		}
+		for _, w := range ws {
+			longest = max(longest, w.Long)
+		}
+		if longest > time.Minute {
+			return []string{fmt.Sprintf("%s = burnrate: its windows (up to %v) %s", c.name("policy"), longest, filling)}
+		}
+	case "alarms":
+		var names []string
+		for i := range c.Alarms {
+			if a, err := c.Alarms[i].Rollback(i); err == nil && a.Period > time.Minute {
+				names = append(names, fmt.Sprintf("%s (Period %v)", a.Name, a.Period))
+			}
+		}
+		if len(names) > 0 {
+			return []string{fmt.Sprintf("%s: the alarms with a Period over a minute (%s) are evaluated every minute over sliding windows, which %s", c.name("alarms"), strings.Join(names, ", "), filling)}
+		}
+	}
+	return nil
 }

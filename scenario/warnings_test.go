@@ -40,3 +40,37 @@ func TestWarnings(t *testing.T) {
 		}
 	}
 }
+
+// Windows longer than a minute start empty at the deployment (no traffic
+// from before it is simulated): policy burnrate's always, an alarm's when
+// its Period is over a minute; the default alarm's minute does not warn.
+func TestWarningsEmptyWindows(t *testing.T) {
+	ss := strategy.LambdaPresets()
+	const slow = "AlarmName=slow,MetricName=Errors,Dimension=candidate,Statistic=Sum,Period=300,EvaluationPeriods=1,DatapointsToAlarm=1,Threshold=5,ComparisonOperator=GreaterThanOrEqualToThreshold"
+	const minute = "MetricName=Errors,Dimension=candidate,Statistic=Sum,Period=60,EvaluationPeriods=3,DatapointsToAlarm=2,Threshold=5,ComparisonOperator=GreaterThanOrEqualToThreshold"
+	for _, c := range []struct {
+		policy, alarm string
+		want          string
+	}{
+		{"burnrate", "", "--policy = burnrate: its windows (up to 6h0m0s) start empty at the deployment"},
+		{"alarms", slow, "--alarm: the alarms with a Period over a minute (slow (Period 5m0s)) are evaluated every minute over sliding windows, which start empty"},
+		{"alarms", minute, ""},
+		{"sequential", "", ""},
+	} {
+		f := Default()
+		if err := f.Set("policy", c.policy); err != nil {
+			t.Fatal(err)
+		}
+		if c.alarm != "" {
+			a, err := ParseAlarm(c.alarm)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.Alarms = []Alarm{a}
+		}
+		w := strings.Join(f.Warnings(ss), "\n")
+		if (c.want == "") != (w == "") || !strings.Contains(w, c.want) {
+			t.Errorf("%s %q: warnings %q, want %q", c.policy, c.alarm, w, c.want)
+		}
+	}
+}
