@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/deploysim/deploysim/rollback"
+	"github.com/deploysim/deploysim/sim"
 	"github.com/deploysim/deploysim/strategy"
 )
 
@@ -90,32 +90,19 @@ func (c *File) Warnings(ss []strategy.Strategy) []string {
 }
 
 // emptyWindows warns of the policy's windows that start empty at the
-// deployment: production's alarms would hold the traffic from before it.
+// deployment (sim.EmptyWindows): production's alarms would hold the traffic
+// from before it.
 func (c *File) emptyWindows() []string {
-	const filling = "start empty at the deployment (no traffic from before it is simulated): until they fill they hold less than their length, so they are noisier on a healthy release (more false rollbacks) and quicker on a bad one than the same alarms in production"
-	switch c.Policy {
-	case "burnrate":
-		longest := time.Duration(0)
-		ws := rollback.SREWorkbook(c.SLO).Windows
-		if ws == nil {
-			ws = rollback.PageWindows
+	p, err := c.RollbackPolicy()
+	if err != nil || p == nil {
+		return nil // a bad policy is Scenario's error to report
+	}
+	if w := sim.EmptyWindows(p); w != "" {
+		key := "policy"
+		if c.Policy == "alarms" {
+			key = "alarms"
 		}
-		for _, w := range ws {
-			longest = max(longest, w.Long)
-		}
-		if longest > time.Minute {
-			return []string{fmt.Sprintf("%s = burnrate: its windows (up to %v) %s", c.name("policy"), longest, filling)}
-		}
-	case "alarms":
-		var names []string
-		for i := range c.Alarms {
-			if a, err := c.Alarms[i].Rollback(i); err == nil && a.Period > time.Minute {
-				names = append(names, fmt.Sprintf("%s (Period %v)", a.Name, a.Period))
-			}
-		}
-		if len(names) > 0 {
-			return []string{fmt.Sprintf("%s: the alarms with a Period over a minute (%s) are evaluated every minute over sliding windows, which %s", c.name("alarms"), strings.Join(names, ", "), filling)}
-		}
+		return []string{c.name(key) + ": " + w}
 	}
 	return nil
 }

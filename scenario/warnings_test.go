@@ -52,8 +52,8 @@ func TestWarningsEmptyWindows(t *testing.T) {
 		policy, alarm string
 		want          string
 	}{
-		{"burnrate", "", "--policy = burnrate: its windows (up to 6h0m0s) start empty at the deployment"},
-		{"alarms", slow, "--alarm: the alarms with a Period over a minute (slow (Period 5m0s)) are evaluated every minute over sliding windows, which start empty"},
+		{"burnrate", "", "--policy: the burn-rate windows (up to 6h0m0s): windows longer than a minute start empty at the deployment"},
+		{"alarms", slow, "--alarm: alarm slow (Period 5m0s): windows longer than a minute start empty at the deployment"},
 		{"alarms", minute, ""},
 		{"sequential", "", ""},
 	} {

@@ -261,7 +261,11 @@ func evaluateFiles(ctx context.Context, c *scenario.File, files []*manifest.File
 				// Said on the command line: it wins over the file's pipeline.
 				sc.IngestionDelay = time.Duration(c.IngestionDelay)
 			}
-			for _, w := range blindAlarms(sc) {
+			ws := blindAlarms(sc)
+			if w := sim.EmptyWindows(sc.Policy); w != "" {
+				ws = append(ws, w)
+			}
+			for _, w := range ws {
 				warnings = append(warnings, fmt.Sprintf("%s: %s: %s", d.Source, d.Name, w))
 			}
 			sum, engine, _, err := simulateRange(ctx, sc, 0, c.Runs, p)
