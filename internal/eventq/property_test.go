@@ -324,16 +324,7 @@ func TestCalendarMatchesHeapLong(t *testing.T) {
 	properties := gopter.NewProperties(params)
 	properties.Property("same events in the same order as the heap", prop.ForAll(
 		func(n int, seed uint64, mix uint8) string {
-			ops := make([]uint64, n)
-			x := seed
-			for i := range ops {
-				x += 0x9e3779b97f4a7c15 // splitmix64
-				z := x
-				z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
-				z = (z ^ z>>27) * 0x94d049bb133111eb
-				ops[i] = z ^ z>>31
-			}
-			if err := replay(&Queue{}, ops, mix); err != nil {
+			if err := replay(&Queue{}, splitmixOps(n, seed), mix); err != nil {
 				return err.Error()
 			}
 			return ""
@@ -382,19 +373,25 @@ func FuzzCalendar(f *testing.F) {
 // against the heap there.
 func TestCrossArchCalendarMatchesHeap(t *testing.T) {
 	for seed := uint64(1); seed <= 6; seed++ {
-		ops := make([]uint64, 20000)
-		x := seed
-		for i := range ops {
-			x += 0x9e3779b97f4a7c15 // splitmix64
-			z := x
-			z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
-			z = (z ^ z>>27) * 0x94d049bb133111eb
-			ops[i] = z ^ z>>31
-		}
+		ops := splitmixOps(20000, seed)
 		for mix := uint8(0); mix <= 2; mix++ {
 			if err := replay(&Queue{}, ops, mix); err != nil {
 				t.Fatalf("seed %d, mix %d: %v", seed, mix, err)
 			}
 		}
 	}
+}
+
+// splitmixOps is n operations for replay from a splitmix64 stream.
+func splitmixOps(n int, seed uint64) []uint64 {
+	ops := make([]uint64, n)
+	x := seed
+	for i := range ops {
+		x += 0x9e3779b97f4a7c15
+		z := x
+		z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
+		z = (z ^ z>>27) * 0x94d049bb133111eb
+		ops[i] = z ^ z>>31
+	}
+	return ops
 }
