@@ -320,7 +320,7 @@ func breachProbability(thr, p float64) float64 {
 		for k := n; k >= 0 && float64(k)/float64(n) >= thr; k-- {
 			tail += b.Prob(float64(k))
 		}
-		q += w * tail
+		q += float64(w * tail) // converted: no fused multiply-add on arm64 (the same page on every GOARCH)
 	}
 	return q
 }
@@ -340,12 +340,12 @@ func fireProbability(q float64, n int) (float64, float64) {
 	for m := 0; m < visibleMins; m++ {
 		next := make([]float64, n)
 		for j, pj := range state {
-			next[0] += pj * (1 - q)
+			next[0] += float64(pj * (1 - q))
 			if j+1 == n {
-				fired += pj * q
-				weighted += pj * q * (float64(m+1)*periodSecs + delaySecs + actionSecs)
+				fired += float64(pj * q)
+				weighted += float64(pj * q * (float64(float64(m+1)*periodSecs) + delaySecs + actionSecs))
 			} else {
-				next[j+1] += pj * q
+				next[j+1] += float64(pj * q)
 			}
 		}
 		state = next

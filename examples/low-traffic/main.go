@@ -350,7 +350,7 @@ func visibleExposure(s strategy.Strategy) float64 {
 			to = min(to, sched[i+1].At)
 		}
 		if to > from {
-			e += st.Weight * (to - from).Seconds()
+			e += float64(st.Weight * (to - from).Seconds()) // converted: no fused multiply-add on arm64
 		}
 	}
 	return e

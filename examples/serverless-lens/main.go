@@ -74,7 +74,7 @@ const (
 // σ = ln(p99/p50)/z99: 254 ms.
 func meanLatency() float64 {
 	l := sim.LogNormalFromQuantiles(float64(p50)/1e6, float64(p99)/1e6, nil)
-	return math.Exp(l.Mu + l.Sigma*l.Sigma/2)
+	return math.Exp(l.Mu + float64(l.Sigma*l.Sigma/2)) // converted: no fused multiply-add on arm64
 }
 
 // reserved is the reservation of a level: 1.5 × the peak of the steady
@@ -85,7 +85,7 @@ func meanLatency() float64 {
 // at all.
 func reserved(l level) int {
 	a := l.rate * meanLatency() / 1000
-	return max(minReserved, int(math.Ceil(headroom*(a+4*math.Sqrt(a)))))
+	return max(minReserved, int(math.Ceil(headroom*(a+float64(4*math.Sqrt(a))))))
 }
 
 // deployment is one column of the table.
@@ -120,7 +120,7 @@ func scenario(l level, d deployment) sim.Scenario {
 		// Provisioned concurrency on green, as much as the steady
 		// concurrency needs (a + 3√a), within the reservation.
 		a := l.rate * meanLatency() / 1000
-		sc.Candidate.Provisioned = min(reserved(l), int(math.Ceil(a+3*math.Sqrt(a))))
+		sc.Candidate.Provisioned = min(reserved(l), int(math.Ceil(a+float64(3*math.Sqrt(a)))))
 	}
 	sc.Policy = rollback.CodeDeploy(deploysim.DefaultAlarm())
 	// CodeDeploy watches the alarm only while the deployment runs: a
@@ -349,7 +349,7 @@ func charts(outDir string, cells [][]cell) ([]string, error) {
 		for j, d := range deployments {
 			var xys plotter.XYs
 			for i := range levels {
-				xys = append(xys, plotter.XY{X: float64(i) + 0.03*float64(j-2), Y: ch.v(cells[i][j]) + 1})
+				xys = append(xys, plotter.XY{X: float64(i) + float64(0.03*float64(j-2)), Y: ch.v(cells[i][j]) + 1})
 			}
 			l, sc, err := plotter.NewLinePoints(xys)
 			if err != nil {
