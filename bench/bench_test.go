@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/deploysim/deploysim/internal/cputime"
 	"github.com/deploysim/deploysim/sim"
 	"github.com/deploysim/deploysim/strategy"
 )
@@ -40,7 +41,7 @@ var requestsPerRun = Rate * Horizon.Seconds()
 // of the process's CPU time ("cpu-req/s"), comparable across engines, and
 // the CPU time of one run of the scenario ("cpu-ms/run").
 func report(b *testing.B, c0 time.Duration, requests float64) {
-	c1, ok := cpuTime()
+	c1, ok := cputime.Used()
 	if !ok || c1 <= c0 {
 		return
 	}
@@ -60,7 +61,7 @@ func BenchmarkEngine(b *testing.B) {
 			var r sim.Runner
 			var n int64
 			b.ReportAllocs()
-			c0, _ := cpuTime()
+			c0, _ := cputime.Used()
 			for i := 0; b.Loop(); i++ {
 				s.Seed = uint64(i)
 				run, err := r.Run(s)
@@ -85,7 +86,7 @@ func BenchmarkEngine(b *testing.B) {
 			mu, sigma := math.Log(100.0), (math.Log(500)-math.Log(100))/2.3263478740408408
 			var n int64
 			var sink float64
-			c0, _ := cpuTime()
+			c0, _ := cputime.Used()
 			for i := 0; b.Loop(); i++ {
 				r := rand.New(rand.NewPCG(uint64(i), 0))
 				var cand, fails int64

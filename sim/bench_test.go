@@ -7,6 +7,8 @@ import (
 	"math/rand/v2"
 	"testing"
 	"time"
+
+	"github.com/deploysim/deploysim/internal/cputime"
 )
 
 // benchScenario is the per-request engine's steady state: Poisson arrivals
@@ -46,7 +48,7 @@ func stepBench(b *testing.B, s Scenario, warm time.Duration) {
 		e.step()
 	}
 	b.ReportAllocs()
-	c0, _ := cpuTime()
+	c0, _ := cputime.Used()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		if e.step() {
@@ -61,7 +63,7 @@ func stepBench(b *testing.B, s Scenario, warm time.Duration) {
 // machine shared with other work does not dilute).
 func reportRates(b *testing.B, c0 time.Duration) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
-	if c1, ok := cpuTime(); ok && c1 > c0 {
+	if c1, ok := cputime.Used(); ok && c1 > c0 {
 		b.ReportMetric(float64(b.N)/(c1-c0).Seconds(), "cpu-events/s")
 	}
 }
@@ -117,7 +119,7 @@ func BenchmarkEventLoopBaseline(b *testing.B) {
 		step()
 	}
 	b.ReportAllocs()
-	c0, _ := cpuTime()
+	c0, _ := cputime.Used()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		step()

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/deploysim/deploysim/internal/cputime"
 	"github.com/deploysim/deploysim/metrics"
 	"github.com/deploysim/deploysim/rollback"
 	"github.com/deploysim/deploysim/strategy"
@@ -135,7 +136,7 @@ func BenchmarkBucketedCLI(b *testing.B) {
 			}
 			var r Runner
 			b.ReportAllocs()
-			c0, _ := cpuTime()
+			c0, _ := cputime.Used()
 			for i := 0; b.Loop(); i++ {
 				s := ss[i%9]
 				s.Seed = RunSeed(3, int64(i))
@@ -162,7 +163,7 @@ func BenchmarkBucketedRate(b *testing.B) {
 				}
 				var r Runner
 				b.ReportAllocs()
-				c0, _ := cpuTime()
+				c0, _ := cputime.Used()
 				for i := 0; b.Loop(); i++ {
 					s := ss[i%9]
 					s.Seed = RunSeed(3, int64(i))
@@ -179,7 +180,7 @@ func BenchmarkBucketedRate(b *testing.B) {
 // reportCPU reports the process's CPU time per op since c0 ("cpu-ns/op"),
 // which waiting for a core on a shared machine does not inflate.
 func reportCPU(b *testing.B, c0 time.Duration) {
-	if c1, ok := cpuTime(); ok && c1 > c0 {
+	if c1, ok := cputime.Used(); ok && c1 > c0 {
 		b.ReportMetric(float64(c1-c0)/float64(b.N), "cpu-ns/op")
 	}
 }

@@ -1,15 +1,15 @@
 //go:build unix
 
-package bench
+package cputime
 
 import (
 	"syscall"
 	"time"
 )
 
-// cpuTime is the CPU time (user + system) the process has used: on a shared
-// machine it excludes waiting for a core, which wall-clock figures include.
-func cpuTime() (time.Duration, bool) {
+// Used is the CPU time (user + system) the process has used; ok is false
+// where the system does not say.
+func Used() (d time.Duration, ok bool) {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return 0, false
