@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/deploysim/deploysim/internal/quote"
 	"github.com/deploysim/deploysim/metrics"
 	"github.com/deploysim/deploysim/rollback"
 	"github.com/deploysim/deploysim/sim"
@@ -454,9 +455,4 @@ func WithBake(s strategy.Strategy, bake time.Duration) strategy.Strategy {
 }
 
 // clip shortens a quoted user value for an error message.
-func clip(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "…"
-	}
-	return s
-}
+func clip(s string) string { return quote.Clip(s, 40) }

@@ -12,6 +12,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/deploysim/deploysim/internal/quote"
 	"github.com/deploysim/deploysim/metrics"
 	"github.com/deploysim/deploysim/rollback"
 	"github.com/deploysim/deploysim/sim"
@@ -202,12 +203,7 @@ func ParseDeploymentConfig(s string) (name string, st strategy.Strategy, err err
 	return name, st, nil
 }
 
-func clipString(s string) string {
-	if len(s) > maxQuoted {
-		return s[:maxQuoted] + "…"
-	}
-	return s
-}
+func clipString(s string) string { return quote.Clip(s, maxQuoted) }
 
 func (o Options) manualPause() time.Duration {
 	if o.ManualPause > 0 {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/deploysim/deploysim/internal/quote"
 )
 
 // This file reads the arithmetic of a PromQL query: which sub-expression is
@@ -94,12 +96,7 @@ func parseQuery(q string) (*pnode, error) {
 	return n, nil
 }
 
-func clip(s string, n int) string {
-	if len(s) > n {
-		return s[:n] + "…"
-	}
-	return s
-}
+func clip(s string, n int) string { return quote.Clip(s, n) }
 
 // binary operators the reader refuses, longest first.
 var otherOps = []string{"==", "!=", ">=", "<=", ">", "<", "%", "^", "atan2"}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math/big"
 	"slices"
+
+	"github.com/deploysim/deploysim/internal/quote"
 )
 
 // ExactValues is how many values of one figure (per population) a Summary
@@ -353,10 +355,4 @@ func bounds(st *store[int64]) (lo, hi int, ok bool) {
 }
 
 // clip shortens a quoted value for an error message.
-func clip(s string) string {
-	const n = 48
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
-}
+func clip(s string) string { return quote.Clip(s, 48) }

@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
+
+	"github.com/deploysim/deploysim/internal/quote"
 )
 
 // ParseError is a broken rule of an input file: where (file and line), what
@@ -45,10 +48,11 @@ const maxQuote = 40
 
 // clip quotes at most maxQuote bytes of s.
 func clip(s string) string {
-	if len(s) <= maxQuote {
+	c := quote.Clip(s, maxQuote)
+	if c == s {
 		return fmt.Sprintf("%q", s)
 	}
-	return fmt.Sprintf("%q…", s[:maxQuote])
+	return fmt.Sprintf("%q…", strings.TrimSuffix(c, "…"))
 }
 
 // lineReader counts the lines of what it reads, so that a JSON decoder's

@@ -16,6 +16,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/deploysim/deploysim"
+	"github.com/deploysim/deploysim/internal/quote"
 	"github.com/deploysim/deploysim/rollback"
 	"github.com/deploysim/deploysim/sim"
 )
@@ -495,14 +496,4 @@ func (d Duration) MarshalYAML() (any, error) { return d.String(), nil }
 
 // clip shortens a value quoted in an error, so that a huge value (a 7 MB
 // traffic string) does not become a huge message.
-func clip(s string) string {
-	const max = 80
-	if len(s) <= max {
-		return s
-	}
-	r := []rune(s)
-	if len(r) <= max {
-		return s
-	}
-	return string(r[:max]) + "…"
-}
+func clip(s string) string { return quote.Clip(s, 80) }

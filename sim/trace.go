@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/deploysim/deploysim/internal/quote"
 )
 
 // Trace replays a recorded per-second request count. By default second i
@@ -113,13 +115,7 @@ func ParseTrace(r io.Reader, name string) (Trace, error) {
 
 // clip shortens a value quoted in an error: a line may be a megabyte of
 // binary junk, and the error is one line on a terminal.
-func clip(s string) string {
-	const n = 40
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
-}
+func clip(s string) string { return quote.Clip(s, 40) }
 
 // maxTraceSeconds bounds the seconds of a trace, in either form, so that a
 // typo in a second or a runaway file cannot make billions of seconds.

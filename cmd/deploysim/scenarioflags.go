@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/deploysim/deploysim/internal/quote"
 	"github.com/deploysim/deploysim/scenario"
 	"github.com/deploysim/deploysim/strategy"
 )
@@ -131,17 +132,7 @@ func warnScenario(stderr io.Writer, seen map[string]bool, c *scenario.File, ss [
 
 // clip shortens a value quoted in an error, so that a huge argument does
 // not become a huge message.
-func clip(s string) string {
-	const max = 80
-	if len(s) <= max {
-		return s
-	}
-	r := []rune(s)
-	if len(r) <= max {
-		return s
-	}
-	return string(r[:max]) + "…"
-}
+func clip(s string) string { return quote.Clip(s, 80) }
 
 // resolveStrategies is c.ResolveStrategies with each strategy once: a
 // preset listed under two of its names (Canary10Percent5Minutes and
