@@ -180,6 +180,21 @@ type alarmRun struct {
 	scratch  metrics.VersionStats
 }
 
+// polled reports whether CodeDeploy reads the alarm states at now: at
+// every evaluation when the policy has no poll interval, else at the poll
+// ticks (interval iv from offset off), when it also moves *next to the
+// following tick. The alarms, burn-rate and composite monitors share it.
+func polled(evaluated bool, now, iv, off time.Duration, next *time.Duration) bool {
+	if iv <= 0 {
+		return evaluated
+	}
+	if *next > now {
+		return false
+	}
+	*next = nextTick(now, iv, off)
+	return true
+}
+
 // nextTick is the first instant off + k·iv > t (k >= 0) that is > 0.
 func nextTick(t, iv, off time.Duration) time.Duration {
 	var x time.Duration
@@ -229,14 +244,7 @@ func (m *AlarmsMonitor) Evaluate(obs Observation) Decision {
 		m.evaluate(r, s, obs.Now)
 		evaluated = true
 	}
-	poll := evaluated
-	if m.p.PollInterval > 0 {
-		poll = m.nextPoll <= obs.Now
-		if poll {
-			m.nextPoll = nextTick(obs.Now, m.p.PollInterval, m.p.PollOffset)
-		}
-	}
-	if !poll {
+	if !polled(evaluated, obs.Now, m.p.PollInterval, m.p.PollOffset, &m.nextPoll) {
 		return Decision{}
 	}
 	for i := range m.runs {

@@ -236,14 +236,7 @@ func (m *BurnRateMonitor) Evaluate(obs Observation) Decision {
 			}
 		}
 	}
-	poll := evaluated
-	if m.p.PollInterval > 0 {
-		poll = m.nextPoll <= obs.Now
-		if poll {
-			m.nextPoll = nextTick(obs.Now, m.p.PollInterval, m.p.PollOffset)
-		}
-	}
-	if !poll {
+	if !polled(evaluated, obs.Now, m.p.PollInterval, m.p.PollOffset, &m.nextPoll) {
 		return Decision{}
 	}
 	for i, w := range m.ws {

@@ -503,14 +503,7 @@ func (m *CompositeMonitor) Evaluate(obs Observation) Decision {
 			}
 		}
 	}
-	poll := evaluated
-	if m.p.Alarms.PollInterval > 0 {
-		poll = m.nextPoll <= obs.Now
-		if poll {
-			m.nextPoll = nextTick(obs.Now, m.p.Alarms.PollInterval, m.p.Alarms.PollOffset)
-		}
-	}
-	if !poll {
+	if !polled(evaluated, obs.Now, m.p.Alarms.PollInterval, m.p.Alarms.PollOffset, &m.nextPoll) {
 		return Decision{}
 	}
 	for _, n := range m.p.watched() {
